@@ -1,0 +1,766 @@
+"""Writes to work orders: one function per step of the lifecycle.
+
+Every transition (1) locks the order row, (2) checks the actor's right through
+`rexian.orders.access`, (3) checks the declared table in
+`rexian.orders.transitions`, (4) writes the new state, the deadlines and an
+`OrderEvent`, all in one transaction, and (5) announces the committed event
+with the `order_event` signal (`transaction.on_commit`) for notifications.
+
+Errors a user can cause are raised as `PermissionDenied` (not allowed),
+`InvalidTransition` (not in this state) or `OrderInputError` (bad input),
+each with a message in Chinese for the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, HotTopic, Line, Urgency
+from rexian.catalog.selectors import deadline_compute
+from rexian.orders import access
+from rexian.orders.models import (
+    Assignment,
+    Callback,
+    CloseReason,
+    ExtensionRequest,
+    Gender,
+    OrderEvent,
+    OrderNumberSequence,
+    ReturnRequest,
+    Satisfaction,
+    WorkOrder,
+)
+from rexian.orders.signals import order_event
+from rexian.orders.transitions import OPEN_STATES, Action, State, check_transition
+from rexian.privacy import crypto
+from rexian.units.models import Unit
+
+A = Action
+S = State
+
+
+class OrderInputError(ValueError):
+    """Input a user gave cannot be accepted; `field` names the form field when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- Internals -----------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _lock(order: WorkOrder | int) -> WorkOrder:
+    pk = order.pk if isinstance(order, WorkOrder) else order
+    return (
+        WorkOrder.objects.select_for_update()
+        .select_related("appeal_type", "urgency", "category", "lead_unit")
+        .get(pk=pk)
+    )
+
+
+def _deadline(order: WorkOrder, kind: str, start: dt.datetime) -> dt.datetime | None:
+    return deadline_compute(
+        kind=kind, start=start, appeal_type=order.appeal_type, urgency=order.urgency, category=order.category
+    )
+
+
+def _refresh_due(order: WorkOrder, now: dt.datetime) -> None:
+    """Point the order's live clock (due_kind / due_from / due_at) at the deadline its state runs against."""
+    kind, start, deadline = "", None, None
+    if order.state in (S.DISPATCHED, S.IN_PROGRESS):
+        start = order.dispatched_at
+        candidates = []
+        if order.first_response_deadline and not order.first_responded_at:
+            candidates.append((order.first_response_deadline, DeadlineKind.FIRST_RESPONSE))
+        if order.state == S.DISPATCHED and order.sign_deadline:
+            candidates.append((order.sign_deadline, DeadlineKind.SIGN))
+        if order.reply_deadline:
+            candidates.append((order.reply_deadline, DeadlineKind.REPLY))
+        if candidates:
+            deadline, kind = min(candidates)
+    elif order.state == S.AWAITING_CALLBACK and order.callback_deadline:
+        start, deadline, kind = order.accepted_at or order.closed_at or now, order.callback_deadline, DeadlineKind.CALLBACK
+    order.due_kind, order.due_from, order.due_at = kind, start, deadline
+    order.is_overdue = bool(deadline and deadline < now)
+
+
+def _append_event(
+    order: WorkOrder,
+    *,
+    action: str,
+    from_state: str,
+    actor,
+    at: dt.datetime,
+    unit: Unit | None = None,
+    note: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    order.event_count += 1
+    event = OrderEvent.objects.create(
+        order=order,
+        seq=order.event_count,
+        action=action,
+        from_state=from_state,
+        to_state=order.state,
+        actor=actor,
+        unit=unit,
+        at=at,
+        note=note,
+        data=data or {},
+    )
+    transaction.on_commit(lambda: order_event.send(sender=WorkOrder, order_id=order.pk, event_id=event.pk))
+    return event
+
+
+def _transition(
+    order: WorkOrder,
+    *,
+    action: str,
+    to_state: str,
+    actor,
+    now: dt.datetime,
+    unit: Unit | None = None,
+    note: str = "",
+    data: dict | None = None,
+    update_fields: Iterable[str] = (),
+) -> WorkOrder:
+    """Move a locked order to `to_state` (after checking the table), refresh its clock, save and record."""
+    from_state = order.state
+    check_transition(number=order.number, action=action, from_state=from_state, to_state=to_state)
+    order.state = to_state
+    order.version += 1
+    _refresh_due(order, now)
+    _append_event(order, action=action, from_state=from_state, actor=actor, at=now, unit=unit, note=note, data=data)
+    order.save(
+        update_fields=[
+            "state", "version", "event_count", "due_kind", "due_from", "due_at", "is_overdue", *update_fields
+        ]
+    )
+    return order
+
+
+def _required_text(value: str, field: str, label: str, max_length: int | None = None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise OrderInputError(_("请填写%(label)s。") % {"label": label}, field=field)
+    if max_length and len(value) > max_length:
+        raise OrderInputError(
+            _("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": max_length}, field=field
+        )
+    return value
+
+
+def _next_number(at: dt.datetime) -> str:
+    day = timezone.localtime(at).date()
+    updated = OrderNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                OrderNumberSequence.objects.create(day=day, last=1)
+        except IntegrityError:
+            OrderNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = OrderNumberSequence.objects.get(day=day).last
+    return f"{day:%Y%m%d}-{last:0{settings.ORDER_NUMBER_DIGITS}d}"
+
+
+def _close_assignments(order: WorkOrder, *, status: str | None = None) -> None:
+    updates = {"is_open": False}
+    if status:
+        updates["status"] = status
+    order.assignments.filter(is_open=True).update(**updates)
+
+
+def _validate_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone:
+        digits = crypto.normalize_phone(phone)
+        if not digits.isdigit() or not 5 <= len(digits) <= 15:
+            raise OrderInputError(_("联系电话格式不正确。"), field="caller_phone")
+    return phone
+
+
+# --- Register and answer ---------------------------------------------------------------
+
+
+@transaction.atomic
+def order_register(
+    *,
+    actor,
+    channel: Channel,
+    appeal_type: AppealType,
+    title: str,
+    description: str,
+    urgency: Urgency | None = None,
+    category: Category | None = None,
+    line: Line | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    caller_id_number: str = "",
+    caller_gender: str = "",
+    caller_is_enterprise: bool = False,
+    enterprise_name: str = "",
+    enterprise_credit_code: str = "",
+    confidential: bool = False,
+    area: Unit | None = None,
+    address: str = "",
+    latitude=None,
+    longitude=None,
+    occurred_at: dt.datetime | None = None,
+    hot_topics: Iterable[HotTopic] = (),
+) -> WorkOrder:
+    """登记: record a new request as a work order and give it its number.
+
+    Operators and supervisors register orders (the portal, API and integrations
+    register through a service account with the operator role).
+    Raises PermissionDenied or OrderInputError.
+    """
+    access.require(actor, A.REGISTER)
+    title = _required_text(title, "title", _("标题"), 120)
+    description = _required_text(description, "description", _("诉求内容"))
+    caller_phone = _validate_phone(caller_phone)
+    if caller_gender not in Gender.values:
+        raise OrderInputError(_("性别取值不正确。"), field="caller_gender")
+    if category is not None and category.children.exists():
+        raise OrderInputError(_("请选择最末一级的诉求分类。"), field="category")
+    if enterprise_credit_code and len(enterprise_credit_code.strip()) != 18:
+        raise OrderInputError(_("统一社会信用代码应为18位。"), field="enterprise_credit_code")
+    if urgency is None:
+        urgency = Urgency.objects.order_by("rank").first()
+    now = _now()
+    if occurred_at is not None and occurred_at > now + dt.timedelta(minutes=5):
+        raise OrderInputError(_("发生时间不能晚于当前时间。"), field="occurred_at")
+    order = WorkOrder(
+        number=_next_number(now),
+        state=S.REGISTERED,
+        channel=channel,
+        line=line,
+        caller_name=(caller_name or "").strip(),
+        caller_phone=caller_phone,
+        caller_phone_hash=crypto.phone_hash(caller_phone),
+        caller_id_number=(caller_id_number or "").strip(),
+        caller_id_hash=crypto.id_number_hash(caller_id_number),
+        caller_gender=caller_gender,
+        caller_is_enterprise=caller_is_enterprise or bool(enterprise_credit_code),
+        enterprise_name=enterprise_name.strip(),
+        enterprise_credit_code=enterprise_credit_code.strip().upper(),
+        confidential=confidential,
+        occurred_at=occurred_at,
+        area=area,
+        address=address.strip(),
+        latitude=latitude,
+        longitude=longitude,
+        title=title,
+        description=description,
+        appeal_type=appeal_type,
+        category=category,
+        urgency=urgency,
+        registered_at=now,
+        registered_by=actor,
+    )
+    check_transition(number=order.number, action=A.REGISTER, from_state="", to_state=S.REGISTERED)
+    order.save()
+    if hot_topics:
+        order.hot_topics.set(hot_topics)
+    _append_event(order, action=A.REGISTER, from_state="", actor=actor, at=now)
+    WorkOrder.objects.filter(pk=order.pk).update(event_count=order.event_count)
+    return order
+
+
+@transaction.atomic
+def order_answer_on_spot(
+    *, actor, order: WorkOrder, answer: str, sample_for_callback: bool | None = None
+) -> WorkOrder:
+    """直接办结: the operator answered the request on the call.
+
+    A share of such orders (REXIAN_DIRECT_ANSWER_CALLBACK_SAMPLE) is sampled for
+    callback and waits for it; the rest close at once. Pass `sample_for_callback`
+    to decide explicitly.
+    """
+    order = _lock(order)
+    access.require(actor, A.ANSWER_ON_SPOT, order)
+    answer = _required_text(answer, "answer", _("答复内容"))
+    now = _now()
+    if sample_for_callback is None:
+        sample_for_callback = random.random() < settings.DIRECT_ANSWER_CALLBACK_SAMPLE
+    order.answer = answer
+    fields = ["answer"]
+    if sample_for_callback:
+        order.accepted_at = now
+        order.callback_deadline = _deadline(order, DeadlineKind.CALLBACK, now)
+        fields += ["accepted_at", "callback_deadline"]
+        to_state = S.AWAITING_CALLBACK
+    else:
+        order.closed_at, order.close_reason = now, CloseReason.ANSWERED
+        fields += ["closed_at", "close_reason"]
+        to_state = S.CLOSED
+    return _transition(order, action=A.ANSWER_ON_SPOT, to_state=to_state, actor=actor, now=now, update_fields=fields)
+
+
+@transaction.atomic
+def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """转派遣: the operator hands the order to the dispatchers."""
+    order = _lock(order)
+    access.require(actor, A.SEND_TO_DISPATCH, order)
+    return _transition(order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note)
+
+
+# --- Dispatch and handling -------------------------------------------------------------
+
+
+@transaction.atomic
+def order_dispatch(
+    *, actor, order: WorkOrder, lead_unit: Unit, assisting_units: Iterable[Unit] = (), note: str = ""
+) -> WorkOrder:
+    """派单: send the order to a lead unit (主办) and optional assisting units (协办).
+
+    Starts the sign, first-response (特急) and reply clocks. Raises
+    OrderInputError for a unit that cannot take orders or a lead listed as assisting.
+    """
+    order = _lock(order)
+    access.require(actor, A.DISPATCH, order)
+    assisting = list({unit.pk: unit for unit in assisting_units}.values())
+    for unit in [lead_unit, *assisting]:
+        if not unit.is_active or not unit.accepts_orders:
+            raise OrderInputError(_("%(unit)s 不承办工单。") % {"unit": unit.name}, field="lead_unit")
+    if any(unit.pk == lead_unit.pk for unit in assisting):
+        raise OrderInputError(_("主办单位不能同时作为协办单位。"), field="assisting_units")
+    now = _now()
+    check_transition(number=order.number, action=A.DISPATCH, from_state=order.state, to_state=S.DISPATCHED)
+    order.lead_unit = lead_unit
+    order.dispatched_at = now
+    order.signed_at = None
+    order.first_responded_at = None
+    order.sign_deadline = _deadline(order, DeadlineKind.SIGN, now)
+    order.first_response_deadline = _deadline(order, DeadlineKind.FIRST_RESPONSE, now)
+    order.reply_deadline = _deadline(order, DeadlineKind.REPLY, now)
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                order=order, unit=unit, role=role, dispatched_at=now, dispatched_by=actor,
+                sign_deadline=order.sign_deadline,
+            )
+            for unit, role in [(lead_unit, Assignment.Role.LEAD)] + [(u, Assignment.Role.ASSIST) for u in assisting]
+        ]
+    )
+    return _transition(
+        order,
+        action=A.DISPATCH,
+        to_state=S.DISPATCHED,
+        actor=actor,
+        now=now,
+        unit=lead_unit,
+        note=note,
+        data={"lead": lead_unit.pk, "assisting": [u.pk for u in assisting]},
+        update_fields=[
+            "lead_unit", "dispatched_at", "signed_at", "first_responded_at", "sign_deadline",
+            "first_response_deadline", "reply_deadline",
+        ],
+    )
+
+
+@transaction.atomic
+def order_sign(*, actor, order: WorkOrder) -> WorkOrder:
+    """签收: a unit's handler takes the order on. The lead unit's signature starts the handling."""
+    order = _lock(order)
+    access.require(actor, A.SIGN, order)
+    assignment = access.acting_assignment(actor, order)
+    if assignment.status != Assignment.Status.DISPATCHED:
+        raise OrderInputError(_("本单位已签收该工单。"))
+    now = _now()
+    is_lead = assignment.role == Assignment.Role.LEAD
+    to_state = S.IN_PROGRESS if is_lead else order.state
+    check_transition(number=order.number, action=A.SIGN, from_state=order.state, to_state=to_state)
+    assignment.status, assignment.signed_at, assignment.signed_by = Assignment.Status.SIGNED, now, actor
+    assignment.save(update_fields=["status", "signed_at", "signed_by"])
+    fields = []
+    if is_lead:
+        order.signed_at = now
+        fields.append("signed_at")
+        if not order.first_responded_at:
+            order.first_responded_at = now
+            fields.append("first_responded_at")
+    return _transition(
+        order, action=A.SIGN, to_state=to_state, actor=actor, now=now, unit=assignment.unit,
+        data={"role": assignment.role, "in_time": bool(assignment.sign_deadline is None or now <= assignment.sign_deadline)},
+        update_fields=fields,
+    )
+
+
+@transaction.atomic
+def order_respond(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+    """首次响应: the lead unit reports its first contact or arrival (counts for 特急 orders' 30-minute clock)."""
+    order = _lock(order)
+    access.require(actor, A.RESPOND, order)
+    note = _required_text(note, "note", _("响应情况"))
+    if order.first_responded_at:
+        raise OrderInputError(_("该工单已记录首次响应。"))
+    now = _now()
+    order.first_responded_at = now
+    assignment = access.acting_assignment(actor, order)
+    return _transition(
+        order, action=A.RESPOND, to_state=order.state, actor=actor, now=now, unit=assignment.unit, note=note,
+        update_fields=["first_responded_at"],
+    )
+
+
+@transaction.atomic
+def return_request(*, actor, order: WorkOrder, reason: str) -> ReturnRequest:
+    """申请退单: the lead unit says the order is not its business and asks the dispatcher to take it back."""
+    order = _lock(order)
+    access.require(actor, A.REQUEST_RETURN, order)
+    reason = _required_text(reason, "reason", _("退单理由"))
+    assignment = access.acting_assignment(actor, order)
+    now = _now()
+    request = ReturnRequest(order=order, unit=assignment.unit, requested_by=actor, requested_at=now, reason=reason)
+    order.state_before_return = order.state
+    _transition(
+        order, action=A.REQUEST_RETURN, to_state=S.RETURN_REQUESTED, actor=actor, now=now, unit=assignment.unit,
+        note=reason, update_fields=["state_before_return"],
+    )
+    request.save()
+    return request
+
+
+def _pending(model, order: WorkOrder, message: str):
+    pending = model.objects.filter(order=order, status="pending").order_by("-requested_at").first()
+    if pending is None:
+        raise OrderInputError(message)
+    return pending
+
+
+@transaction.atomic
+def return_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """同意退单: the dispatcher takes the order back; it waits for a new dispatch."""
+    order = _lock(order)
+    access.require(actor, A.APPROVE_RETURN, order)
+    check_transition(number=order.number, action=A.APPROVE_RETURN, from_state=order.state, to_state=S.PENDING_DISPATCH)
+    request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
+    now = _now()
+    request.status, request.decided_by, request.decided_at, request.decision_note = "approved", actor, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _close_assignments(order, status=Assignment.Status.WITHDRAWN)
+    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
+    returned_unit = order.lead_unit
+    order.lead_unit = None
+    order.return_count += 1
+    order.pending_extension = False
+    order.state_before_return = ""
+    order.sign_deadline = order.first_response_deadline = order.reply_deadline = None
+    order.dispatched_at = order.signed_at = order.first_responded_at = None
+    return _transition(
+        order, action=A.APPROVE_RETURN, to_state=S.PENDING_DISPATCH, actor=actor, now=now, unit=returned_unit,
+        note=note,
+        update_fields=[
+            "lead_unit", "return_count", "pending_extension", "state_before_return", "sign_deadline",
+            "first_response_deadline", "reply_deadline", "dispatched_at", "signed_at", "first_responded_at",
+        ],
+    )
+
+
+@transaction.atomic
+def return_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+    """驳回退单: the dispatcher keeps the order with the unit; it goes back to where it was."""
+    order = _lock(order)
+    access.require(actor, A.REJECT_RETURN, order)
+    reason = _required_text(reason, "reason", _("驳回理由"))
+    back_to = order.state_before_return or S.DISPATCHED
+    check_transition(number=order.number, action=A.REJECT_RETURN, from_state=order.state, to_state=back_to)
+    request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
+    now = _now()
+    request.status, request.decided_by, request.decided_at, request.decision_note = "rejected", actor, now, reason
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    order.state_before_return = ""
+    return _transition(
+        order, action=A.REJECT_RETURN, to_state=back_to, actor=actor, now=now, unit=order.lead_unit, note=reason,
+        update_fields=["state_before_return"],
+    )
+
+
+@transaction.atomic
+def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str) -> ExtensionRequest:
+    """申请延期: the lead unit asks for a later reply deadline."""
+    order = _lock(order)
+    access.require(actor, A.REQUEST_EXTENSION, order)
+    reason = _required_text(reason, "reason", _("延期理由"))
+    check_transition(number=order.number, action=A.REQUEST_EXTENSION, from_state=order.state, to_state=order.state)
+    if order.pending_extension:
+        raise OrderInputError(_("已有待审核的延期申请。"))
+    if order.reply_deadline is None:
+        raise OrderInputError(_("该工单没有办结时限，无需延期。"))
+    if new_deadline <= order.reply_deadline:
+        raise OrderInputError(_("申请的时限须晚于当前办结时限。"), field="new_deadline")
+    if new_deadline > order.reply_deadline + dt.timedelta(days=90):
+        raise OrderInputError(_("单次延期不能超过90天。"), field="new_deadline")
+    assignment = access.acting_assignment(actor, order)
+    now = _now()
+    request = ExtensionRequest.objects.create(
+        order=order, unit=assignment.unit, requested_by=actor, requested_at=now,
+        previous_deadline=order.reply_deadline, requested_deadline=new_deadline, reason=reason,
+    )
+    order.pending_extension = True
+    _transition(
+        order, action=A.REQUEST_EXTENSION, to_state=order.state, actor=actor, now=now, unit=assignment.unit,
+        note=reason, data={"requested_deadline": new_deadline.isoformat()}, update_fields=["pending_extension"],
+    )
+    return request
+
+
+@transaction.atomic
+def extension_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """同意延期: the reply deadline moves to the requested date."""
+    order = _lock(order)
+    access.require(actor, A.APPROVE_EXTENSION, order)
+    check_transition(number=order.number, action=A.APPROVE_EXTENSION, from_state=order.state, to_state=order.state)
+    request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
+    now = _now()
+    request.status, request.decided_by, request.decided_at, request.decision_note = "approved", actor, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    old = order.reply_deadline
+    order.reply_deadline = request.requested_deadline
+    order.pending_extension = False
+    return _transition(
+        order, action=A.APPROVE_EXTENSION, to_state=order.state, actor=actor, now=now, unit=order.lead_unit,
+        note=note,
+        data={"from": old.isoformat() if old else None, "to": request.requested_deadline.isoformat()},
+        update_fields=["reply_deadline", "pending_extension"],
+    )
+
+
+@transaction.atomic
+def extension_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+    """驳回延期: the reply deadline stays as it was."""
+    order = _lock(order)
+    access.require(actor, A.REJECT_EXTENSION, order)
+    reason = _required_text(reason, "reason", _("驳回理由"))
+    check_transition(number=order.number, action=A.REJECT_EXTENSION, from_state=order.state, to_state=order.state)
+    request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
+    now = _now()
+    request.status, request.decided_by, request.decided_at, request.decision_note = "rejected", actor, now, reason
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    order.pending_extension = False
+    return _transition(
+        order, action=A.REJECT_EXTENSION, to_state=order.state, actor=actor, now=now, unit=order.lead_unit,
+        note=reason, update_fields=["pending_extension"],
+    )
+
+
+@transaction.atomic
+def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "") -> WorkOrder:
+    """办结回复: a unit reports what it did. The lead unit's reply sends the order for review."""
+    order = _lock(order)
+    access.require(actor, A.REPLY, order)
+    result = _required_text(result, "result", _("办理结果"))
+    assignment = access.acting_assignment(actor, order)
+    if assignment.status == Assignment.Status.DISPATCHED:
+        raise OrderInputError(_("请先签收工单再回复。"))
+    if assignment.status == Assignment.Status.REPLIED:
+        raise OrderInputError(_("本单位已回复该工单。"))
+    now = _now()
+    is_lead = assignment.role == Assignment.Role.LEAD
+    to_state = S.REPLIED if is_lead else order.state
+    check_transition(number=order.number, action=A.REPLY, from_state=order.state, to_state=to_state)
+    assignment.status, assignment.replied_at, assignment.replied_by = Assignment.Status.REPLIED, now, actor
+    assignment.result, assignment.measures = result, measures.strip()
+    assignment.save(update_fields=["status", "replied_at", "replied_by", "result", "measures"])
+    fields = []
+    if is_lead:
+        order.replied_at = now
+        fields.append("replied_at")
+        if order.pending_extension:
+            ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
+            order.pending_extension = False
+            fields.append("pending_extension")
+    return _transition(
+        order, action=A.REPLY, to_state=to_state, actor=actor, now=now, unit=assignment.unit, note=result,
+        data={
+            "role": assignment.role,
+            "measures": measures.strip(),
+            "deadline": order.reply_deadline.isoformat() if order.reply_deadline else None,
+            "in_time": bool(order.reply_deadline is None or now <= order.reply_deadline),
+        },
+        update_fields=fields,
+    )
+
+
+@transaction.atomic
+def reply_accept(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """审核通过: the dispatcher accepts the unit's reply; the order waits for the callback."""
+    order = _lock(order)
+    access.require(actor, A.ACCEPT_REPLY, order)
+    check_transition(number=order.number, action=A.ACCEPT_REPLY, from_state=order.state, to_state=S.AWAITING_CALLBACK)
+    now = _now()
+    order.accepted_at = now
+    order.callback_deadline = _deadline(order, DeadlineKind.CALLBACK, now)
+    _close_assignments(order, status=None)
+    return _transition(
+        order, action=A.ACCEPT_REPLY, to_state=S.AWAITING_CALLBACK, actor=actor, now=now, unit=order.lead_unit,
+        note=note, update_fields=["accepted_at", "callback_deadline"],
+    )
+
+
+@transaction.atomic
+def reply_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+    """审核退回: the dispatcher sends the reply back to the lead unit; the reply deadline does not move."""
+    order = _lock(order)
+    access.require(actor, A.REJECT_REPLY, order)
+    reason = _required_text(reason, "reason", _("退回理由"))
+    check_transition(number=order.number, action=A.REJECT_REPLY, from_state=order.state, to_state=S.IN_PROGRESS)
+    now = _now()
+    order.assignments.filter(role=Assignment.Role.LEAD, is_open=True).update(status=Assignment.Status.SIGNED)
+    order.replied_at = None
+    return _transition(
+        order, action=A.REJECT_REPLY, to_state=S.IN_PROGRESS, actor=actor, now=now, unit=order.lead_unit,
+        note=reason, update_fields=["replied_at"],
+    )
+
+
+# --- Callback, re-handling, merge, void ------------------------------------------------
+
+
+@transaction.atomic
+def callback_record(
+    *,
+    actor,
+    order: WorkOrder,
+    satisfaction: str,
+    solved: bool | None,
+    responded_in_time: bool | None,
+    note: str = "",
+) -> Callback:
+    """回访: the operator reached the citizen. Dissatisfied answers reopen the order for a dispatcher (重办)."""
+    order = _lock(order)
+    access.require(actor, A.CALLBACK, order)
+    if satisfaction not in Satisfaction.values:
+        raise OrderInputError(_("请选择满意度。"), field="satisfaction")
+    now = _now()
+    dissatisfied = satisfaction == Satisfaction.DISSATISFIED
+    to_state = S.REOPENED if dissatisfied else S.CLOSED
+    check_transition(number=order.number, action=A.CALLBACK, from_state=order.state, to_state=to_state)
+    callback = Callback.objects.create(
+        order=order, operator=actor, at=now, reached=True, satisfaction=satisfaction, solved=solved,
+        responded_in_time=responded_in_time, note=note.strip(),
+    )
+    fields = []
+    if not dissatisfied:
+        order.closed_at, order.close_reason = now, CloseReason.CALLBACK
+        fields = ["closed_at", "close_reason"]
+    _transition(
+        order, action=A.CALLBACK, to_state=to_state, actor=actor, now=now, note=note.strip(),
+        data={
+            "satisfaction": satisfaction, "solved": solved, "responded_in_time": responded_in_time,
+            "in_time": bool(order.callback_deadline is None or now <= order.callback_deadline),
+        },
+        update_fields=fields,
+    )
+    return callback
+
+
+@transaction.atomic
+def callback_fail(*, actor, order: WorkOrder, note: str = "") -> Callback:
+    """回访未成功: the citizen could not be reached. After REXIAN_CALLBACK_MAX_ATTEMPTS tries the order closes."""
+    order = _lock(order)
+    access.require(actor, A.CALLBACK_FAILED, order)
+    now = _now()
+    attempts = order.callback_attempts + 1
+    to_state = S.CLOSED if attempts >= settings.CALLBACK_MAX_ATTEMPTS else order.state
+    check_transition(number=order.number, action=A.CALLBACK_FAILED, from_state=order.state, to_state=to_state)
+    callback = Callback.objects.create(order=order, operator=actor, at=now, reached=False, note=note.strip())
+    order.callback_attempts = attempts
+    fields = ["callback_attempts"]
+    if to_state == S.CLOSED:
+        order.closed_at, order.close_reason = now, CloseReason.UNREACHABLE
+        fields += ["closed_at", "close_reason"]
+    _transition(
+        order, action=A.CALLBACK_FAILED, to_state=to_state, actor=actor, now=now, note=note.strip(),
+        data={"attempt": attempts}, update_fields=fields,
+    )
+    return callback
+
+
+@transaction.atomic
+def order_rehandle(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+    """重办: after a dissatisfied callback the dispatcher sends the order back to its lead unit.
+
+    The unit gets a fresh reply deadline, and the reopening counts against it.
+    """
+    order = _lock(order)
+    access.require(actor, A.REHANDLE, order)
+    check_transition(number=order.number, action=A.REHANDLE, from_state=order.state, to_state=S.IN_PROGRESS)
+    lead = order.assignments.filter(role=Assignment.Role.LEAD).exclude(status=Assignment.Status.WITHDRAWN).order_by("-dispatched_at").first()
+    if lead is None:
+        raise OrderInputError(_("该工单没有主办单位，无法重办。"))
+    now = _now()
+    lead.status, lead.is_open, lead.reopen_count = Assignment.Status.SIGNED, True, lead.reopen_count + 1
+    lead.save(update_fields=["status", "is_open", "reopen_count"])
+    order.reopen_count += 1
+    order.dispatched_at = now
+    order.replied_at = order.accepted_at = order.callback_deadline = None
+    order.callback_attempts = 0
+    order.first_response_deadline = None
+    order.reply_deadline = _deadline(order, DeadlineKind.REPLY, now)
+    return _transition(
+        order, action=A.REHANDLE, to_state=S.IN_PROGRESS, actor=actor, now=now, unit=lead.unit, note=note,
+        update_fields=[
+            "reopen_count", "dispatched_at", "replied_at", "accepted_at", "callback_deadline", "callback_attempts",
+            "first_response_deadline", "reply_deadline",
+        ],
+    )
+
+
+@transaction.atomic
+def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "") -> WorkOrder:
+    """并单: a repeated request joins an earlier (master) order and stops being worked on its own."""
+    order = _lock(order)
+    access.require(actor, A.MERGE, order)
+    master = WorkOrder.objects.select_for_update().get(pk=master.pk)
+    if master.pk == order.pk:
+        raise OrderInputError(_("不能将工单并入自身。"), field="master")
+    if master.state not in OPEN_STATES:
+        raise OrderInputError(_("主工单 %(number)s 已结束，不能并入。") % {"number": master.number}, field="master")
+    if order.merged_orders.exists():
+        raise OrderInputError(_("已有工单并入本工单，请改为将其他工单并入本工单。"), field="master")
+    now = _now()
+    check_transition(number=order.number, action=A.MERGE, from_state=order.state, to_state=S.MERGED)
+    order.master = master
+    order.closed_at = now
+    _close_assignments(order, status=Assignment.Status.DONE)
+    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
+    ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
+    order.pending_extension = False
+    return _transition(
+        order, action=A.MERGE, to_state=S.MERGED, actor=actor, now=now, note=note, data={"master": master.number},
+        update_fields=["master", "closed_at", "pending_extension"],
+    )
+
+
+@transaction.atomic
+def order_void(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+    """作废: a supervisor cancels an order recorded by mistake (prank, test, duplicate call)."""
+    order = _lock(order)
+    access.require(actor, A.VOID, order)
+    reason = _required_text(reason, "reason", _("作废理由"))
+    now = _now()
+    check_transition(number=order.number, action=A.VOID, from_state=order.state, to_state=S.VOIDED)
+    _close_assignments(order, status=Assignment.Status.DONE)
+    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
+    ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
+    order.closed_at = now
+    order.pending_extension = False
+    return _transition(
+        order, action=A.VOID, to_state=S.VOIDED, actor=actor, now=now, note=reason,
+        update_fields=["closed_at", "pending_extension"],
+    )

@@ -1,0 +1,198 @@
+"""Rexian settings: read only from the environment (see docs/deploy.md for every variable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from rexian.conf.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("REXIAN_DATA_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("REXIAN_DEBUG", False)
+SECRET_KEY = env_secret("REXIAN_SECRET_KEY", required=True)
+ALLOWED_HOSTS = env_list("REXIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("REXIAN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "import_export",
+    "rexian.core",
+    "rexian.privacy",
+    "rexian.units",
+    "rexian.catalog",
+    "rexian.orders",
+    "rexian.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rexian.urls"
+WSGI_APPLICATION = "rexian.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "rexian" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+# DATABASE_URL selects the database: sqlite:///path or postgres://user@host/db.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'rexian.sqlite3'}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("REXIAN_DB_CONN_MAX_AGE", 60, minimum=0))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE takes the write
+    # lock at BEGIN so two transitions never deadlock upgrading a read lock.
+    _db["CONN_MAX_AGE"] = 0 if _db["NAME"] == ":memory:" else _db["CONN_MAX_AGE"]
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+        ),
+    }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["ENGINE"] = "django.db.backends.postgresql"
+else:
+    raise ImproperlyConfigured(f"DATABASE_URL uses an unsupported engine: {_db['ENGINE']}.")
+if env_bool("REXIAN_TEST_PG_NAME_FROM_URL", False):
+    _db["TEST"] = {"NAME": _db["NAME"]}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------
+_redis_url = env_str("REXIAN_REDIS_URL", "")
+if _redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Authentication and sessions ----------------------------------------------
+AUTH_USER_MODEL = "units.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("REXIAN_SESSION_AGE_SECONDS", 8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SECURE_COOKIES = env_bool("REXIAN_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if env_bool("REXIAN_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+LOGIN_URL = "admin:login"
+
+# --- Language and time ----------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "rexian" / "locale"]
+TIME_ZONE = env_str("REXIAN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("REXIAN_STATIC_ROOT", str(DATA_DIR / "static")))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("REXIAN_MEDIA_ROOT", str(DATA_DIR / "media")))
+_storage = env_choice("REXIAN_STORAGE", ("local", "s3"), "local")
+if _storage == "s3":
+    STORAGES_DEFAULT = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("REXIAN_S3_BUCKET"),
+            "endpoint_url": env_str("REXIAN_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("REXIAN_S3_REGION", "") or None,
+            "access_key": env_secret("REXIAN_S3_ACCESS_KEY", required=True),
+            "secret_key": env_secret("REXIAN_S3_SECRET_KEY", required=True),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES_DEFAULT = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": STORAGES_DEFAULT,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+ATTACHMENT_MAX_BYTES = env_int("REXIAN_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Personal data protection ----------------------------------------------------
+# The data key encrypts callers' names, phones and ID numbers (see rexian/privacy).
+# It is never defaulted: a missing key is a start-up error.
+DATA_KEY = env_secret("REXIAN_DATA_KEY", required=True)
+DATA_CIPHER = env_choice("REXIAN_DATA_CIPHER", ("aes-gcm", "sm4-gcm"), "aes-gcm")
+OLD_DATA_KEYS = env_list("REXIAN_OLD_DATA_KEYS", [])
+
+# --- Background work ----------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("REXIAN_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+WORKER_SCAN_INTERVAL_SECONDS = env_int("REXIAN_DEADLINE_SCAN_SECONDS", 60, minimum=5)
+
+# --- Hotline rules ----------------------------------------------------------------------
+CALLBACK_MAX_ATTEMPTS = env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
+DIRECT_ANSWER_CALLBACK_SAMPLE = env_float("REXIAN_DIRECT_ANSWER_CALLBACK_SAMPLE", 0.1, minimum=0, maximum=1)
+DEADLINE_YELLOW_FRACTION = env_float("REXIAN_DEADLINE_YELLOW_FRACTION", 0.2, minimum=0, maximum=1)
+ORDER_NUMBER_DIGITS = 6
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("REXIAN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import path
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "热线 Rexian 管理后台"
+admin.site.site_title = "热线 Rexian"
+admin.site.index_title = "基础数据与系统管理"
+
+urlpatterns = [
+    path("", lambda request: redirect("admin:index")),
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+]

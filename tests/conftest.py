@@ -1,0 +1,141 @@
+"""The cast of the tests: a small city with a hotline centre, two bureaus and a town.
+
+    cast.operator, cast.dispatcher, cast.supervisor, cast.inspector, cast.leader, cast.admin
+    cast.housing (住建局) with cast.housing_handler and cast.housing_admin
+    cast.urban (城管局) with cast.urban_handler
+    cast.town (城东街道) and its community cast.community with cast.community_handler
+    cast.property_service: a leaf category 城乡建设/物业管理/物业服务, catalogued to housing
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from rexian.orders import services
+from rexian.orders.transitions import State
+from rexian.units.models import Role, Unit
+from tests import factories as f
+
+
+@dataclass
+class Cast:
+    city: Unit
+    centre: Unit
+    housing: Unit
+    urban: Unit
+    town: Unit
+    community: Unit
+    operator: object
+    dispatcher: object
+    supervisor: object
+    inspector: object
+    leader: object
+    admin: object
+    housing_handler: object
+    housing_admin: object
+    urban_handler: object
+    community_handler: object
+    property_service: object
+    noise: object
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    city = f.UnitFactory(code="C", name="泰兴市", kind=Unit.Kind.CITY, accepts_orders=False)
+    centre = f.UnitFactory(code="C-12345", name="12345热线中心", kind=Unit.Kind.CENTRE, parent=city, accepts_orders=False)
+    housing = f.UnitFactory(code="C-ZJJ", name="住建局", parent=city)
+    urban = f.UnitFactory(code="C-CGJ", name="城管局", parent=city)
+    town = f.UnitFactory(code="C-CD", name="城东街道", kind=Unit.Kind.TOWN, parent=city)
+    community = f.UnitFactory(code="C-CD-01", name="幸福社区", kind=Unit.Kind.COMMUNITY, parent=town)
+    user = f.UserFactory
+    l1 = f.CategoryFactory(code="01", name="城乡建设")
+    l2 = f.CategoryFactory(code="0101", name="物业管理", parent=l1)
+    property_service = f.CategoryFactory(code="010101", name="物业服务", parent=l2)
+    e1 = f.CategoryFactory(code="02", name="生态环境")
+    e2 = f.CategoryFactory(code="0201", name="噪声污染", parent=e1)
+    noise = f.CategoryFactory(code="020101", name="施工噪声", parent=e2)
+    f.dispatch_rule(property_service, housing, [town])
+    f.dispatch_rule(noise, urban)
+    return Cast(
+        city=city, centre=centre, housing=housing, urban=urban, town=town, community=community,
+        operator=user(username="operator", role=Role.OPERATOR, unit=centre),
+        dispatcher=user(username="dispatcher", role=Role.DISPATCHER, unit=centre),
+        supervisor=user(username="supervisor", role=Role.SUPERVISOR, unit=centre),
+        inspector=user(username="inspector", role=Role.INSPECTOR, unit=centre),
+        leader=user(username="leader", role=Role.LEADER, unit=city),
+        admin=user(username="admin", role=Role.ADMIN, unit=centre),
+        housing_handler=user(username="housing_handler", role=Role.UNIT_HANDLER, unit=housing),
+        housing_admin=user(username="housing_admin", role=Role.UNIT_ADMIN, unit=housing),
+        urban_handler=user(username="urban_handler", role=Role.UNIT_HANDLER, unit=urban),
+        community_handler=user(username="community_handler", role=Role.UNIT_HANDLER, unit=community),
+        property_service=property_service,
+        noise=noise,
+    )
+
+
+def register(cast: Cast, **overrides):
+    """An order registered by the operator: a property-service complaint unless told otherwise."""
+    fields = dict(
+        actor=cast.operator,
+        channel=f.channel("phone"),
+        appeal_type=f.appeal_type("complaint"),
+        urgency=f.urgency("normal"),
+        category=cast.property_service,
+        title="小区电梯长期故障无人维修",
+        description="幸福小区3号楼电梯停运两周，物业不予维修，老人出行困难。",
+        caller_name="张三",
+        caller_phone="13812348000",
+        caller_id_number="32128319800101123X",
+        area=cast.community,
+        address="城东街道幸福小区3号楼",
+    )
+    fields.update(overrides)
+    return services.order_register(**fields)
+
+
+def advance(cast: Cast, order, target: str, *, assisting=()):
+    """Drive an order through the services up to `target` along the ordinary path."""
+    path = [
+        State.PENDING_DISPATCH, State.DISPATCHED, State.IN_PROGRESS, State.REPLIED, State.AWAITING_CALLBACK,
+        State.CLOSED,
+    ]
+    steps = {
+        State.PENDING_DISPATCH: lambda o: services.order_send_to_dispatch(actor=cast.operator, order=o),
+        State.DISPATCHED: lambda o: services.order_dispatch(
+            actor=cast.dispatcher, order=o, lead_unit=cast.housing, assisting_units=assisting
+        ),
+        State.IN_PROGRESS: lambda o: services.order_sign(actor=cast.housing_handler, order=o),
+        State.REPLIED: lambda o: services.order_reply(actor=cast.housing_handler, order=o, result="已督促物业修复电梯。"),
+        State.AWAITING_CALLBACK: lambda o: services.reply_accept(actor=cast.dispatcher, order=o),
+        State.CLOSED: lambda o: services.callback_record(
+            actor=cast.operator, order=o, satisfaction="satisfied", solved=True, responded_in_time=True
+        ),
+    }
+    for state in path:
+        result = steps[state](order)
+        order = result if hasattr(result, "state") else result.order
+        order.refresh_from_db()
+        if state == target:
+            return order
+    raise ValueError(f"{target} is not on the ordinary path")
+
+
+@pytest.fixture
+def make_order(cast):
+    def make(state: str = State.REGISTERED, *, assisting=(), **overrides):
+        order = register(cast, **overrides)
+        if state == State.REGISTERED:
+            return order
+        return advance(cast, order, state, assisting=assisting)
+
+    return make
