@@ -66,7 +66,7 @@ def _now() -> dt.datetime:
 def _lock(order: WorkOrder | int) -> WorkOrder:
     pk = order.pk if isinstance(order, WorkOrder) else order
     return (
-        WorkOrder.objects.select_for_update()
+        WorkOrder.objects.select_for_update(of=("self",))
         .select_related("appeal_type", "urgency", "category", "lead_unit")
         .get(pk=pk)
     )

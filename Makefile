@@ -1,0 +1,69 @@
+# Rexian: `make demo` runs a ready demo city on SQLite; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+REXIAN := $(VENV)/bin/rexian
+PORT ?= 8000
+DEMO_DB := $(CURDIR)/var/rexian.sqlite3
+PG_URL ?= postgres://postgres@127.0.0.1:5432/rexian
+DEMO_ENV := REXIAN_SECRET_KEY_FILE=$(CURDIR)/var/secret.key REXIAN_DATA_KEY_FILE=$(CURDIR)/var/data.key \
+	DATABASE_URL=sqlite:///$(DEMO_DB) REXIAN_DATA_DIR=$(CURDIR)/var
+
+.PHONY: demo demo-reset test test-sqlite test-postgres install install-test clean
+
+$(VENV)/bin/activate:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rexian needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/activate requirements.txt pyproject.toml
+	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
+	$(PIP) install --quiet -r requirements-test.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.test-installed
+
+# Keys for the demo are made once and kept in var/ (ignored by git).
+var/secret.key var/data.key:
+	@mkdir -p var && umask 077 && $(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $@
+
+demo: install var/secret.key var/data.key
+	@$(DEMO_ENV) $(REXIAN) migrate --noinput -v 0
+	@$(DEMO_ENV) $(REXIAN) demo
+	@echo "Rexian is at http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	@$(DEMO_ENV) $(REXIAN) serve --port $(PORT)
+
+demo-reset:
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf var/media
+	$(MAKE) demo
+
+# The suite on SQLite, then on PostgreSQL where it is reachable
+# (REXIAN_REQUIRE_POSTGRES=1, as in CI, turns a missing server into a failure).
+test: install-test
+	@$(MAKE) --no-print-directory test-sqlite
+	@if $(PY) scripts/pg_available.py "$(PG_URL)"; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$REXIAN_REQUIRE_POSTGRES" = "1" ]; then \
+		echo "PostgreSQL is required (REXIAN_REQUIRE_POSTGRES=1) but not reachable at $(PG_URL)"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped."; \
+	fi
+
+test-sqlite: install-test
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-test
+	@echo "== tests on PostgreSQL =="
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache

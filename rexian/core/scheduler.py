@@ -1,0 +1,55 @@
+"""Periodic jobs run by `rexian worker` (deadline scan every minute, and later nightly jobs).
+
+Each job is a django-tasks task enqueued on the database queue when due; the
+claim is an atomic conditional UPDATE on `PeriodicJob`, so any number of
+workers can tick the scheduler without enqueueing a run twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.utils import timezone
+
+from rexian.core.models import PeriodicJob
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task_path: str  # "module:attribute" of a django-tasks Task
+    every: dt.timedelta
+
+
+def jobs() -> list[Job]:
+    return [
+        Job(
+            name="deadline_scan",
+            task_path="rexian.orders.tasks:deadline_scan_task",
+            every=dt.timedelta(seconds=settings.WORKER_SCAN_INTERVAL_SECONDS),
+        ),
+        Job(name="prune_task_results", task_path="rexian.core.tasks:prune_task_results", every=dt.timedelta(days=1)),
+    ]
+
+
+def _task(path: str):
+    module, attribute = path.split(":")
+    return getattr(import_module(module), attribute)
+
+
+def scheduler_tick(*, now: dt.datetime | None = None) -> list[str]:
+    """Enqueue every job that is due and return their names."""
+    now = now or timezone.now()
+    enqueued = []
+    for job in jobs():
+        PeriodicJob.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
+        claimed = PeriodicJob.objects.filter(name=job.name, next_run_at__lte=now).update(
+            next_run_at=now + job.every, last_run_at=now
+        )
+        if claimed:
+            _task(job.task_path).enqueue()
+            enqueued.append(job.name)
+    return enqueued

@@ -1,0 +1,34 @@
+import datetime as dt
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from rexian.core.models import PeriodicJob
+from rexian.core.scheduler import scheduler_tick
+from rexian.orders.models import Escalation
+
+
+def test_a_due_job_is_enqueued_once_per_interval(db, settings):
+    settings.WORKER_SCAN_INTERVAL_SECONDS = 60
+    now = timezone.now()
+    assert scheduler_tick(now=now) == ["deadline_scan", "prune_task_results"]
+    assert scheduler_tick(now=now + dt.timedelta(seconds=30)) == []
+    assert scheduler_tick(now=now + dt.timedelta(seconds=61)) == ["deadline_scan"]
+    job = PeriodicJob.objects.get(name="deadline_scan")
+    assert job.next_run_at == now + dt.timedelta(seconds=121)
+
+
+def test_two_workers_ticking_at_the_same_moment_enqueue_one_run(db):
+    now = timezone.now()
+    first = scheduler_tick(now=now)
+    second = scheduler_tick(now=now)
+    assert (first, second) == (["deadline_scan", "prune_task_results"], [])
+
+
+def test_worker_once_runs_the_deadline_scan(cast, make_order, settings):
+    order = make_order("dispatched")
+    order.__class__.objects.filter(pk=order.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    call_command("worker", "--once")
+    assert Escalation.objects.filter(order=order).count() == 1
+    order.refresh_from_db()
+    assert order.is_overdue
