@@ -172,6 +172,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_KEY = env_secret("REXIAN_DATA_KEY", required=True)
 DATA_CIPHER = env_choice("REXIAN_DATA_CIPHER", ("aes-gcm", "sm4-gcm"), "aes-gcm")
 OLD_DATA_KEYS = env_list("REXIAN_OLD_DATA_KEYS", [])
+# The key of the look-up hashes (phone, ID number); defaults to the data key. Keep it when rotating the data key.
+LOOKUP_KEY = env_secret("REXIAN_LOOKUP_KEY", required=False)
 
 # --- Background work ----------------------------------------------------------------
 TASKS = {

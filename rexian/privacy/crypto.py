@@ -13,16 +13,19 @@ The key id (first 8 hex digits of SHA-256 of the master key) lets old rows be
 read after a key rotation: keys listed in REXIAN_OLD_DATA_KEYS still decrypt,
 only the current key encrypts.
 
-Keyed hashes (HMAC-SHA256 under a key derived from the master key) make "all
-orders from this phone" an indexed equality query without storing the phone
-in clear. The hash key never changes with rotation of the cipher, so rotating
-keeps the look-up column valid as long as the master key's hash sub-key is
-kept; `rexian rotate-data-key` (future) re-encrypts rows.
+Keyed hashes (HMAC-SHA256) make "all orders from this phone" an indexed
+equality query without storing the phone in clear. Their key is derived from
+REXIAN_LOOKUP_KEY when it is set, else from REXIAN_DATA_KEY. Rotating the data
+key must not change the look-up key (old rows keep their hashes), so before
+the first rotation set REXIAN_LOOKUP_KEY to the original data key and keep it
+(docs/deploy.md, "Key rotation"). Re-encrypting old rows under the new key is
+not implemented yet: old keys stay listed in REXIAN_OLD_DATA_KEYS.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -94,6 +97,18 @@ def current_keys() -> tuple[DataKey, dict[str, DataKey]]:
     return _keys(settings.DATA_KEY, tuple(settings.OLD_DATA_KEYS))
 
 
+@lru_cache(maxsize=8)
+def _lookup_key(text: str) -> bytes:
+    return parse_master_key(text).hash_key
+
+
+def lookup_key() -> bytes:
+    text = getattr(settings, "LOOKUP_KEY", None) or settings.DATA_KEY
+    if not text:
+        raise ImproperlyConfigured("REXIAN_DATA_KEY is not set; personal data cannot be stored without it.")
+    return _lookup_key(text)
+
+
 def _cipher(name: str, key: DataKey, nonce: bytes, tag: bytes | None = None) -> Cipher:
     if name == "aes-gcm":
         algorithm = algorithms.AES(key.aes_key)
@@ -125,19 +140,23 @@ def decrypt(token: str) -> str:
     key = by_id.get(key_id)
     if key is None:
         raise DecryptionError(f"no key with id {key_id} is configured (REXIAN_OLD_DATA_KEYS?)")
-    raw = base64.b64decode(blob)
-    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    decryptor = _cipher(name, key, nonce, tag).decryptor()
     try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        raise DecryptionError("value is not valid base64 (truncated?)") from None
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("value is too short (truncated?)")
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    try:
+        decryptor = _cipher(name, key, nonce, tag).decryptor()
         return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
-    except InvalidTag:
+    except (InvalidTag, ValueError):
         raise DecryptionError("value was altered or the key is wrong") from None
 
 
 def lookup_hash(value: str) -> str:
     """Keyed hash of a normalised value, for indexed equality look-ups."""
-    active, _ = current_keys()
-    return hmac.new(active.hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(lookup_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 _PHONE_JUNK = re.compile(r"[\s\-()（）]")
