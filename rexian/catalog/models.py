@@ -66,6 +66,12 @@ class Category(models.Model):  # 诉求分类 (GB/T 39666 style, 3 levels)
         return chain
 
     def clean(self):
+        if self.parent_id and self.pk:
+            node, steps = self.parent, 0
+            while node is not None and steps < 10:  # the bound only guards against damaged data
+                if node.pk == self.pk:
+                    raise ValidationError({"parent": _("上级分类不能是本分类或其下级分类。")})
+                node, steps = node.parent, steps + 1
         if self.parent_id and self.parent.level >= 3:
             raise ValidationError({"parent": _("分类最多三级。")})
         if self.parent_id and not self.code.startswith(self.parent.code):
@@ -187,7 +193,7 @@ class DeadlineRule(models.Model):  # 时限规则
         return f"{self.get_kind_display()} {scope}: {self.amount.normalize()} {self.get_unit_display()}"
 
     def clean(self):
-        if self.unit == self.Unit.WORKDAYS and self.amount != int(self.amount):
+        if self.unit == self.Unit.WORKDAYS and self.amount is not None and self.amount != int(self.amount):
             raise ValidationError({"amount": _("按工作日计的时限须为整数。")})
 
 

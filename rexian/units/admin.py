@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from rexian.units.resources import UnitResource
 
 from rexian.units.models import Unit, User
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ImportExportModelAdmin):
+    resource_classes = [UnitResource]
     list_display = ["code", "name", "kind", "parent", "accepts_orders", "is_active"]
     list_filter = ["kind", "accepts_orders", "is_active"]
     search_fields = ["code", "name", "short_name"]

@@ -40,6 +40,14 @@ class Unit(models.Model):  # 单位
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.pk and (
+            self.parent_id == self.pk or (self.path and self.parent.path.startswith(self.path))
+        ):
+            raise ValidationError({"parent": _("上级单位不能是本单位或其下级单位。")})
+
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
