@@ -6,7 +6,7 @@ admin's `CalendarDay` rows override it, which is how next year's schedule is
 entered when the State Council publishes it. For a year neither knows,
 Monday to Friday are working days.
 
-Deadline convention (documented in docs/deadlines.md):
+Deadline convention (documented in docs/lifecycle.md, "Working days"):
 * N hours: N hours of wall-clock time (the hotline works 7x24).
 * N working days from a moment on a working day: the same clock time on the
   N-th following working day.

@@ -158,9 +158,10 @@ class DeadlineKind(models.TextChoices):
 class DeadlineRule(models.Model):  # 时限规则
     """How long a step may take, for orders matching the rule's type, urgency and category.
 
-    Blank fields match anything. The most specific matching rule wins: the one
-    that sets the most fields; on a tie urgency beats category beats type, and
-    a deeper category beats a shallower one.
+    Blank fields match anything. Among the matching rules, one that names the
+    urgency always wins (特急 keeps its 2-hour clock whatever the category);
+    then the rule that sets more fields; then the deeper category; then the one
+    that names the type.
     """
 
     class Unit(models.TextChoices):
@@ -193,6 +194,12 @@ class DeadlineRule(models.Model):  # 时限规则
         return f"{self.get_kind_display()} {scope}: {self.amount.normalize()} {self.get_unit_display()}"
 
     def clean(self):
+        # The unique constraint cannot see duplicates with blank fields (NULL is distinct in SQL).
+        duplicate = DeadlineRule.objects.filter(
+            kind=self.kind, appeal_type_id=self.appeal_type_id, urgency_id=self.urgency_id, category_id=self.category_id
+        ).exclude(pk=self.pk)
+        if self.kind and duplicate.exists():
+            raise ValidationError(_("已有相同类别、诉求类型、紧急程度和分类的时限规则。"))
         if self.unit == self.Unit.WORKDAYS and self.amount is not None and self.amount != int(self.amount):
             raise ValidationError({"amount": _("按工作日计的时限须为整数。")})
 

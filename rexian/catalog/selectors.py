@@ -54,8 +54,8 @@ def deadline_rule_for(
         if category_id is not None and category_id not in category_depths:
             continue
         score = (
-            (type_id is not None) + (urgency_id is not None) + (category_id is not None),
             urgency_id is not None,
+            (type_id is not None) + (category_id is not None),
             category_depths.get(category_id, 0),
             type_id is not None,
         )

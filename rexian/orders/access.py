@@ -64,6 +64,11 @@ def _unit_ids(user) -> list[int] | None:
     return [user.unit_id]
 
 
+def _unit_assignments(unit_ids: list[int]) -> QuerySet:
+    """A unit's parts in orders; a part withdrawn by an approved return (退单) no longer opens the order to it."""
+    return Assignment.objects.filter(unit_id__in=unit_ids).exclude(status=Assignment.Status.WITHDRAWN)
+
+
 def orders_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """The orders `user` may see, as a queryset (filter it further, never widen it)."""
     queryset = WorkOrder.objects.all() if queryset is None else queryset
@@ -73,9 +78,7 @@ def orders_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
         units = _unit_ids(user)
-        return queryset.filter(
-            Exists(Assignment.objects.filter(order=OuterRef("pk"), unit_id__in=units))
-        )
+        return queryset.filter(Exists(_unit_assignments(units).filter(order=OuterRef("pk"))))
     return queryset.none()
 
 
@@ -85,7 +88,7 @@ def can_view(user, order: WorkOrder) -> bool:
     if user.role in CENTRE_VIEWERS:
         return True
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
-        return Assignment.objects.filter(order=order, unit_id__in=_unit_ids(user)).exists()
+        return _unit_assignments(_unit_ids(user)).filter(order=order).exists()
     return False
 
 

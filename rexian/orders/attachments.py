@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rexian.orders import access
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, _lock, _transition
-from rexian.orders.transitions import Action
+from rexian.orders.transitions import Action, check_transition
 
 # extension -> (kind, content type, accepted leading bytes)
 ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...]]] = {
@@ -71,6 +71,7 @@ def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile) -> Attachme
     """上传附件: add a photo, document or recording to an order. Type and size are checked first."""
     order = _lock(order)
     access.require(actor, Action.ATTACH, order)
+    check_transition(number=order.number, action=Action.ATTACH, from_state=order.state, to_state=order.state)
     name, kind, content_type = _check_file(upload)
     now = timezone.now()
     attachment = Attachment(
@@ -79,8 +80,16 @@ def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile) -> Attachme
     )
     # A random stored name: never trust the uploaded one on disk.
     attachment.file.save(f"{get_random_string(16)}{os.path.splitext(name)[1].lower()}", upload, save=False)
-    attachment.save()
-    unit = actor.unit if actor.is_unit_staff else None
-    _transition(order, action=Action.ATTACH, to_state=order.state, actor=actor, now=now, unit=unit,
-                data={"attachment": attachment.pk, "name": name})
+    # The file is in storage before the rows commit: take it out again if the transaction fails.
+    stored_name = attachment.file.name
+    try:
+        attachment.save()
+        unit = actor.unit if actor.is_unit_staff else None
+        _transition(
+            order, action=Action.ATTACH, to_state=order.state, actor=actor, now=now, unit=unit,
+            data={"attachment": attachment.pk, "name": name},
+        )
+    except Exception:
+        attachment.file.storage.delete(stored_name)
+        raise
     return attachment

@@ -102,6 +102,7 @@ class WorkOrder(models.Model):  # 工单
     due_kind = models.CharField(max_length=16, blank=True, editable=False)
     due_from = models.DateTimeField(null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("当前时限"), null=True, blank=True, editable=False)
+    due_escalated = models.BooleanField(default=False, editable=False)  # the live deadline has been escalated
     is_overdue = models.BooleanField(_("已超期"), default=False)
 
     state_before_return = models.CharField(max_length=20, blank=True, editable=False)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, HotTopic, Line, Urgency
 from rexian.catalog.selectors import deadline_compute
 from rexian.orders import access
+from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
     Assignment,
     Callback,
@@ -78,26 +79,6 @@ def _deadline(order: WorkOrder, kind: str, start: dt.datetime) -> dt.datetime | 
     )
 
 
-def _refresh_due(order: WorkOrder, now: dt.datetime) -> None:
-    """Point the order's live clock (due_kind / due_from / due_at) at the deadline its state runs against."""
-    kind, start, deadline = "", None, None
-    if order.state in (S.DISPATCHED, S.IN_PROGRESS):
-        start = order.dispatched_at
-        candidates = []
-        if order.first_response_deadline and not order.first_responded_at:
-            candidates.append((order.first_response_deadline, DeadlineKind.FIRST_RESPONSE))
-        if order.state == S.DISPATCHED and order.sign_deadline:
-            candidates.append((order.sign_deadline, DeadlineKind.SIGN))
-        if order.reply_deadline:
-            candidates.append((order.reply_deadline, DeadlineKind.REPLY))
-        if candidates:
-            deadline, kind = min(candidates)
-    elif order.state == S.AWAITING_CALLBACK and order.callback_deadline:
-        start, deadline, kind = order.accepted_at or order.closed_at or now, order.callback_deadline, DeadlineKind.CALLBACK
-    order.due_kind, order.due_from, order.due_at = kind, start, deadline
-    order.is_overdue = bool(deadline and deadline < now)
-
-
 def _append_event(
     order: WorkOrder,
     *,
@@ -143,11 +124,12 @@ def _transition(
     check_transition(number=order.number, action=action, from_state=from_state, to_state=to_state)
     order.state = to_state
     order.version += 1
-    _refresh_due(order, now)
+    refresh_due(order, now)
     _append_event(order, action=action, from_state=from_state, actor=actor, at=now, unit=unit, note=note, data=data)
     order.save(
         update_fields=[
-            "state", "version", "event_count", "due_kind", "due_from", "due_at", "is_overdue", *update_fields
+            "state", "version", "event_count", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue",
+            *update_fields,
         ]
     )
     return order

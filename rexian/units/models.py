@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +81,13 @@ class Role(models.TextChoices):  # 角色
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
 CENTRE_ROLES = frozenset(set(Role) - UNIT_ROLES)
+
+
+class UserManager(BaseUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Access follows the role, not is_superuser: a superuser is the system administrator.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):

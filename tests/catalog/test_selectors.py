@@ -128,11 +128,23 @@ def test_type_and_category_beats_category_alone(cast):
     assert as_pair(rule("reply", appeal_type="suggestion", category=cast.property_service)) == (5, "workdays")
 
 
-def test_two_field_rule_beats_urgency_alone(cast):
+def test_an_urgency_rule_beats_any_rule_without_urgency(cast):
+    """特急 keeps its 2-hour clock even where a type + category rule is more detailed."""
     DeadlineRule.objects.create(
         kind="reply", appeal_type=f.appeal_type("complaint"), category=cast.property_service, amount=4, unit="workdays"
     )
-    assert as_pair(rule("reply", urgency="urgent", category=cast.property_service)) == (4, "workdays")
+    assert as_pair(rule("reply", urgency="urgent", category=cast.property_service)) == (24, "hours")
+    assert as_pair(rule("reply", urgency="critical", appeal_type="complaint", category=cast.property_service)) == (
+        2,
+        "hours",
+    )
+
+
+def test_among_urgency_rules_the_one_with_more_fields_wins(cast):
+    DeadlineRule.objects.create(
+        kind="reply", urgency=f.urgency("urgent"), category=cast.property_service, amount=12, unit="hours"
+    )
+    assert as_pair(rule("reply", urgency="urgent", category=cast.property_service)) == (12, "hours")
 
 
 def test_rules_of_another_kind_are_ignored(cast):

@@ -27,7 +27,8 @@ def test_two_workers_ticking_at_the_same_moment_enqueue_one_run(db):
 
 def test_worker_once_runs_the_deadline_scan(cast, make_order, settings):
     order = make_order("dispatched")
-    order.__class__.objects.filter(pk=order.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    order.__class__.objects.filter(pk=order.pk).update(sign_deadline=an_hour_ago, due_at=an_hour_ago)
     call_command("worker", "--once")
     assert Escalation.objects.filter(order=order).count() == 1
     order.refresh_from_db()
