@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from rexian.privacy.crypto import parse_master_key
 from rexian.conf.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -174,6 +175,9 @@ DATA_CIPHER = env_choice("REXIAN_DATA_CIPHER", ("aes-gcm", "sm4-gcm"), "aes-gcm"
 OLD_DATA_KEYS = env_list("REXIAN_OLD_DATA_KEYS", [])
 # The key of the look-up hashes (phone, ID number); defaults to the data key. Keep it when rotating the data key.
 LOOKUP_KEY = env_secret("REXIAN_LOOKUP_KEY", required=False)
+# A malformed key is a start-up error, not a failure at the first caller's phone number.
+for _key in [DATA_KEY, *OLD_DATA_KEYS, *([LOOKUP_KEY] if LOOKUP_KEY else [])]:
+    parse_master_key(_key)
 
 # --- Background work ----------------------------------------------------------------
 TASKS = {
