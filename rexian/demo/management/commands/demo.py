@@ -1,0 +1,84 @@
+"""`rexian demo`: load the demo city 江安市 with 90 days of work orders into an empty database.
+
+The Makefile runs `migrate` first; this command creates no tables. Run twice,
+it says the demo is already there and prints the accounts again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rexian.demo import data
+from rexian.demo.generator import (
+    DEFAULT_DAYS,
+    DEFAULT_PER_DAY,
+    DEFAULT_SEED,
+    DEMO_ACCOUNTS,
+    DemoRefused,
+    demo_is_loaded,
+    demo_load,
+)
+from rexian.units.models import Role
+
+
+class Command(BaseCommand):
+    help = "加载演示城市（江安市）及其工单。Load the demo city (江安市) and its work orders into an empty database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of orders, ending now (default 90)")
+        parser.add_argument("--per-day", type=int, default=DEFAULT_PER_DAY, help="orders a day (default 500)")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same city)")
+
+    def handle(self, *args, days: int, per_day: int, seed: int, **options):
+        console = Console(file=self.stdout, highlight=False, soft_wrap=True)
+        if days < 1 or per_day < 0:
+            raise CommandError("--days 至少为 1，--per-day 不能为负数。--days must be at least 1 and --per-day not negative.")
+        if demo_is_loaded():
+            console.print("演示数据已经加载，未做任何改动。The demo data is already loaded; nothing was changed.")
+            self._accounts(console)
+            return
+        started = time.monotonic()
+        try:
+            with Progress(
+                TextColumn("[bold]加载工单 Loading orders"), BarColumn(), MofNCompleteColumn(), TextColumn("天 days"),
+                TimeElapsedColumn(), console=console, transient=False,
+            ) as progress:
+                task = progress.add_task("days", total=days)
+                summary = demo_load(
+                    days=days, per_day=per_day, seed=seed,
+                    progress=lambda done, total: progress.update(task, completed=done),
+                )
+        except DemoRefused as refused:
+            raise CommandError(
+                f"数据库中已有非演示数据（{refused}），为免混淆，拒绝加载演示数据；请使用空数据库。"
+                f" The database already holds data that is not the demo's ({refused});"
+                " refusing to load the demo beside it. Use an empty database."
+            ) from None
+        elapsed = time.monotonic() - started
+        console.print(
+            f"已加载 {data.CITY_NAME}：{summary.units} 个单位，{summary.leaf_categories} 个末级分类，"
+            f"{summary.dispatch_rules} 条派单目录，{summary.users} 个用户，{summary.orders} 张工单，"
+            f"{summary.events} 条流转记录（{elapsed:.1f} 秒）。"
+        )
+        console.print(
+            f"Loaded {summary.units} units, {summary.leaf_categories} leaf categories, {summary.users} users, "
+            f"{summary.orders} orders and {summary.events} events in {elapsed:.1f} s."
+        )
+        self._accounts(console)
+
+    def _accounts(self, console: Console) -> None:
+        table = Table(title="演示账号 Demo accounts", show_lines=False)
+        table.add_column("用户名 username")
+        table.add_column("角色 role")
+        for username, role, unit_key in DEMO_ACCOUNTS:
+            label = Role(role).label
+            if unit_key not in (None, "CITY"):
+                label = f"{label}（住建局）"
+            table.add_row(username, str(label))
+        console.print(table)
+        console.print(f"密码 password: [bold]{data.DEMO_PASSWORD}[/bold]（所有账号 all accounts）")

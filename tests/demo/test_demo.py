@@ -1,0 +1,218 @@
+"""The demo city (`rexian demo`): a small load must read as if the services had written it.
+
+Most tests read one small city (4 days × 40 orders) loaded once for the class
+and rolled back afterwards; the tests outside the class need an empty database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+from itertools import pairwise
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from rexian.catalog.models import Category, DispatchRule
+from rexian.catalog.selectors import deadline_compute
+from rexian.demo import data
+from rexian.demo.generator import DEMO_ACCOUNTS, DemoRefused, demo_load
+from rexian.orders import access, services
+from rexian.orders.deadlines import deadline_scan
+from rexian.orders.models import Assignment, Escalation, ExtensionRequest, OrderEvent, OrderNumberSequence, WorkOrder
+from rexian.orders.transitions import OPEN_STATES, TRANSITIONS, State, replay
+from rexian.units.models import Role, Unit, User
+from tests import factories as f
+
+S = State
+# A Wednesday afternoon, so the day's queues are busy.
+NOW = timezone.make_aware(dt.datetime(2026, 3, 18, 15, 30))
+NUMBER = re.compile(r"^(\d{8})-(\d{6})$")
+
+
+def _load_and_read(**kwargs) -> list[tuple]:
+    """Load a city inside a transaction that is rolled back, and return what identifies its orders."""
+    with transaction.atomic():
+        demo_load(**kwargs)
+        rows = list(WorkOrder.objects.order_by("number").values_list("number", "title", "state", "caller_phone_hash"))
+        transaction.set_rollback(True)
+    return rows
+
+
+def test_same_seed_gives_the_same_city(db):
+    first = _load_and_read(days=2, per_day=15, seed=3, now=NOW)
+    again = _load_and_read(days=2, per_day=15, seed=3, now=NOW)
+    other = _load_and_read(days=2, per_day=15, seed=4, now=NOW)
+    assert first and first == again
+    assert [row[1] for row in first] != [row[1] for row in other]
+
+
+def test_titles_do_not_depend_on_the_moment_of_loading(db):
+    """Only the time anchor moves: the same seed an hour later tells the same stories."""
+    earlier = _load_and_read(days=2, per_day=15, seed=3, now=NOW)
+    later = _load_and_read(days=2, per_day=15, seed=3, now=NOW + dt.timedelta(hours=1))
+    assert [row[1] for row in earlier][:10] == [row[1] for row in later][:10]
+
+
+def test_loading_beside_other_data_is_refused(db):
+    f.UserFactory(username="someone", role=Role.OPERATOR)
+    with pytest.raises(DemoRefused):
+        demo_load(days=1, per_day=5, now=NOW)
+    with pytest.raises(CommandError, match="非演示数据.*not the demo"):
+        call_command("demo", days=1, per_day=5, stdout=io.StringIO())
+    assert not WorkOrder.objects.exists()
+
+
+def test_command_loads_once_then_says_the_demo_is_there(db):
+    out = io.StringIO()
+    call_command("demo", days=1, per_day=5, stdout=out)
+    assert "rexian-demo" in out.getvalue()
+    assert all(username in out.getvalue() for username, _, _ in DEMO_ACCOUNTS)
+    orders, users = WorkOrder.objects.count(), User.objects.count()
+    again = io.StringIO()
+    call_command("demo", days=1, per_day=5, stdout=again)
+    assert "already loaded" in again.getvalue() and "已经加载" in again.getvalue()
+    assert (WorkOrder.objects.count(), User.objects.count()) == (orders, users)
+
+
+@pytest.fixture(scope="class")
+def city(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = demo_load(days=4, per_day=40, seed=11, now=NOW)
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.mark.usefixtures("city")
+class TestLoadedCity:
+    def test_about_forty_units_under_the_city(self, db):
+        city = Unit.objects.get(code=data.CITY_CODE)
+        assert 38 <= Unit.objects.filter(path__startswith=city.path).count() <= 45
+        centre = Unit.objects.get(kind=Unit.Kind.CENTRE)
+        assert not centre.accepts_orders and centre.parent == city
+        assert Unit.objects.filter(kind=Unit.Kind.TOWN).count() >= 4
+        assert Unit.objects.filter(kind=Unit.Kind.COMMUNITY).count() >= 8
+        assert Unit.objects.filter(short_name="住建局").exists()
+
+    def test_every_leaf_category_has_a_city_wide_dispatch_rule(self, db):
+        leaves = Category.objects.filter(level=3)
+        assert leaves.count() >= 100
+        assert all(len(leaf.code) == 6 and leaf.code.startswith(leaf.parent.code) for leaf in leaves.select_related("parent"))
+        assert not leaves.exclude(dispatch_rules__area__isnull=True).exists()
+        assert DispatchRule.objects.filter(area__kind=Unit.Kind.TOWN, lead_unit__kind=Unit.Kind.TOWN).exists()
+
+    def test_demo_accounts_have_their_roles_and_the_demo_password(self, db):
+        for username, role, unit_key in DEMO_ACCOUNTS:
+            user = User.objects.get(username=username)
+            assert user.role == role
+            assert user.check_password("rexian-demo")
+        assert User.objects.get(username="handler").unit.short_name == "住建局"
+        assert User.objects.get(username="unitadmin").unit.short_name == "住建局"
+        admin = User.objects.get(username="admin")
+        assert admin.is_staff and admin.is_superuser
+
+    def test_twenty_six_operators_with_agent_numbers(self, db):
+        operators = User.objects.filter(username__regex=r"^op\d\d$")
+        assert operators.count() == 26
+        assert not operators.exclude(role=Role.OPERATOR).exists()
+        assert len(set(operators.values_list("agent_number", flat=True))) == 26
+
+    def test_every_unit_that_takes_orders_has_a_handler_and_an_admin(self, db):
+        for unit in Unit.objects.filter(accepts_orders=True):
+            roles = set(unit.staff.values_list("role", flat=True))
+            assert {Role.UNIT_HANDLER, Role.UNIT_ADMIN} <= roles, unit
+
+    def test_events_replay_to_each_orders_state(self, db):
+        declared = {(a, s, t) for a, table in TRANSITIONS.items() for s, targets in table.items() for t in targets}
+        events: dict[int, list] = {}
+        for row in OrderEvent.objects.order_by("order_id", "seq").values_list("order_id", "seq", "action", "from_state", "to_state", "at"):
+            events.setdefault(row[0], []).append(row)
+        orders = list(WorkOrder.objects.select_related("registered_by"))
+        assert len(orders) > 100
+        for order in orders:
+            rows = events[order.pk]
+            assert [row[1] for row in rows] == list(range(1, len(rows) + 1))
+            assert order.event_count == len(rows) == order.version
+            assert all(row[2:5] in declared for row in rows)
+            assert replay([row[2:5] for row in rows]) == order.state
+            times = [row[5] for row in rows]
+            assert all(a < b for a, b in pairwise(times)) and times[0] == order.registered_at
+            assert times[-1] <= NOW
+            assert order.registered_by.role == Role.OPERATOR
+
+    def test_orders_are_spread_over_the_pipeline(self, db):
+        states = Counter(WorkOrder.objects.values_list("state", flat=True))
+        assert {S.CLOSED, S.IN_PROGRESS, S.DISPATCHED, S.AWAITING_CALLBACK} <= set(states)
+        assert len(states) >= 6
+
+    def test_numbers_are_unique_well_formed_and_continue_the_days_sequence(self, db):
+        by_day: dict[str, list[int]] = {}
+        for number, registered_at in WorkOrder.objects.values_list("number", "registered_at"):
+            day, serial = NUMBER.match(number).groups()
+            assert day == f"{timezone.localtime(registered_at):%Y%m%d}"
+            by_day.setdefault(day, []).append(int(serial))
+        for day, serials in by_day.items():
+            assert sorted(serials) == list(range(1, len(serials) + 1))
+            assert OrderNumberSequence.objects.get(day=dt.datetime.strptime(day, "%Y%m%d").date()).last == len(serials)
+        assert len(by_day) == 4
+
+    def test_a_later_registration_gets_the_next_number_of_today(self, db, monkeypatch):
+        monkeypatch.setattr(services, "_now", lambda: NOW + dt.timedelta(minutes=1))
+        last = OrderNumberSequence.objects.get(day=timezone.localtime(NOW).date()).last
+        order = services.order_register(
+            actor=User.objects.get(username="operator"), channel=f.channel("phone"),
+            appeal_type=f.appeal_type("consult"), title="咨询公积金提取", description="来电人咨询租房提取公积金。",
+        )
+        assert order.number == f"{timezone.localtime(NOW):%Y%m%d}-{last + 1:06d}"
+
+    def test_assignments_are_open_only_while_the_unit_has_work(self, db):
+        working = {S.DISPATCHED, S.IN_PROGRESS, S.RETURN_REQUESTED, S.REPLIED}
+        for order in WorkOrder.objects.prefetch_related("assignments"):
+            open_units = [a for a in order.assignments.all() if a.is_open]
+            if order.state in working:
+                leads = [a for a in open_units if a.role == Assignment.Role.LEAD]
+                assert len(leads) == 1 and leads[0].unit_id == order.lead_unit_id
+            else:
+                assert not open_units, order.number
+
+    def test_deadlines_are_the_ones_the_services_compute(self, db):
+        checked = 0
+        orders = WorkOrder.objects.filter(state__in=[S.DISPATCHED, S.IN_PROGRESS], reopen_count=0).select_related(
+            "appeal_type", "urgency", "category"
+        )
+        for order in orders:
+            kw = {"appeal_type": order.appeal_type, "urgency": order.urgency, "category": order.category}
+            assert order.sign_deadline == deadline_compute(kind="sign", start=order.dispatched_at, **kw)
+            assert order.first_response_deadline == deadline_compute(kind="first_response", start=order.dispatched_at, **kw)
+            if not ExtensionRequest.objects.filter(order=order, status="approved").exists():
+                assert order.reply_deadline == deadline_compute(kind="reply", start=order.dispatched_at, **kw)
+            checked += 1
+        for order in WorkOrder.objects.filter(state=S.AWAITING_CALLBACK).select_related("appeal_type", "urgency", "category"):
+            assert order.callback_deadline == deadline_compute(
+                kind="callback", start=order.accepted_at, appeal_type=order.appeal_type, urgency=order.urgency,
+                category=order.category,
+            )
+            checked += 1
+        assert checked > 10
+
+    def test_the_deadline_scan_finds_nothing_the_load_missed(self, db):
+        deadline_scan(now=NOW)
+        # Only a deadline that passed in the last minute, before the scan's next run, may be new.
+        assert not Escalation.objects.filter(created_at=NOW, deadline__lt=NOW - dt.timedelta(seconds=60)).exists()
+        assert not WorkOrder.objects.filter(is_overdue=True).exclude(state__in=OPEN_STATES).exists()
+
+    def test_the_housing_bureaus_handler_sees_only_its_orders(self, db):
+        handler = User.objects.get(username="handler")
+        visible = set(access.orders_visible_to(handler).values_list("pk", flat=True))
+        housing = set(
+            Assignment.objects.filter(unit__short_name="住建局")
+            .exclude(status=Assignment.Status.WITHDRAWN)
+            .values_list("order_id", flat=True)
+        )
+        assert visible and visible == housing
+        assert WorkOrder.objects.exclude(pk__in=visible).exists()
