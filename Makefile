@@ -36,6 +36,7 @@ var/secret.key var/data.key:
 
 demo: install var/secret.key var/data.key
 	@$(DEMO_ENV) $(REXIAN) migrate --noinput -v 0
+	@$(DEMO_ENV) $(REXIAN) collectstatic --noinput -v 0
 	@$(DEMO_ENV) $(REXIAN) demo
 	@echo "Rexian is at http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
 	@$(DEMO_ENV) $(REXIAN) serve --port $(PORT)
