@@ -315,9 +315,9 @@ def order_dispatch(
     order = _lock(order)
     access.require(actor, A.DISPATCH, order)
     assisting = list({unit.pk: unit for unit in assisting_units}.values())
-    for unit in [lead_unit, *assisting]:
+    for unit, field in [(lead_unit, "lead_unit"), *[(u, "assisting_units") for u in assisting]]:
         if not unit.is_active or not unit.accepts_orders:
-            raise OrderInputError(_("%(unit)s 不承办工单。") % {"unit": unit.name}, field="lead_unit")
+            raise OrderInputError(_("%(unit)s 不承办工单。") % {"unit": unit.name}, field=field)
     if any(unit.pk == lead_unit.pk for unit in assisting):
         raise OrderInputError(_("主办单位不能同时作为协办单位。"), field="assisting_units")
     now = _now()
@@ -434,6 +434,10 @@ def return_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
     now = _now()
     request.status, request.decided_by, request.decided_at, request.decision_note = "approved", actor, now, note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    # The lead unit gives the order back; an assisting unit that already replied keeps its (finished) part.
+    order.assignments.filter(is_open=True, status=Assignment.Status.REPLIED, role=Assignment.Role.ASSIST).update(
+        is_open=False
+    )
     _close_assignments(order, status=Assignment.Status.WITHDRAWN)
     ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
     returned_unit = order.lead_unit
@@ -678,28 +682,36 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
     """重办: after a dissatisfied callback the dispatcher sends the order back to its lead unit.
 
     The unit gets a fresh reply deadline, and the reopening counts against it.
+    An order answered on the spot has no unit: it goes to the dispatch queue.
     """
     order = _lock(order)
     access.require(actor, A.REHANDLE, order)
-    check_transition(number=order.number, action=A.REHANDLE, from_state=order.state, to_state=S.IN_PROGRESS)
-    lead = order.assignments.filter(role=Assignment.Role.LEAD).exclude(status=Assignment.Status.WITHDRAWN).order_by("-dispatched_at").first()
-    if lead is None:
-        raise OrderInputError(_("该工单没有主办单位，无法重办。"))
+    lead = (
+        order.assignments.filter(role=Assignment.Role.LEAD)
+        .exclude(status=Assignment.Status.WITHDRAWN)
+        .order_by("-dispatched_at")
+        .first()
+    )
+    to_state = S.IN_PROGRESS if lead else S.PENDING_DISPATCH
+    check_transition(number=order.number, action=A.REHANDLE, from_state=order.state, to_state=to_state)
     now = _now()
-    lead.status, lead.is_open, lead.reopen_count = Assignment.Status.SIGNED, True, lead.reopen_count + 1
-    lead.save(update_fields=["status", "is_open", "reopen_count"])
     order.reopen_count += 1
-    order.dispatched_at = now
     order.replied_at = order.accepted_at = order.callback_deadline = None
     order.callback_attempts = 0
     order.first_response_deadline = None
-    order.reply_deadline = _deadline(order, DeadlineKind.REPLY, now)
+    fields = [
+        "reopen_count", "replied_at", "accepted_at", "callback_deadline", "callback_attempts",
+        "first_response_deadline",
+    ]
+    if lead:
+        lead.status, lead.is_open, lead.reopen_count = Assignment.Status.SIGNED, True, lead.reopen_count + 1
+        lead.save(update_fields=["status", "is_open", "reopen_count"])
+        order.dispatched_at = now
+        order.reply_deadline = _deadline(order, DeadlineKind.REPLY, now)
+        fields += ["dispatched_at", "reply_deadline"]
     return _transition(
-        order, action=A.REHANDLE, to_state=S.IN_PROGRESS, actor=actor, now=now, unit=lead.unit, note=note,
-        update_fields=[
-            "reopen_count", "dispatched_at", "replied_at", "accepted_at", "callback_deadline", "callback_attempts",
-            "first_response_deadline", "reply_deadline",
-        ],
+        order, action=A.REHANDLE, to_state=to_state, actor=actor, now=now, unit=lead.unit if lead else None,
+        note=note, update_fields=fields,
     )
 
 
@@ -719,13 +731,14 @@ def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "") -
     check_transition(number=order.number, action=A.MERGE, from_state=order.state, to_state=S.MERGED)
     order.master = master
     order.closed_at = now
+    order.state_before_return = ""
     _close_assignments(order, status=Assignment.Status.DONE)
     ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
     ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
     order.pending_extension = False
     return _transition(
         order, action=A.MERGE, to_state=S.MERGED, actor=actor, now=now, note=note, data={"master": master.number},
-        update_fields=["master", "closed_at", "pending_extension"],
+        update_fields=["master", "closed_at", "pending_extension", "state_before_return"],
     )
 
 
@@ -742,7 +755,8 @@ def order_void(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
     ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
     order.closed_at = now
     order.pending_extension = False
+    order.state_before_return = ""
     return _transition(
         order, action=A.VOID, to_state=S.VOIDED, actor=actor, now=now, note=reason,
-        update_fields=["closed_at", "pending_extension"],
+        update_fields=["closed_at", "pending_extension", "state_before_return"],
     )

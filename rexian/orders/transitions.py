@@ -68,8 +68,6 @@ OPEN_STATES = frozenset(
     }
 )
 FINAL_STATES = frozenset({S.CLOSED, S.MERGED, S.VOIDED})
-# States in which a unit is working on the order.
-HANDLING_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 
 TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     A.REGISTER: {"": frozenset({S.REGISTERED})},
@@ -94,7 +92,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     A.REJECT_REPLY: {S.REPLIED: frozenset({S.IN_PROGRESS})},
     A.CALLBACK: {S.AWAITING_CALLBACK: frozenset({S.CLOSED, S.REOPENED})},
     A.CALLBACK_FAILED: {S.AWAITING_CALLBACK: frozenset({S.AWAITING_CALLBACK, S.CLOSED})},
-    A.REHANDLE: {S.REOPENED: frozenset({S.IN_PROGRESS})},
+    # Back to the lead unit; an order answered on the spot has none and goes to the dispatchers.
+    A.REHANDLE: {S.REOPENED: frozenset({S.IN_PROGRESS, S.PENDING_DISPATCH})},
     A.MERGE: {state: frozenset({S.MERGED}) for state in OPEN_STATES},
     A.VOID: {state: frozenset({S.VOIDED}) for state in OPEN_STATES},
     A.ESCALATE: {state: frozenset({state}) for state in OPEN_STATES},
@@ -110,11 +109,11 @@ class InvalidTransition(Exception):
         self.action = action
         self.from_state = from_state
         self.to_state = to_state
-        state_label = State(from_state).label if from_state else _("新建")
+        state_label = State(from_state).label if from_state in State.values else (from_state or _("新建"))
         message = _("工单 %(number)s 当前状态为「%(state)s」，不能执行「%(action)s」。") % {
             "number": number,
             "state": state_label,
-            "action": Action(action).label,
+            "action": Action(action).label if action in Action.values else action,
         }
         super().__init__(str(message))
         self.message = str(message)
