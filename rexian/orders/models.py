@@ -216,44 +216,18 @@ class OrderEvent(models.Model):  # 工单流转记录
         return f"{self.order_id}#{self.seq} {self.action}"
 
 
-class ReturnRequest(models.Model):  # 退单申请
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待审核")
-        APPROVED = "approved", _("已同意")
-        REJECTED = "rejected", _("已驳回")
+class UnitRequest(models.Model):
+    """A unit's request that a dispatcher approves or rejects (return or extension)."""
 
-    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="return_requests")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请单位"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(_("申请时间"))
-    reason = models.TextField(_("退单理由"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("退单申请")
-        verbose_name_plural = _("退单申请")
-        indexes = [models.Index(fields=["status", "requested_at"])]
-
-
-class ExtensionRequest(models.Model):  # 延期申请
     class Status(models.TextChoices):
         PENDING = "pending", _("待审核")
         APPROVED = "approved", _("已同意")
         REJECTED = "rejected", _("已驳回")
         WITHDRAWN = "withdrawn", _("已撤回")
 
-    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extension_requests")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请单位"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("申请时间"))
-    previous_deadline = models.DateTimeField(_("原办结时限"))
-    requested_deadline = models.DateTimeField(_("申请延至"))
-    reason = models.TextField(_("延期理由"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -262,9 +236,34 @@ class ExtensionRequest(models.Model):  # 延期申请
     decision_note = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def decide(self, *, status: str, actor, at, note: str) -> None:
+        self.status, self.decided_by, self.decided_at, self.decision_note = status, actor, at, note
+        self.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+class ReturnRequest(UnitRequest):  # 退单申请
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="return_requests")
+    reason = models.TextField(_("退单理由"))
+
+    class Meta(UnitRequest.Meta):
+        verbose_name = _("退单申请")
+        verbose_name_plural = _("退单申请")
+        indexes = [models.Index(fields=["status", "requested_at"], name="return_request_status")]
+
+
+class ExtensionRequest(UnitRequest):  # 延期申请
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extension_requests")
+    previous_deadline = models.DateTimeField(_("原办结时限"))
+    requested_deadline = models.DateTimeField(_("申请延至"))
+    reason = models.TextField(_("延期理由"))
+
+    class Meta(UnitRequest.Meta):
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
-        indexes = [models.Index(fields=["status", "requested_at"])]
+        indexes = [models.Index(fields=["status", "requested_at"], name="extension_request_status")]
 
 
 class Callback(models.Model):  # 回访

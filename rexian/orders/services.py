@@ -432,8 +432,7 @@ def return_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
     check_transition(number=order.number, action=A.APPROVE_RETURN, from_state=order.state, to_state=S.PENDING_DISPATCH)
     request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
     now = _now()
-    request.status, request.decided_by, request.decided_at, request.decision_note = "approved", actor, now, note
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    request.decide(status="approved", actor=actor, at=now, note=note)
     # The lead unit gives the order back; an assisting unit that already replied keeps its (finished) part.
     order.assignments.filter(is_open=True, status=Assignment.Status.REPLIED, role=Assignment.Role.ASSIST).update(
         is_open=False
@@ -467,8 +466,7 @@ def return_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
     check_transition(number=order.number, action=A.REJECT_RETURN, from_state=order.state, to_state=back_to)
     request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
     now = _now()
-    request.status, request.decided_by, request.decided_at, request.decision_note = "rejected", actor, now, reason
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    request.decide(status="rejected", actor=actor, at=now, note=reason)
     order.state_before_return = ""
     return _transition(
         order, action=A.REJECT_RETURN, to_state=back_to, actor=actor, now=now, unit=order.lead_unit, note=reason,
@@ -513,8 +511,7 @@ def extension_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
     check_transition(number=order.number, action=A.APPROVE_EXTENSION, from_state=order.state, to_state=order.state)
     request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
     now = _now()
-    request.status, request.decided_by, request.decided_at, request.decision_note = "approved", actor, now, note
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    request.decide(status="approved", actor=actor, at=now, note=note)
     old = order.reply_deadline
     order.reply_deadline = request.requested_deadline
     order.pending_extension = False
@@ -535,8 +532,7 @@ def extension_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
     check_transition(number=order.number, action=A.REJECT_EXTENSION, from_state=order.state, to_state=order.state)
     request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
     now = _now()
-    request.status, request.decided_by, request.decided_at, request.decision_note = "rejected", actor, now, reason
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    request.decide(status="rejected", actor=actor, at=now, note=reason)
     order.pending_extension = False
     return _transition(
         order, action=A.REJECT_EXTENSION, to_state=order.state, actor=actor, now=now, unit=order.lead_unit,
