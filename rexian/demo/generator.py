@@ -807,6 +807,10 @@ class _Life:
         request.decided_by_id, request.decided_at = dispatcher.pk, t
         if rng.random() < P_RETURN_APPROVED:
             request.status = ReturnRequest.Status.APPROVED
+            # As services.return_approve: an assisting unit that already replied keeps its finished part.
+            for a in self.assignments:
+                if a.is_open and a.role == Assignment.Role.ASSIST and a.status == Assignment.Status.REPLIED:
+                    a.is_open = False
             self._close_assignments(Assignment.Status.WITHDRAWN)
             for extension in self.extensions:
                 if extension.status == ExtensionRequest.Status.PENDING:
