@@ -121,7 +121,6 @@ class WorkOrder(models.Model):  # 工单
             models.Index(fields=["registered_at"], name="order_registered"),
             models.Index(fields=["state", "due_at"], name="order_state_due"),
             models.Index(fields=["lead_unit", "state"], name="order_lead_unit_state"),
-            models.Index(fields=["master"], name="order_master"),
         ]
 
     def __str__(self) -> str:
@@ -180,8 +179,14 @@ class Assignment(models.Model):  # 派单记录 (主办/协办)
         verbose_name = _("派单记录")
         verbose_name_plural = _("派单记录")
         indexes = [
-            models.Index(fields=["unit", "is_open", "dispatched_at"], name="assignment_inbox"),
-            models.Index(fields=["is_open", "status", "sign_deadline"], name="assignment_sign_due"),
+            # Partial indexes: SQLite uses an index for "WHERE is_open" only through its condition.
+            models.Index(fields=["unit", "order"], condition=models.Q(is_open=True), name="assignment_open_inbox"),
+            models.Index(
+                fields=["status", "sign_deadline"], condition=models.Q(is_open=True), name="assignment_open_sign_due"
+            ),
+            # "Does this unit have a part in this order?" for the authorization module.
+            models.Index(fields=["order", "unit"], name="assignment_order_unit"),
+            models.Index(fields=["unit", "dispatched_at"], name="assignment_unit_history"),
         ]
 
     def __str__(self) -> str:
