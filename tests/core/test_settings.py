@@ -1,0 +1,75 @@
+"""Settings come from the environment only; each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+
+def run_settings(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("REXIAN_", "DATABASE_URL"))}
+    environment.update({"REXIAN_SECRET_KEY": "s", "REXIAN_DATA_KEY": KEY, "DJANGO_SETTINGS_MODULE": "rexian.settings"})
+    environment.update(env)
+    script = "import django, json; django.setup(); from django.conf import settings; " + code
+    return subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=60)
+
+
+def test_sqlite_database_runs_in_wal_mode(tmp_path):
+    url = f"sqlite:///{tmp_path / 'rexian.sqlite3'}"
+    result = run_settings(
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode'); "
+        "print(c.fetchone()[0], settings.DATABASES['default']['OPTIONS']['transaction_mode'])",
+        DATABASE_URL=url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "IMMEDIATE"]
+
+
+def test_postgres_url_selects_psycopg():
+    result = run_settings(
+        "d = settings.DATABASES['default']; print(json.dumps([d['ENGINE'], d['NAME'], d['HOST'], d['PORT']]))",
+        DATABASE_URL="postgres://rexian@db.example:5433/hotline",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["django.db.backends.postgresql", "hotline", "db.example", 5433]
+
+
+def test_unsupported_database_is_a_startup_error():
+    result = run_settings("print(1)", DATABASE_URL="mysql://root@localhost/x")
+    assert result.returncode != 0
+    assert "unsupported engine" in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["REXIAN_SECRET_KEY", "REXIAN_DATA_KEY"])
+def test_a_missing_secret_is_a_startup_error(variable):
+    result = run_settings("print(1)", **{variable: ""})
+    assert result.returncode != 0
+    assert variable in result.stderr
+
+
+def test_a_malformed_data_key_is_a_startup_error():
+    result = run_settings("print(1)", REXIAN_DATA_KEY="too-short")
+    assert result.returncode != 0
+    assert "REXIAN_DATA_KEY" in result.stderr
+
+
+def test_object_storage_is_chosen_by_configuration():
+    result = run_settings(
+        "print(json.dumps(settings.STORAGES['default']))",
+        REXIAN_STORAGE="s3", REXIAN_S3_BUCKET="rexian-files", REXIAN_S3_ACCESS_KEY="a", REXIAN_S3_SECRET_KEY="b",
+        REXIAN_S3_ENDPOINT_URL="https://oss.example",
+    )
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["bucket_name"] == "rexian-files"
+    assert storage["OPTIONS"]["default_acl"] == "private"
+
+
+def test_local_disk_is_the_default_storage():
+    result = run_settings("print(settings.STORAGES['default']['BACKEND'])")
+    assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage"
