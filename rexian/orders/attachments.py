@@ -67,9 +67,9 @@ def _check_file(upload: UploadedFile) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile) -> Attachment:
+def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile, expected_version: int | None = None) -> Attachment:
     """上传附件: add a photo, document or recording to an order. Type and size are checked first."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, Action.ATTACH, order)
     check_transition(number=order.number, action=Action.ATTACH, from_state=order.state, to_state=order.state)
     name, kind, content_type = _check_file(upload)

@@ -179,14 +179,15 @@ class Assignment(models.Model):  # 派单记录 (主办/协办)
         verbose_name = _("派单记录")
         verbose_name_plural = _("派单记录")
         indexes = [
-            # Partial indexes: SQLite uses an index for "WHERE is_open" only through its condition.
+            # Partial indexes: SQLite uses an index for "WHERE is_open" only through its condition. Beware of adding
+            # another index that starts with unit: SQLite's planner then prefers it to the partial one (measured:
+            # 73 ms instead of 5 ms p95 for the inbox at 1M orders, bench/orders.py).
             models.Index(fields=["unit", "order"], condition=models.Q(is_open=True), name="assignment_open_inbox"),
             models.Index(
                 fields=["status", "sign_deadline"], condition=models.Q(is_open=True), name="assignment_open_sign_due"
             ),
             # "Does this unit have a part in this order?" for the authorization module.
             models.Index(fields=["order", "unit"], name="assignment_order_unit"),
-            models.Index(fields=["unit", "dispatched_at"], name="assignment_unit_history"),
         ]
 
     def __str__(self) -> str:

@@ -57,6 +57,17 @@ class OrderInputError(ValueError):
         self.field = field
 
 
+class StaleVersion(Exception):
+    """The user acted on an out-of-date view of the order: someone else changed it meanwhile."""
+
+    def __init__(self, *, number: str, expected: int, current: int):
+        self.number, self.expected, self.current = number, expected, current
+        self.message = _("工单 %(number)s 已被他人更新（版本 %(current)d，您提交的是版本 %(expected)d），请刷新后重试。") % {
+            "number": number, "current": current, "expected": expected,
+        }
+        super().__init__(self.message)
+
+
 # --- Internals -----------------------------------------------------------------------
 
 
@@ -64,13 +75,17 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _lock(order: WorkOrder | int) -> WorkOrder:
+def _lock(order: WorkOrder | int, expected_version: int | None = None) -> WorkOrder:
+    """Lock the order's row for this transaction; refuse if the caller acted on an older version."""
     pk = order.pk if isinstance(order, WorkOrder) else order
-    return (
+    locked = (
         WorkOrder.objects.select_for_update(of=("self",))
         .select_related("appeal_type", "urgency", "category", "lead_unit")
         .get(pk=pk)
     )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(number=locked.number, expected=expected_version, current=locked.version)
+    return locked
 
 
 def _deadline(order: WorkOrder, kind: str, start: dt.datetime) -> dt.datetime | None:
@@ -264,7 +279,7 @@ def order_register(
 
 @transaction.atomic
 def order_answer_on_spot(
-    *, actor, order: WorkOrder, answer: str, sample_for_callback: bool | None = None
+    *, actor, order: WorkOrder, answer: str, sample_for_callback: bool | None = None, expected_version: int | None = None
 ) -> WorkOrder:
     """直接办结: the operator answered the request on the call.
 
@@ -272,7 +287,7 @@ def order_answer_on_spot(
     callback and waits for it; the rest close at once. Pass `sample_for_callback`
     to decide explicitly.
     """
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.ANSWER_ON_SPOT, order)
     answer = _required_text(answer, "answer", _("答复内容"))
     now = _now()
@@ -293,9 +308,9 @@ def order_answer_on_spot(
 
 
 @transaction.atomic
-def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """转派遣: the operator hands the order to the dispatchers."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.SEND_TO_DISPATCH, order)
     return _transition(order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note)
 
@@ -305,14 +320,20 @@ def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "") -> WorkOr
 
 @transaction.atomic
 def order_dispatch(
-    *, actor, order: WorkOrder, lead_unit: Unit, assisting_units: Iterable[Unit] = (), note: str = ""
+    *,
+    actor,
+    order: WorkOrder,
+    lead_unit: Unit,
+    assisting_units: Iterable[Unit] = (),
+    note: str = "",
+    expected_version: int | None = None,
 ) -> WorkOrder:
     """派单: send the order to a lead unit (主办) and optional assisting units (协办).
 
     Starts the sign, first-response (特急) and reply clocks. Raises
     OrderInputError for a unit that cannot take orders or a lead listed as assisting.
     """
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.DISPATCH, order)
     assisting = list({unit.pk: unit for unit in assisting_units}.values())
     for unit, field in [(lead_unit, "lead_unit"), *[(u, "assisting_units") for u in assisting]]:
@@ -355,9 +376,9 @@ def order_dispatch(
 
 
 @transaction.atomic
-def order_sign(*, actor, order: WorkOrder) -> WorkOrder:
+def order_sign(*, actor, order: WorkOrder, expected_version: int | None = None) -> WorkOrder:
     """签收: a unit's handler takes the order on. The lead unit's signature starts the handling."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.SIGN, order)
     assignment = access.acting_assignment(actor, order)
     if assignment.status != Assignment.Status.DISPATCHED:
@@ -383,9 +404,9 @@ def order_sign(*, actor, order: WorkOrder) -> WorkOrder:
 
 
 @transaction.atomic
-def order_respond(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+def order_respond(*, actor, order: WorkOrder, note: str, expected_version: int | None = None) -> WorkOrder:
     """首次响应: the lead unit reports its first contact or arrival (counts for 特急 orders' 30-minute clock)."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.RESPOND, order)
     note = _required_text(note, "note", _("响应情况"))
     if order.first_responded_at:
@@ -400,9 +421,9 @@ def order_respond(*, actor, order: WorkOrder, note: str) -> WorkOrder:
 
 
 @transaction.atomic
-def return_request(*, actor, order: WorkOrder, reason: str) -> ReturnRequest:
+def return_request(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> ReturnRequest:
     """申请退单: the lead unit says the order is not its business and asks the dispatcher to take it back."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REQUEST_RETURN, order)
     reason = _required_text(reason, "reason", _("退单理由"))
     assignment = access.acting_assignment(actor, order)
@@ -425,9 +446,9 @@ def _pending(model, order: WorkOrder, message: str):
 
 
 @transaction.atomic
-def return_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+def return_approve(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """同意退单: the dispatcher takes the order back; it waits for a new dispatch."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.APPROVE_RETURN, order)
     check_transition(number=order.number, action=A.APPROVE_RETURN, from_state=order.state, to_state=S.PENDING_DISPATCH)
     request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
@@ -457,9 +478,9 @@ def return_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
 
 
 @transaction.atomic
-def return_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+def return_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """驳回退单: the dispatcher keeps the order with the unit; it goes back to where it was."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REJECT_RETURN, order)
     reason = _required_text(reason, "reason", _("驳回理由"))
     back_to = order.state_before_return or S.DISPATCHED
@@ -475,9 +496,9 @@ def return_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
 
 
 @transaction.atomic
-def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str) -> ExtensionRequest:
+def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str, expected_version: int | None = None) -> ExtensionRequest:
     """申请延期: the lead unit asks for a later reply deadline."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REQUEST_EXTENSION, order)
     reason = _required_text(reason, "reason", _("延期理由"))
     check_transition(number=order.number, action=A.REQUEST_EXTENSION, from_state=order.state, to_state=order.state)
@@ -504,9 +525,9 @@ def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, rea
 
 
 @transaction.atomic
-def extension_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+def extension_approve(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """同意延期: the reply deadline moves to the requested date."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.APPROVE_EXTENSION, order)
     check_transition(number=order.number, action=A.APPROVE_EXTENSION, from_state=order.state, to_state=order.state)
     request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
@@ -524,9 +545,9 @@ def extension_approve(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
 
 
 @transaction.atomic
-def extension_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+def extension_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """驳回延期: the reply deadline stays as it was."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REJECT_EXTENSION, order)
     reason = _required_text(reason, "reason", _("驳回理由"))
     check_transition(number=order.number, action=A.REJECT_EXTENSION, from_state=order.state, to_state=order.state)
@@ -541,9 +562,9 @@ def extension_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
 
 
 @transaction.atomic
-def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "") -> WorkOrder:
+def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "", expected_version: int | None = None) -> WorkOrder:
     """办结回复: a unit reports what it did. The lead unit's reply sends the order for review."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REPLY, order)
     result = _required_text(result, "result", _("办理结果"))
     assignment = access.acting_assignment(actor, order)
@@ -579,9 +600,9 @@ def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "") -> 
 
 
 @transaction.atomic
-def reply_accept(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+def reply_accept(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """审核通过: the dispatcher accepts the unit's reply; the order waits for the callback."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.ACCEPT_REPLY, order)
     check_transition(number=order.number, action=A.ACCEPT_REPLY, from_state=order.state, to_state=S.AWAITING_CALLBACK)
     now = _now()
@@ -595,9 +616,9 @@ def reply_accept(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
 
 
 @transaction.atomic
-def reply_reject(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+def reply_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """审核退回: the dispatcher sends the reply back to the lead unit; the reply deadline does not move."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REJECT_REPLY, order)
     reason = _required_text(reason, "reason", _("退回理由"))
     check_transition(number=order.number, action=A.REJECT_REPLY, from_state=order.state, to_state=S.IN_PROGRESS)
@@ -622,9 +643,10 @@ def callback_record(
     solved: bool | None,
     responded_in_time: bool | None,
     note: str = "",
+    expected_version: int | None = None,
 ) -> Callback:
     """回访: the operator reached the citizen. Dissatisfied answers reopen the order for a dispatcher (重办)."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.CALLBACK, order)
     if satisfaction not in Satisfaction.values:
         raise OrderInputError(_("请选择满意度。"), field="satisfaction")
@@ -652,9 +674,9 @@ def callback_record(
 
 
 @transaction.atomic
-def callback_fail(*, actor, order: WorkOrder, note: str = "") -> Callback:
+def callback_fail(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> Callback:
     """回访未成功: the citizen could not be reached. After REXIAN_CALLBACK_MAX_ATTEMPTS tries the order closes."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.CALLBACK_FAILED, order)
     now = _now()
     attempts = order.callback_attempts + 1
@@ -674,13 +696,13 @@ def callback_fail(*, actor, order: WorkOrder, note: str = "") -> Callback:
 
 
 @transaction.atomic
-def order_rehandle(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
+def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """重办: after a dissatisfied callback the dispatcher sends the order back to its lead unit.
 
     The unit gets a fresh reply deadline, and the reopening counts against it.
     An order answered on the spot has no unit: it goes to the dispatch queue.
     """
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.REHANDLE, order)
     lead = (
         order.assignments.filter(role=Assignment.Role.LEAD)
@@ -712,9 +734,9 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "") -> WorkOrder:
 
 
 @transaction.atomic
-def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "") -> WorkOrder:
+def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """并单: a repeated request joins an earlier (master) order and stops being worked on its own."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.MERGE, order)
     master = WorkOrder.objects.select_for_update().get(pk=master.pk)
     if master.pk == order.pk:
@@ -739,9 +761,9 @@ def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "") -
 
 
 @transaction.atomic
-def order_void(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
+def order_void(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """作废: a supervisor cancels an order recorded by mistake (prank, test, duplicate call)."""
-    order = _lock(order)
+    order = _lock(order, expected_version)
     access.require(actor, A.VOID, order)
     reason = _required_text(reason, "reason", _("作废理由"))
     now = _now()
