@@ -28,12 +28,19 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "rexian.core",
     "rexian.privacy",
     "rexian.units",
     "rexian.catalog",
     "rexian.orders",
     "rexian.demo",
+    "rexian.api",
+    "rexian.webhooks",
+    "rexian.open311",
+    "rexian.portal",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +200,9 @@ CALLBACK_MAX_ATTEMPTS = env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
 DIRECT_ANSWER_CALLBACK_SAMPLE = env_float("REXIAN_DIRECT_ANSWER_CALLBACK_SAMPLE", 0.1, minimum=0, maximum=1)
 DEADLINE_YELLOW_FRACTION = env_float("REXIAN_DEADLINE_YELLOW_FRACTION", 0.2, minimum=0, maximum=1)
 ORDER_NUMBER_DIGITS = 6
+
+# --- REST API (owned by rexian/api) ---------------------------------------------------
+# --- end REST API ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

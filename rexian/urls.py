@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import include, path
 
 
 def health(request):
@@ -16,4 +16,7 @@ urlpatterns = [
     path("", lambda request: redirect("admin:index")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/", include("rexian.api.urls")),
+    path("open311/", include("rexian.open311.urls")),
+    path("portal/", include("rexian.portal.urls")),
 ]

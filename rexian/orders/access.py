@@ -23,7 +23,8 @@ from rexian.units.models import Role
 A = Action
 
 CENTRE_ACTIONS: dict[str, frozenset[str]] = {
-    A.REGISTER: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+    # Integration accounts register for citizens (portal, Open311, partner apps) and record their ratings.
+    A.REGISTER: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.INTEGRATION}),
     A.ANSWER_ON_SPOT: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     A.SEND_TO_DISPATCH: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     A.DISPATCH: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
@@ -34,7 +35,7 @@ CENTRE_ACTIONS: dict[str, frozenset[str]] = {
     A.ACCEPT_REPLY: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.REJECT_REPLY: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.REHANDLE: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
-    A.CALLBACK: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+    A.CALLBACK: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.INTEGRATION}),
     A.CALLBACK_FAILED: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     A.MERGE: frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR}),
     A.VOID: frozenset({Role.SUPERVISOR}),

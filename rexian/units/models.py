@@ -77,10 +77,11 @@ class Role(models.TextChoices):  # 角色
     SUPERVISOR = "supervisor", _("值班长")
     LEADER = "leader", _("领导")
     ADMIN = "admin", _("系统管理员")
+    # A service account through which a system acts for citizens: the portal, Open311, a partner's app.
+    INTEGRATION = "integration", _("接口账号")
 
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
-CENTRE_ROLES = frozenset(set(Role) - UNIT_ROLES)
 
 
 class UserManager(BaseUserManager):

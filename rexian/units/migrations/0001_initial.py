@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('operator', '话务员'), ('dispatcher', '派遣员'), ('unit_handler', '承办人'), ('unit_admin', '承办单位管理员'), ('inspector', '质检员'), ('supervisor', '值班长'), ('leader', '领导'), ('admin', '系统管理员')], default='operator', max_length=16, verbose_name='角色')),
+                ('role', models.CharField(choices=[('operator', '话务员'), ('dispatcher', '派遣员'), ('unit_handler', '承办人'), ('unit_admin', '承办单位管理员'), ('inspector', '质检员'), ('supervisor', '值班长'), ('leader', '领导'), ('admin', '系统管理员'), ('integration', '接口账号')], default='operator', max_length=16, verbose_name='角色')),
                 ('display_name', models.CharField(blank=True, max_length=40, verbose_name='姓名')),
                 ('agent_number', models.CharField(blank=True, max_length=20, verbose_name='工号')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
