@@ -202,7 +202,40 @@ DEADLINE_YELLOW_FRACTION = env_float("REXIAN_DEADLINE_YELLOW_FRACTION", 0.2, min
 ORDER_NUMBER_DIGITS = 6
 
 # --- REST API (owned by rexian/api) ---------------------------------------------------
+# The API's views set their own authentication (token, session + CSRF), permissions, JSON
+# parsers and error handler (rexian.api.views.ApiView), so DRF's global defaults stay as
+# they are for any other app; this only names the OpenAPI generator and describes the document.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rexian API",
+    "DESCRIPTION": "热线 Rexian: the staff REST API of the 12345 hotline (see docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "rexian.orders.transitions.State.choices",
+        "OrderActionEnum": "rexian.orders.transitions.Action.choices",
+    },
+}
 # --- end REST API ---------------------------------------------------------------------------
+
+# --- Citizen portal (rexian/portal) and webhooks (rexian/webhooks) -----------------------
+PORTAL_SUBMITS_PER_IP_PER_HOUR = env_int("REXIAN_PORTAL_SUBMITS_PER_IP_PER_HOUR", 5, minimum=1)
+PORTAL_SUBMITS_PER_PHONE_PER_HOUR = env_int("REXIAN_PORTAL_SUBMITS_PER_PHONE_PER_HOUR", 5, minimum=1)
+PORTAL_TRACKS_PER_IP_PER_HOUR = env_int("REXIAN_PORTAL_TRACKS_PER_IP_PER_HOUR", 30, minimum=1)
+PORTAL_TRACKS_PER_PHONE_PER_HOUR = env_int("REXIAN_PORTAL_TRACKS_PER_PHONE_PER_HOUR", 10, minimum=1)
+PORTAL_PHOTO_MAX_BYTES = env_int("REXIAN_PORTAL_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Requests from these addresses (the reverse proxy) are identified by its X-Real-IP header.
+PORTAL_TRUSTED_PROXIES = env_list("REXIAN_PORTAL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Webhook URLs may point at private or loopback addresses only when this is on (tests, closed networks).
+WEBHOOK_ALLOW_PRIVATE = env_bool("REXIAN_WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,

@@ -1,2 +1,39 @@
+"""The REST API: /api/v1/… (see docs/api.md). The OpenAPI document is at /api/v1/schema/, docs at /api/v1/docs/."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from rexian.api import views
+
 app_name = "api"
-urlpatterns: list = []
+
+v1 = [
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/attachments/", views.AttachmentCreateView.as_view(), name="order-attachments"),
+    *[
+        path(f"orders/<str:number>/{slug}/", view.as_view(), name=f"order-{slug}")
+        for slug, view in views.ACTION_VIEWS
+    ],
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("dispatch-queue/", views.DispatchQueueView.as_view(), name="dispatch-queue"),
+    path("caller-history/", views.CallerHistoryView.as_view(), name="caller-history"),
+    path("appeal-types/", views.AppealTypeListView.as_view(), name="appeal-types"),
+    path("categories/", views.CategoryListView.as_view(), name="categories"),
+    path("urgencies/", views.UrgencyListView.as_view(), name="urgencies"),
+    path("channels/", views.ChannelListView.as_view(), name="channels"),
+    path("units/", views.UnitListView.as_view(), name="units"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings={"PREPROCESSING_HOOKS": ["rexian.api.schema.only_api_v1"]}),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    re_path(r"^", views.not_found),
+]

@@ -32,6 +32,12 @@ def jobs() -> list[Job]:
             every=dt.timedelta(seconds=settings.WORKER_SCAN_INTERVAL_SECONDS),
         ),
         Job(name="prune_task_results", task_path="rexian.core.tasks:prune_task_results", every=dt.timedelta(days=1)),
+        Job(
+            name="webhook_redeliver",
+            task_path="rexian.webhooks.tasks:webhook_redeliver_due_task",
+            every=dt.timedelta(minutes=1),
+        ),
+        Job(name="webhook_prune", task_path="rexian.webhooks.tasks:webhook_prune_deliveries", every=dt.timedelta(days=1)),
     ]
 
 

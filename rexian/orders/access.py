@@ -111,6 +111,9 @@ def may(user, action: str, order: WorkOrder | None = None) -> bool:
         return False
     if user.role in CENTRE_ACTIONS.get(action, ()):
         return True
+    # A service account adds attachments (a citizen's photos) only to the orders it registered itself.
+    if action == A.ATTACH and user.role == Role.INTEGRATION and order is not None:
+        return order.registered_by_id == user.pk
     if action in UNIT_ACTIONS and user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and order is not None:
         assignment = acting_assignment(user, order)
         if assignment is None:

@@ -57,6 +57,8 @@ def _check_file(upload: UploadedFile) -> tuple[str, str, str]:
     upload.seek(0)
     if ext == ".m4a":
         ok = head[4:8] == b"ftyp"
+    elif ext in (".webp", ".wav"):
+        ok = head.startswith(b"RIFF") and head[8:12] == (b"WEBP" if ext == ".webp" else b"WAVE")
     elif ext == ".txt":
         ok = b"\x00" not in head
     else:

@@ -221,8 +221,8 @@ def order_register(
 ) -> WorkOrder:
     """登记: record a new request as a work order and give it its number.
 
-    Operators and supervisors register orders (the portal, API and integrations
-    register through a service account with the operator role).
+    Operators and supervisors register orders; the portal, Open311 and partner
+    systems register through a service account with the integration role.
     Raises PermissionDenied or OrderInputError.
     """
     access.require(actor, A.REGISTER)

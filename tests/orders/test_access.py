@@ -469,3 +469,17 @@ def test_detail_offers_only_the_actions_the_user_may_take(cast, housing_order):
 
 def test_detail_offers_a_leader_no_actions(cast, housing_order):
     assert selectors.order_detail(user=cast.leader, number=housing_order.number).allowed_actions == []
+
+
+def test_an_integration_account_may_attach_only_to_orders_it_registered(cast):
+    from rexian.orders import access
+    from rexian.orders.transitions import Action
+    from rexian.units.models import Role
+    from tests.conftest import register
+
+    portal = f.UserFactory(username="portal", role=Role.INTEGRATION)
+    own = register(cast, actor=portal)
+    other = register(cast)
+    assert access.may(portal, Action.ATTACH, own)
+    assert not access.may(portal, Action.ATTACH, other)
+    assert not access.can_view(portal, own)

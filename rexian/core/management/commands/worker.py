@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
-from django_tasks import default_task_backend
+from django_tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             enqueued = scheduler_tick()
             # With the database backend the tasks wait in the queue: drain it. Other backends
             # (the immediate one in tests) have already run them.
-            if isinstance(default_task_backend, DatabaseBackend):
+            if isinstance(task_backends["default"], DatabaseBackend):
                 make_worker(batch=True, interval=0).run()
             self.stdout.write(f"enqueued: {', '.join(enqueued) or '-'}; queue drained")
             return

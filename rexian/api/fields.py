@@ -1,0 +1,87 @@
+"""Serializer fields that take JSON as typed: a title must be a string, a version an integer.
+
+DRF's own fields coerce (`"3"` passes as 3, `12` as the title "12"); a client
+that sends the wrong type has a bug, and the OpenAPI document promises the
+types, so request bodies use these strict variants. Query parameters arrive
+as strings and keep DRF's ordinary fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rest_framework import serializers
+
+# Dates outside these years are typing mistakes, and some of them cannot even be stored as UTC.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if not _is_int(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number kept as a Decimal (coordinates)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not (_is_int(data) or isinstance(data, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        result = super().to_internal_value(value)
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            self.fail("overflow")
+        return result
+
+
+class BoundedDateField(serializers.DateField):
+    """A date in a query parameter, within years that convert safely to UTC."""
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if isinstance(result, dt.date) and not MIN_YEAR <= result.year <= MAX_YEAR:
+            self.fail("invalid", format="YYYY-MM-DD")
+        return result
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A master-data record (unit, category, channel …) named by its code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

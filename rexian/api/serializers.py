@@ -1,0 +1,451 @@
+"""Request and response bodies of the REST API (v1).
+
+Request serializers only parse and check types and sizes; every domain rule
+(a leaf category, a unit that takes orders, a deadline within 90 days …) is
+the services' to enforce. Response serializers render what the selectors
+return, with the caller's data exactly as `rexian.orders.access` masked it.
+"""
+
+from __future__ import annotations
+
+import decimal
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rexian.api.fields import (
+    BoundedDateField,
+    CodeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
+from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
+from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, WorkOrder
+from rexian.orders.transitions import Action, State
+from rexian.units.models import Role, Unit
+
+A = Action
+# Each staff action's last URL segment: POST /api/v1/orders/{number}/<slug>/.
+SLUG_BY_ACTION: dict[str, str] = {
+    A.ANSWER_ON_SPOT: "answer-on-spot",
+    A.SEND_TO_DISPATCH: "send-to-dispatch",
+    A.DISPATCH: "dispatch",
+    A.SIGN: "sign",
+    A.RESPOND: "respond",
+    A.REQUEST_RETURN: "return-request",
+    A.APPROVE_RETURN: "return-approve",
+    A.REJECT_RETURN: "return-reject",
+    A.REQUEST_EXTENSION: "extension-request",
+    A.APPROVE_EXTENSION: "extension-approve",
+    A.REJECT_EXTENSION: "extension-reject",
+    A.REPLY: "reply",
+    A.ACCEPT_REPLY: "reply-accept",
+    A.REJECT_REPLY: "reply-reject",
+    A.CALLBACK: "callback",
+    A.CALLBACK_FAILED: "callback-failed",
+    A.REHANDLE: "rehandle",
+    A.MERGE: "merge",
+    A.VOID: "void",
+    A.ATTACH: "attachments",
+}
+
+MAX_VERSION = 2_147_483_647
+MAX_PAGE = 10_000
+MAX_PAGE_SIZE = 100
+NOTE_MAX = 2000
+TEXT_MAX = 10000
+
+
+def _blank_text(max_length: int, **kwargs) -> StrictCharField:
+    return StrictCharField(max_length=max_length, required=False, allow_blank=True, default="", **kwargs)
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `stale_version`, `invalid`.")
+    message = serializers.CharField(help_text="A message for people, in the caller's language (Chinese by default).")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per request field (nested fields joined with dots); empty when no field is to blame.",
+    )
+
+
+# --- Small references ----------------------------------------------------------------------
+
+
+class CodeNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CategoryRefSerializer(CodeNameSerializer):
+    full_name = serializers.CharField(help_text="The path from the top level, e.g. 城乡建设/物业管理/物业服务.")
+
+
+class OrderRefSerializer(serializers.Serializer):
+    """The order as it stands after a write: what a client needs for its next action."""
+
+    number = serializers.CharField(help_text="工单编号")
+    state = serializers.ChoiceField(choices=State.choices)
+    version = serializers.IntegerField(help_text="Send this `version` with the next action on the order.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, order) -> str:
+        return reverse("api:order-detail", kwargs={"number": order.number})
+
+
+# --- Callers ---------------------------------------------------------------------------------
+
+
+class ListCallerSerializer(serializers.Serializer):
+    """The caller in lists: always masked; `（保密）` when their identity is withheld from the viewer."""
+
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    hidden = serializers.BooleanField()
+
+
+class CallerSerializer(serializers.Serializer):
+    """The caller as the viewer's role may see them (`rexian.orders.access.caller_view`)."""
+
+    name = serializers.CharField(source="view.name")
+    phone = serializers.CharField(source="view.phone")
+    id_number = serializers.CharField(source="view.id_number")
+    hidden = serializers.BooleanField(source="view.hidden", help_text="Identity withheld (whistle-blower, confidentiality).")
+    masked = serializers.BooleanField(source="view.masked")
+    gender = serializers.SerializerMethodField()
+    is_enterprise = serializers.SerializerMethodField()
+    enterprise_name = serializers.SerializerMethodField()
+    enterprise_credit_code = serializers.SerializerMethodField()
+    confidential = serializers.BooleanField(source="order.confidential", help_text="The caller asked for confidentiality.")
+
+    # An enterprise's name or a gender could identify a whistle-blower: withheld with the rest.
+    def get_gender(self, caller) -> str:
+        return "" if caller.view.hidden else caller.order.caller_gender
+
+    def get_is_enterprise(self, caller) -> bool:
+        return False if caller.view.hidden else caller.order.caller_is_enterprise
+
+    def get_enterprise_name(self, caller) -> str:
+        return "" if caller.view.hidden else caller.order.enterprise_name
+
+    def get_enterprise_credit_code(self, caller) -> str:
+        return "" if caller.view.hidden else caller.order.enterprise_credit_code
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+
+class OrderRowSerializer(serializers.Serializer):
+    """One order in a list (the unit inbox, the dispatch queue, the order list, caller history)."""
+
+    number = serializers.CharField(source="order.number")
+    version = serializers.IntegerField(source="order.version")
+    state = serializers.ChoiceField(source="order.state", choices=State.choices)
+    state_label = serializers.CharField(source="order.get_state_display")
+    title = serializers.CharField(source="order.title")
+    appeal_type = CodeNameSerializer(source="order.appeal_type")
+    urgency = CodeNameSerializer(source="order.urgency")
+    category = CodeNameSerializer(source="order.category", allow_null=True)
+    lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
+    registered_at = serializers.DateTimeField(source="order.registered_at")
+    due_kind = serializers.CharField(source="order.due_kind", help_text="The clock running now: sign, reply, callback …")
+    due_at = serializers.DateTimeField(source="order.due_at", allow_null=True)
+    is_overdue = serializers.BooleanField(source="order.is_overdue")
+    caller = ListCallerSerializer()
+
+
+class OrderPageSerializer(serializers.Serializer):
+    """A page of a list. There is no total: follow `next` until it is null."""
+
+    results = OrderRowSerializer(many=True)
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last page.")
+    previous = serializers.CharField(allow_null=True, help_text="URL of the previous page, or null on the first.")
+
+
+class CallerHistorySerializer(serializers.Serializer):
+    results = OrderRowSerializer(many=True)
+
+
+class EventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=Action.choices)
+    action_label = serializers.CharField(source="get_action_display")
+    from_state = serializers.ChoiceField(choices=State.choices, allow_blank=True)
+    to_state = serializers.ChoiceField(choices=State.choices)
+    actor = serializers.SerializerMethodField()
+    unit = CodeNameSerializer(allow_null=True)
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+    data = serializers.JSONField(help_text="Details of the step (units, deadlines, satisfaction …).")
+
+    def get_actor(self, event) -> str | None:
+        return str(event.actor) if event.actor_id else None
+
+
+class AssignmentSerializer(serializers.Serializer):
+    unit = CodeNameSerializer()
+    role = serializers.ChoiceField(choices=Assignment.Role.choices)
+    status = serializers.ChoiceField(choices=Assignment.Status.choices)
+    is_open = serializers.BooleanField()
+    dispatched_at = serializers.DateTimeField()
+    sign_deadline = serializers.DateTimeField(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    replied_at = serializers.DateTimeField(allow_null=True)
+    result = serializers.CharField()
+    measures = serializers.CharField()
+    reopen_count = serializers.IntegerField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Attachment.Kind.choices)
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+    uploaded_by = serializers.CharField()
+
+
+class AttachmentCreatedSerializer(serializers.Serializer):
+    attachment = AttachmentSerializer(source="*")
+    order = OrderRefSerializer()
+
+
+class OrderDetailSerializer(serializers.Serializer):
+    """One order: its fields, the caller as the viewer may see them, history, units and the viewer's next actions."""
+
+    number = serializers.CharField(source="order.number")
+    version = serializers.IntegerField(source="order.version", help_text="Send it with every action on the order.")
+    state = serializers.ChoiceField(source="order.state", choices=State.choices)
+    state_label = serializers.CharField(source="order.get_state_display")
+    title = serializers.CharField(source="order.title")
+    description = serializers.CharField(source="order.description")
+    channel = CodeNameSerializer(source="order.channel")
+    appeal_type = CodeNameSerializer(source="order.appeal_type")
+    category = serializers.SerializerMethodField()
+    urgency = CodeNameSerializer(source="order.urgency")
+    area = CodeNameSerializer(source="order.area", allow_null=True)
+    address = serializers.CharField(source="order.address")
+    latitude = serializers.DecimalField(source="order.latitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
+    longitude = serializers.DecimalField(source="order.longitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
+    occurred_at = serializers.DateTimeField(source="order.occurred_at", allow_null=True)
+    caller = serializers.SerializerMethodField()
+    lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
+    master = serializers.SerializerMethodField(help_text="The number of the order this one was merged into (并单).")
+    answer = serializers.CharField(source="order.answer", help_text="The answer given on the call (直接办结).")
+    registered_at = serializers.DateTimeField(source="order.registered_at")
+    dispatched_at = serializers.DateTimeField(source="order.dispatched_at", allow_null=True)
+    signed_at = serializers.DateTimeField(source="order.signed_at", allow_null=True)
+    first_responded_at = serializers.DateTimeField(source="order.first_responded_at", allow_null=True)
+    replied_at = serializers.DateTimeField(source="order.replied_at", allow_null=True)
+    accepted_at = serializers.DateTimeField(source="order.accepted_at", allow_null=True)
+    closed_at = serializers.DateTimeField(source="order.closed_at", allow_null=True)
+    close_reason = serializers.CharField(source="order.close_reason")
+    sign_deadline = serializers.DateTimeField(source="order.sign_deadline", allow_null=True)
+    first_response_deadline = serializers.DateTimeField(source="order.first_response_deadline", allow_null=True)
+    reply_deadline = serializers.DateTimeField(source="order.reply_deadline", allow_null=True)
+    callback_deadline = serializers.DateTimeField(source="order.callback_deadline", allow_null=True)
+    due_kind = serializers.CharField(source="order.due_kind")
+    due_at = serializers.DateTimeField(source="order.due_at", allow_null=True)
+    is_overdue = serializers.BooleanField(source="order.is_overdue")
+    pending_extension = serializers.BooleanField(source="order.pending_extension")
+    return_count = serializers.IntegerField(source="order.return_count")
+    reopen_count = serializers.IntegerField(source="order.reopen_count")
+    callback_attempts = serializers.IntegerField(source="order.callback_attempts")
+    events = EventSerializer(many=True)
+    assignments = AssignmentSerializer(many=True)
+    attachments = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions this viewer may take now, as the last segment of their URL (e.g. `sign`)."
+    )
+
+    @extend_schema_field(CategoryRefSerializer(allow_null=True))
+    def get_category(self, detail):
+        category = detail.order.category
+        return CategoryRefSerializer(category).data if category else None
+
+    @extend_schema_field(CallerSerializer)
+    def get_caller(self, detail):
+        return CallerSerializer(_Caller(detail.caller, detail.order)).data
+
+    def get_master(self, detail) -> str | None:
+        return detail.order.master.number if detail.order.master_id else None
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, detail):
+        attachments = detail.order.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+        return AttachmentSerializer(attachments, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(SLUG_BY_ACTION.values()))))
+    def get_allowed_actions(self, detail) -> list[str]:
+        return [SLUG_BY_ACTION[action] for action in detail.allowed_actions if action in SLUG_BY_ACTION]
+
+
+class _Caller:
+    def __init__(self, view, order):
+        self.view, self.order = view, order
+
+
+# --- Requests: orders --------------------------------------------------------------------------
+
+
+class RegisterSerializer(serializers.Serializer):
+    """登记: a new request. Codes name master data (see the master-data endpoints)."""
+
+    channel = CodeField(queryset=Channel.objects.filter(is_active=True), help_text="受理渠道 code, e.g. `phone`.")
+    appeal_type = CodeField(queryset=AppealType.objects.filter(is_active=True), help_text="诉求类型 code, e.g. `complaint`.")
+    title = StrictCharField(max_length=120)
+    description = StrictCharField(max_length=TEXT_MAX)
+    urgency = CodeField(queryset=Urgency.objects.all(), required=False, allow_null=True, default=None)
+    category = CodeField(
+        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        help_text="A leaf (third-level) category code.",
+    )
+    line = CodeField(queryset=Line.objects.filter(is_active=True), required=False, allow_null=True, default=None)
+    caller_name = _blank_text(50)
+    caller_phone = _blank_text(30)
+    caller_id_number = _blank_text(30)
+    caller_gender = serializers.ChoiceField(choices=Gender.choices, required=False, default="")
+    caller_is_enterprise = StrictBooleanField(required=False, default=False)
+    enterprise_name = _blank_text(100)
+    enterprise_credit_code = _blank_text(18)
+    confidential = StrictBooleanField(required=False, default=False, help_text="The caller asks that units not learn who they are.")
+    area = CodeField(queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None)
+    address = _blank_text(200)
+    latitude = StrictDecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, rounding=decimal.ROUND_HALF_EVEN,
+        required=False, allow_null=True, default=None,
+    )
+    longitude = StrictDecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, rounding=decimal.ROUND_HALF_EVEN,
+        required=False, allow_null=True, default=None,
+    )
+    occurred_at = StrictDateTimeField(required=False, allow_null=True, default=None)
+    hot_topics = serializers.ListField(
+        child=CodeField(slug_field="name", queryset=HotTopic.objects.filter(is_active=True)),
+        required=False, default=list, max_length=10, help_text="Names of hot-topic tags.",
+    )
+
+
+class OrderFilterSerializer(serializers.Serializer):
+    """Filters of the order list; all optional, combined with AND."""
+
+    state = serializers.ChoiceField(choices=State.choices, required=False)
+    appeal_type = CodeField(queryset=AppealType.objects.all(), required=False, help_text="诉求类型 code")
+    category = CodeField(queryset=Category.objects.all(), required=False, help_text="A category code at any level (its subtree).")
+    unit = CodeField(queryset=Unit.objects.all(), required=False, help_text="主办单位 (lead unit) code")
+    overdue = serializers.BooleanField(required=False, help_text="true: overdue only; false: not overdue.")
+    registered_from = BoundedDateField(required=False, help_text="First day (inclusive), local time.")
+    registered_to = BoundedDateField(required=False, help_text="Last day (inclusive), local time.")
+    number = serializers.CharField(required=False, max_length=20, help_text="An exact order number.")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50)
+
+
+class PageSerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50)
+
+
+class CallerHistoryQuerySerializer(serializers.Serializer):
+    phone = StrictCharField(max_length=30, help_text="The caller's phone number, in any usual format.")
+    limit = StrictIntegerField(required=False, min_value=1, max_value=100, default=20)
+
+
+# --- Requests: actions (every one carries the version the client saw) ---------------------------
+
+
+class VersionSerializer(serializers.Serializer):
+    version = StrictIntegerField(
+        min_value=1, max_value=MAX_VERSION,
+        help_text="The order's `version` as the client last saw it; a newer one on the server gives 409.",
+    )
+
+
+class NoteSerializer(VersionSerializer):
+    note = _blank_text(NOTE_MAX)
+
+
+class RequiredNoteSerializer(VersionSerializer):
+    note = StrictCharField(max_length=NOTE_MAX)
+
+
+class ReasonSerializer(VersionSerializer):
+    reason = StrictCharField(max_length=NOTE_MAX)
+
+
+class AnswerOnSpotSerializer(VersionSerializer):
+    answer = StrictCharField(max_length=TEXT_MAX)
+
+
+class DispatchSerializer(NoteSerializer):
+    lead_unit = CodeField(queryset=Unit.objects.all(), help_text="主办单位 code")
+    assisting_units = serializers.ListField(
+        child=CodeField(queryset=Unit.objects.all()), required=False, default=list, max_length=20,
+        help_text="协办单位 codes",
+    )
+
+
+class ExtensionRequestSerializer(ReasonSerializer):
+    new_deadline = StrictDateTimeField(help_text="The reply deadline asked for (later than the current one, ≤ 90 days).")
+
+
+class ReplySerializer(VersionSerializer):
+    result = StrictCharField(max_length=TEXT_MAX, help_text="办理结果")
+    measures = _blank_text(TEXT_MAX, help_text="处理措施")
+
+
+class CallbackSerializer(VersionSerializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    solved = StrictBooleanField(required=False, allow_null=True, default=None)
+    responded_in_time = StrictBooleanField(required=False, allow_null=True, default=None)
+    note = _blank_text(NOTE_MAX)
+
+
+class MergeSerializer(NoteSerializer):
+    master = CodeField(slug_field="number", queryset=WorkOrder.objects.all(), help_text="The master order's number.")
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION)
+    file = serializers.FileField(max_length=200, help_text="A photo, document or recording (type and size are checked).")
+
+
+# --- Master data and the viewer ------------------------------------------------------------------
+
+
+class AppealTypeSerializer(CodeNameSerializer):
+    protects_identity = serializers.BooleanField(help_text="举报: the caller's identity is never shown to units.")
+
+
+class CategorySerializer(CodeNameSerializer):
+    parent = serializers.CharField(allow_null=True, help_text="The parent's code; null at the top level.")
+    level = serializers.IntegerField()
+    is_leaf = serializers.BooleanField(help_text="Orders take leaf categories only.")
+
+
+class UrgencySerializer(CodeNameSerializer):
+    rank = serializers.IntegerField(help_text="Higher is more urgent.")
+
+
+class UnitSerializer(CodeNameSerializer):
+    short_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Unit.Kind.choices)
+    parent = serializers.CharField(allow_null=True)
+    accepts_orders = serializers.BooleanField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    role_label = serializers.CharField(source="get_role_display")
+    unit = CodeNameSerializer(allow_null=True)
+

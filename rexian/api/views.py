@@ -1,0 +1,381 @@
+"""The REST API's views: parse the request, call one service or selector, render.
+
+Authorization is asked of `rexian.orders.access` (through the services and
+selectors, and before parsing an action's body so that another unit's order
+answers 403 whatever is sent); errors become JSON in `rexian.api.exceptions`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from rexian.api import selectors as api_selectors
+from rexian.api import serializers as s
+from rexian.api import services as api_services
+from rexian.api.actions import ACTIONS, ActionSpec
+from rexian.api.authentication import ApiTokenAuthentication, IsActiveUser
+from rexian.api.exceptions import IdempotencyKeyReused, OrderNotFound, error_body, exception_handler
+from rexian.catalog.models import AppealType, Category, Channel, Urgency
+from rexian.orders import access, selectors, services
+from rexian.orders.attachments import attachment_add
+from rexian.orders.models import WorkOrder
+from rexian.orders.transitions import Action
+from rexian.units.models import Unit
+
+# Order numbers read 20261126-000123; anything else cannot name an order (and never reaches the database).
+NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,20}")
+IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
+
+_ERROR_TEXT = {
+    400: "Invalid input: `fields` names the culprits.",
+    401: "No valid token or session.",
+    403: "The user's role or unit does not allow this (or the order is another unit's).",
+    404: "No such order.",
+    409: "`stale_version`: the order changed since the client read it (reload and retry); "
+    "`invalid_transition`: the order's state does not allow the action.",
+    413: "The request body is too large.",
+    415: "Unsupported content type.",
+    422: "The Idempotency-Key was already used with a different body.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(s.ErrorSerializer, description=_ERROR_TEXT[code]) for code in (401, *codes)}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    pattern=r"^[!-~]{1,255}$",
+    description="Any unique string (a UUID): a retry with the same key and body returns the first result "
+    "instead of creating a second order; the same key with a different body is refused (422). Kept 24 hours.",
+)
+
+
+class ApiView(APIView):
+    # The base of every API view: token or session (with CSRF), active users only, JSON in and out.
+    # (A comment, not a docstring: the OpenAPI generator would repeat a docstring on every operation.)
+
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsActiveUser]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+def _parse(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _query(request) -> dict[str, str]:
+    """Query parameters as a plain dict, so DRF reads them as typed values and an empty `?unit=` is an
+    error rather than a silently ignored filter (as it would be from an HTML form)."""
+    return request.query_params.dict()
+
+
+def _order(number: str) -> WorkOrder:
+    if not NUMBER_RE.fullmatch(number):
+        raise OrderNotFound()
+    try:
+        return WorkOrder.objects.select_related("appeal_type").get(number=number)
+    except WorkOrder.DoesNotExist:
+        raise OrderNotFound() from None
+
+
+def _links(request, page: int, has_next: bool) -> tuple[str | None, str | None]:
+    url = request.build_absolute_uri()
+    next_url = replace_query_param(url, "page", page + 1) if has_next else None
+    if page <= 1:
+        previous = None
+    elif page == 2:
+        previous = remove_query_param(url, "page")
+    else:
+        previous = replace_query_param(url, "page", page - 1)
+    return next_url, previous
+
+
+def _page(request, rows, page: int, has_next: bool) -> Response:
+    api_selectors.load_list_references(rows)
+    next_url, previous = _links(request, page, has_next)
+    return Response(s.OrderPageSerializer({"results": rows, "next": next_url, "previous": previous}).data)
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+
+class OrderListView(ApiView):
+    @extend_schema(
+        operation_id="orders_list",
+        summary="工单列表 Orders the user may see, newest first",
+        parameters=[s.OrderFilterSerializer],
+        responses={200: s.OrderPageSerializer, **errors(400)},
+        tags=["orders"],
+    )
+    def get(self, request):
+        f = _parse(s.OrderFilterSerializer, _query(request))
+        rows, has_next = api_selectors.order_search(
+            user=request.user,
+            state=f.get("state"),
+            appeal_type=f.get("appeal_type"),
+            category=f.get("category"),
+            unit=f.get("unit"),
+            overdue=f.get("overdue"),
+            registered_from=f.get("registered_from"),
+            registered_to=f.get("registered_to"),
+            number=f.get("number"),
+            offset=(f["page"] - 1) * f["page_size"],
+            limit=f["page_size"],
+        )
+        return _page(request, rows, f["page"], has_next)
+
+    @extend_schema(
+        operation_id="orders_register",
+        summary="登记 Register a new order",
+        parameters=[IDEMPOTENCY_KEY],
+        request=s.RegisterSerializer,
+        responses={201: s.OrderRefSerializer, **errors(400, 403, 413, 415, 422)},
+        tags=["orders"],
+    )
+    def post(self, request):
+        access.require(request.user, Action.REGISTER)
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return self._register(request)
+        if not IDEMPOTENCY_KEY_RE.fullmatch(key):
+            raise exceptions.ValidationError({"Idempotency-Key": [_("Idempotency-Key 须为 1–255 个可见 ASCII 字符。")]})
+        fingerprint = api_services.request_fingerprint(request.data)
+        with transaction.atomic():
+            record, taken = api_services.idempotency_reserve(user=request.user, key=key, request_hash=fingerprint)
+            if not taken:
+                if record.request_hash != fingerprint:
+                    raise IdempotencyKeyReused()
+                headers = {"Idempotent-Replayed": "true"}
+                if record.response_body.get("url"):
+                    headers["Location"] = record.response_body["url"]
+                return Response(record.response_body, status=record.status_code, headers=headers)
+            response = self._register(request)
+            api_services.idempotency_complete(record, status_code=response.status_code, body=dict(response.data))
+        return response
+
+    def _register(self, request) -> Response:
+        d = _parse(s.RegisterSerializer, request.data)
+        order = services.order_register(actor=request.user, **d)
+        body = s.OrderRefSerializer(order).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class OrderDetailView(ApiView):
+    @extend_schema(
+        operation_id="orders_retrieve",
+        summary="工单详情 One order with its history, units and the viewer's next actions",
+        description="The caller's data is shown as the viewer's role allows; every unmasked read is logged.",
+        responses={200: s.OrderDetailSerializer, **errors(403, 404)},
+        tags=["orders"],
+    )
+    def get(self, request, number: str):
+        if not NUMBER_RE.fullmatch(number):
+            raise OrderNotFound()
+        try:
+            detail = selectors.order_detail(user=request.user, number=number)
+        except WorkOrder.DoesNotExist:
+            raise OrderNotFound() from None
+        return Response(s.OrderDetailSerializer(detail).data)
+
+
+def _order_for_action(user, number: str, action: str) -> WorkOrder:
+    """The order, once the user may at least see it or take this action (integration accounts record
+    callbacks on orders they cannot read). Refusing here, before the body is read, keeps another unit's
+    order opaque: no version, state or validation detail leaks back."""
+    order = _order(number)
+    if not (access.can_view(user, order) or access.may(user, action, order)):
+        raise exceptions.PermissionDenied(_("您无权查看该工单。"))
+    return order
+
+
+class OrderActionView(ApiView):
+    spec: ActionSpec
+
+    def post(self, request, number: str):
+        order = _order_for_action(request.user, number, self.spec.action)
+        d = _parse(self.spec.request, request.data)
+        result = self.spec.perform(request.user, order, d, d["version"])
+        order = result if isinstance(result, WorkOrder) else result.order
+        return Response(s.OrderRefSerializer(order).data)
+
+
+def _action_view(spec: ActionSpec) -> type[OrderActionView]:
+    """A view class of its own per action, so each has its own operation in the OpenAPI document."""
+
+    class View(OrderActionView):
+        @extend_schema(
+            operation_id=f"orders_{spec.slug.replace('-', '_')}",
+            summary=spec.summary,
+            request=spec.request,
+            responses={200: s.OrderRefSerializer, **errors(400, 403, 404, 409, 413, 415)},
+            tags=["actions"],
+        )
+        def post(self, request, number: str):
+            return super().post(request, number)
+
+    View.spec = spec
+    View.__name__ = View.__qualname__ = "".join(part.title() for part in spec.slug.split("-")) + "View"
+    return View
+
+
+ACTION_VIEWS = [(spec.slug, _action_view(spec)) for spec in ACTIONS]
+
+
+class AttachmentCreateView(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="orders_attachments_create",
+        summary="上传附件 Attach a photo, document or recording",
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentCreatedSerializer, **errors(400, 403, 404, 409, 413, 415)},
+        tags=["actions"],
+    )
+    def post(self, request, number: str):
+        order = _order_for_action(request.user, number, Action.ATTACH)
+        d = _parse(s.AttachmentUploadSerializer, request.data)
+        attachment = attachment_add(actor=request.user, order=order, upload=d["file"], expected_version=d["version"])
+        return Response(s.AttachmentCreatedSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+# --- Work lists ---------------------------------------------------------------------------------
+
+
+class InboxView(ApiView):
+    @extend_schema(
+        operation_id="inbox_list",
+        summary="单位待办 The unit's open orders, nearest deadline first (unit staff)",
+        description="`next` is given whenever the page is full; the page after the last full one may be empty.",
+        parameters=[s.PageSerializer],
+        responses={200: s.OrderPageSerializer, **errors(400, 403)},
+        tags=["lists"],
+    )
+    def get(self, request):
+        p = _parse(s.PageSerializer, _query(request))
+        rows = selectors.unit_inbox(user=request.user, page=p["page"], page_size=p["page_size"])
+        return _page(request, rows, p["page"], len(rows) == p["page_size"])
+
+
+class DispatchQueueView(ApiView):
+    @extend_schema(
+        operation_id="dispatch_queue_list",
+        summary="待派单 Orders waiting for a dispatcher, oldest first (dispatchers, supervisors)",
+        description="`next` is given whenever the page is full; the page after the last full one may be empty.",
+        parameters=[s.PageSerializer],
+        responses={200: s.OrderPageSerializer, **errors(400, 403)},
+        tags=["lists"],
+    )
+    def get(self, request):
+        p = _parse(s.PageSerializer, _query(request))
+        rows = selectors.dispatch_queue(user=request.user, page=p["page"], page_size=p["page_size"])
+        return _page(request, rows, p["page"], len(rows) == p["page_size"])
+
+
+class CallerHistoryView(ApiView):
+    @extend_schema(
+        operation_id="caller_history",
+        summary="来电历史 A caller's earlier orders by phone number, newest first",
+        description="A POST so the phone number stays out of URLs and access logs. Callers are masked; "
+        "orders whose caller is withheld from the viewer (whistle-blowers, confidentiality) are left out, "
+        "because the match itself would tell who filed them.",
+        request=s.CallerHistoryQuerySerializer,
+        responses={200: s.CallerHistorySerializer, **errors(400, 413, 415)},
+        tags=["lists"],
+    )
+    def post(self, request):
+        d = _parse(s.CallerHistoryQuerySerializer, request.data)
+        rows = selectors.caller_history(user=request.user, phone=d["phone"], limit=d["limit"])
+        rows = [row for row in rows if not row.caller.hidden]
+        api_selectors.load_list_references(rows)
+        return Response(s.CallerHistorySerializer({"results": rows}).data)
+
+
+# --- Master data and the viewer -----------------------------------------------------------------
+
+
+class AppealTypeListView(ApiView):
+    @extend_schema(operation_id="appeal_types_list", summary="诉求类型 Appeal types", responses={200: s.AppealTypeSerializer(many=True), **errors()}, tags=["master data"])
+    def get(self, request):
+        return Response(s.AppealTypeSerializer(AppealType.objects.filter(is_active=True), many=True).data)
+
+
+class CategoryListView(ApiView):
+    @extend_schema(
+        operation_id="categories_list",
+        summary="诉求分类 The category tree, flat in code order (each row names its parent)",
+        responses={200: s.CategorySerializer(many=True), **errors()},
+        tags=["master data"],
+    )
+    def get(self, request):
+        categories = list(Category.objects.values("id", "code", "name", "parent_id", "level", "is_active"))
+        code_by_id = {c["id"]: c["code"] for c in categories}
+        parents = {c["parent_id"] for c in categories}
+        rows = [
+            {
+                "code": c["code"], "name": c["name"], "parent": code_by_id.get(c["parent_id"]), "level": c["level"],
+                "is_leaf": c["id"] not in parents,
+            }
+            for c in sorted(categories, key=lambda c: c["code"])
+            if c["is_active"]
+        ]
+        return Response(s.CategorySerializer(rows, many=True).data)
+
+
+class UrgencyListView(ApiView):
+    @extend_schema(operation_id="urgencies_list", summary="紧急程度 Urgency levels", responses={200: s.UrgencySerializer(many=True), **errors()}, tags=["master data"])
+    def get(self, request):
+        return Response(s.UrgencySerializer(Urgency.objects.all(), many=True).data)
+
+
+class ChannelListView(ApiView):
+    @extend_schema(operation_id="channels_list", summary="受理渠道 Channels", responses={200: s.CodeNameSerializer(many=True), **errors()}, tags=["master data"])
+    def get(self, request):
+        return Response(s.CodeNameSerializer(Channel.objects.filter(is_active=True), many=True).data)
+
+
+class UnitListView(ApiView):
+    @extend_schema(
+        operation_id="units_list",
+        summary="单位 Active units in tree order (for dispatch forms)",
+        responses={200: s.UnitSerializer(many=True), **errors()},
+        tags=["master data"],
+    )
+    def get(self, request):
+        units = Unit.objects.filter(is_active=True).values("code", "name", "short_name", "kind", "parent__code", "accepts_orders")
+        rows = [{**u, "parent": u.pop("parent__code")} for u in units]
+        return Response(s.UnitSerializer(rows, many=True).data)
+
+
+class MeView(ApiView):
+    @extend_schema(operation_id="me", summary="当前用户 The user the token or session acts as", responses={200: s.MeSerializer, **errors()}, tags=["master data"])
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown URLs under /api/ answer in the API's JSON error format."""
+    return JsonResponse(error_body("not_found", _("接口地址不存在。")), status=404)
