@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.views.generic import TemplateView
 from django.urls import include, path
 
 
@@ -13,7 +13,7 @@ admin.site.site_title = "热线 Rexian"
 admin.site.index_title = "基础数据与系统管理"
 
 urlpatterns = [
-    path("", lambda request: redirect("admin:index")),
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include("rexian.api.urls")),

@@ -16,3 +16,9 @@ def test_an_unknown_page_gets_a_chinese_404(db):
 
 def test_health_answers(db):
     assert Client().get("/health/").json() == {"status": "ok"}
+
+
+def test_the_home_page_links_the_public_and_staff_entrances(db):
+    page = Client().get("/").content.decode()
+    for link in ("/portal/", "/admin/", "/api/v1/docs/", "/open311/discovery.json"):
+        assert f'href="{link}"' in page
