@@ -235,6 +235,8 @@ PORTAL_TRACKS_PER_PHONE_PER_HOUR = env_int("REXIAN_PORTAL_TRACKS_PER_PHONE_PER_H
 PORTAL_PHOTO_MAX_BYTES = env_int("REXIAN_PORTAL_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Requests from these addresses (the reverse proxy) are identified by its X-Real-IP header.
 PORTAL_TRUSTED_PROXIES = env_list("REXIAN_PORTAL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Open311: the jurisdiction_id this server answers for (empty: any).
+OPEN311_JURISDICTION_ID = env_str("REXIAN_OPEN311_JURISDICTION_ID", "")
 # Webhook URLs may point at private or loopback addresses only when this is on (tests, closed networks).
 WEBHOOK_ALLOW_PRIVATE = env_bool("REXIAN_WEBHOOK_ALLOW_PRIVATE", False)
 

@@ -191,7 +191,7 @@ class DeadlineRule(models.Model):  # 时限规则
 
     def __str__(self) -> str:
         scope = " ".join(str(x) for x in (self.appeal_type, self.urgency, self.category) if x) or _("默认")
-        return f"{self.get_kind_display()} {scope}: {self.amount.normalize()} {self.get_unit_display()}"
+        return f"{self.get_kind_display()} {scope}: {format(self.amount.normalize(), 'f')} {self.get_unit_display()}"
 
     def clean(self):
         # The unique constraint cannot see duplicates with blank fields (NULL is distinct in SQL).

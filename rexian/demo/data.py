@@ -146,8 +146,8 @@ APPEAL_TYPE_MIX = (
     ("praise", 0.015),
 )
 CHANNEL_MIX = (
-    ("phone", 0.74), ("wechat", 0.09), ("web", 0.05), ("app", 0.045), ("province", 0.025), ("mayor_mailbox", 0.015),
-    ("sms", 0.01), ("police110", 0.01), ("email", 0.005), ("letter", 0.005),
+    ("phone", 0.725), ("wechat", 0.09), ("web", 0.05), ("app", 0.045), ("province", 0.025), ("mayor_mailbox", 0.015),
+    ("sms", 0.01), ("police110", 0.01), ("email", 0.005), ("letter", 0.005), ("portal", 0.01), ("open311", 0.005),
 )
 # Integrated departmental lines (from the catalogue defaults) → the unit that owns each.
 LINE_OWNERS = {"12333": "RSJ", "12366": "SWJ", "12315": "SCJGJ", "12369": "STHJ", "12319": "ZJJ"}

@@ -46,6 +46,7 @@ from rexian.catalog import calendar as workcal
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, DispatchRule, HotTopic, Line, Urgency
 from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
+from rexian.open311.services import open311_demo_key_install
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
     Assignment,
@@ -1330,6 +1331,7 @@ def demo_load(
         city_unit, centre, units, towns = _build_units(rng)
         categories, leaves, city_rules, area_rules, topics, rule_count = _build_catalog(units, towns)
         roles = _build_users(rng, city_unit, centre, units)
+        open311_demo_key_install()  # the Open311 API key "demo-key" (demo only)
         city = _City(city_unit, centre, units, towns, categories, leaves, city_rules, area_rules, topics, rule_count)
         sim = _Simulator(city=city, roles=roles, seed=seed, now=now, days=days, per_day=per_day)
         for done, offset in enumerate(range(days - 1, -1, -1), start=1):

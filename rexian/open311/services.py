@@ -215,7 +215,8 @@ def _service_notice(order: WorkOrder) -> str:
     )
     if rule is not None:
         unit = _("个工作日") if rule.unit == "workdays" else _("小时")
-        notice += _("承办单位一般在派单后 %(amount)s%(unit)s内答复。") % {"amount": format(rule.amount.normalize(), "f"), "unit": unit}
+        amount = format(rule.amount.normalize(), "f")  # 10, 0.5: never "1E+1"
+        notice += _("承办单位一般在派单后 %(amount)s%(unit)s内答复。") % {"amount": amount, "unit": unit}
     return notice
 
 

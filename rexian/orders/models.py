@@ -121,6 +121,7 @@ class WorkOrder(models.Model):  # 工单
             models.Index(fields=["registered_at"], name="order_registered"),
             models.Index(fields=["state", "due_at"], name="order_state_due"),
             models.Index(fields=["lead_unit", "state"], name="order_lead_unit_state"),
+            models.Index(fields=["channel", "registered_at"], name="order_channel_registered"),
         ]
 
     def __str__(self) -> str:

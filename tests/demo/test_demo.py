@@ -106,6 +106,11 @@ class TestLoadedCity:
         assert not leaves.exclude(dispatch_rules__area__isnull=True).exists()
         assert DispatchRule.objects.filter(area__kind=Unit.Kind.TOWN, lead_unit__kind=Unit.Kind.TOWN).exists()
 
+    def test_the_open311_demo_key_is_installed(self, db):
+        from rexian.open311.services import api_key_check
+
+        assert api_key_check("demo-key").is_active
+
     def test_demo_accounts_have_their_roles_and_the_demo_password(self, db):
         for username, role, unit_key in DEMO_ACCOUNTS:
             user = User.objects.get(username=username)

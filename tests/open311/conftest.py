@@ -22,11 +22,27 @@ def api_key(cast):
     return open311_demo_key_install()
 
 
+def _send_to_dispatch_right(monkeypatch, granted: bool) -> None:
+    """Decide whether integration accounts may send orders to dispatch (转派遣), whatever access.py says today."""
+    original = access.may
+
+    def may(user, action, order=None):
+        if action == Action.SEND_TO_DISPATCH and user.role == Role.INTEGRATION:
+            return granted
+        return original(user, action, order)
+
+    monkeypatch.setattr(access, "may", may)
+
+
 @pytest.fixture
 def integration_dispatches(monkeypatch):
-    """The access rule issue 6 asks for: the integration account may send its orders to dispatch (转派遣)."""
-    allowed = access.CENTRE_ACTIONS[Action.SEND_TO_DISPATCH] | {Role.INTEGRATION}
-    monkeypatch.setitem(access.CENTRE_ACTIONS, Action.SEND_TO_DISPATCH, allowed)
+    """The access rule Open311 asks for: its service account sends the orders it registers to dispatch."""
+    _send_to_dispatch_right(monkeypatch, True)
+
+
+@pytest.fixture
+def integration_may_not_dispatch(monkeypatch):
+    _send_to_dispatch_right(monkeypatch, False)
 
 
 def citizen_request(**overrides) -> dict:

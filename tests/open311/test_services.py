@@ -145,12 +145,8 @@ def test_posted_request_flows_through_dispatch_like_any_order(client, cast, api_
     assert order.state == State.IN_PROGRESS
 
 
-def test_without_the_right_to_send_to_dispatch_the_order_waits_registered(client, cast, api_key, monkeypatch):
-    from rexian.orders import access
-    from rexian.orders.transitions import Action
-
-    without = access.CENTRE_ACTIONS[Action.SEND_TO_DISPATCH] - {Role.INTEGRATION}
-    monkeypatch.setitem(access.CENTRE_ACTIONS, Action.SEND_TO_DISPATCH, without)
+@pytest.mark.usefixtures("integration_may_not_dispatch")
+def test_without_the_right_to_send_to_dispatch_the_order_waits_registered(client, cast, api_key):
     order = submit(client)
     assert order.state == State.REGISTERED
     order_services.order_send_to_dispatch(actor=cast.operator, order=order)

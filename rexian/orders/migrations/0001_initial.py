@@ -253,6 +253,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['lead_unit', 'state'], name='order_lead_unit_state'),
         ),
         migrations.AddIndex(
+            model_name='workorder',
+            index=models.Index(fields=['channel', 'registered_at'], name='order_channel_registered'),
+        ),
+        migrations.AddIndex(
             model_name='returnrequest',
             index=models.Index(fields=['status', 'requested_at'], name='return_request_status'),
         ),
