@@ -9,6 +9,7 @@ as strings and keep DRF's ordinary fields.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 from rest_framework import serializers
 
@@ -42,16 +43,25 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictDecimalField(serializers.DecimalField):
-    """A JSON number kept as a Decimal (coordinates)."""
+    """A JSON number kept as a Decimal, rounded to the places stored (a GPS reading has more)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("coerce_to_string", False)
+        kwargs.setdefault("rounding", decimal.ROUND_HALF_EVEN)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not (_is_int(data) or isinstance(data, float)):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+    def validate_precision(self, value):
+        if self.decimal_places is not None:
+            try:
+                value = value.quantize(decimal.Decimal(1).scaleb(-self.decimal_places), rounding=self.rounding)
+            except decimal.InvalidOperation:  # far too many digits to round at all
+                self.fail("max_digits", max_digits=self.max_digits)
+        return super().validate_precision(value)
 
 
 class StrictDateTimeField(serializers.DateTimeField):

@@ -8,8 +8,6 @@ return, with the caller's data exactly as `rexian.orders.access` masked it.
 
 from __future__ import annotations
 
-import decimal
-
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -320,11 +318,11 @@ class RegisterSerializer(serializers.Serializer):
     area = CodeField(queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None)
     address = _blank_text(200)
     latitude = StrictDecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, rounding=decimal.ROUND_HALF_EVEN,
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90,
         required=False, allow_null=True, default=None,
     )
     longitude = StrictDecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180, rounding=decimal.ROUND_HALF_EVEN,
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180,
         required=False, allow_null=True, default=None,
     )
     occurred_at = StrictDateTimeField(required=False, allow_null=True, default=None)
