@@ -223,6 +223,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "rexian.orders.transitions.State.choices",
         "OrderActionEnum": "rexian.orders.transitions.Action.choices",
+        "AssignmentStatusEnum": "rexian.api.schema.ASSIGNMENT_STATUS",
+        "AssignmentRoleEnum": "rexian.api.schema.ASSIGNMENT_ROLE",
+        "RoleEnum": "rexian.units.models.Role.choices",
     },
 }
 # --- end REST API ---------------------------------------------------------------------------

@@ -43,7 +43,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             messages.warning(
                 request,
-                gettext("令牌「%(name)s」的密钥（只显示这一次，请立即复制保存）：%(key)s") % {"name": obj.name, "key": key},
+                gettext("令牌「%(name)s」的密钥（只显示这一次，请立即复制保存）：%(key)s")
+                % {"name": obj.name, "key": key},
             )
             return
         super().save_model(request, obj, form, change)

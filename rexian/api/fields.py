@@ -23,7 +23,8 @@ def _is_int(value) -> bool:
 
 class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # A NUL or a lone surrogate can name no record, and PostgreSQL refuses to even compare them.
+        if not isinstance(data, str) or "\x00" in data or any(0xD800 <= ord(c) <= 0xDFFF for c in data):
             self.fail("invalid")
         return super().to_internal_value(data)
 
@@ -92,6 +93,7 @@ class CodeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # A NUL or a lone surrogate can name no record, and PostgreSQL refuses to even compare them.
+        if not isinstance(data, str) or "\x00" in data or any(0xD800 <= ord(c) <= 0xDFFF for c in data):
             self.fail("invalid")
         return super().to_internal_value(data)

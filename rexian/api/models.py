@@ -35,8 +35,13 @@ class ApiToken(models.Model):  # 接口令牌
     prefix = models.CharField(_("前缀"), max_length=12, editable=False)
     created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        editable=False, verbose_name=_("签发人"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("签发人"),
     )
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True, help_text=_("留空表示不过期"))

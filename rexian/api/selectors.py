@@ -71,7 +71,9 @@ def load_list_references(rows: list[OrderRow]) -> None:
     orders = [row.order for row in rows]
     for field, model in (("category", Category), ("lead_unit", Unit)):
         descriptor = getattr(WorkOrder, field)
-        missing = {getattr(o, f"{field}_id") for o in orders if getattr(o, f"{field}_id") and not descriptor.is_cached(o)}
+        missing = {
+            getattr(o, f"{field}_id") for o in orders if getattr(o, f"{field}_id") and not descriptor.is_cached(o)
+        }
         if not missing:
             continue
         found = model.objects.in_bulk(missing)

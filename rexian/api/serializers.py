@@ -115,13 +115,17 @@ class CallerSerializer(serializers.Serializer):
     name = serializers.CharField(source="view.name")
     phone = serializers.CharField(source="view.phone")
     id_number = serializers.CharField(source="view.id_number")
-    hidden = serializers.BooleanField(source="view.hidden", help_text="Identity withheld (whistle-blower, confidentiality).")
+    hidden = serializers.BooleanField(
+        source="view.hidden", help_text="Identity withheld (whistle-blower, confidentiality)."
+    )
     masked = serializers.BooleanField(source="view.masked")
     gender = serializers.SerializerMethodField()
     is_enterprise = serializers.SerializerMethodField()
     enterprise_name = serializers.SerializerMethodField()
     enterprise_credit_code = serializers.SerializerMethodField()
-    confidential = serializers.BooleanField(source="order.confidential", help_text="The caller asked for confidentiality.")
+    confidential = serializers.BooleanField(
+        source="order.confidential", help_text="The caller asked for confidentiality."
+    )
 
     # An enterprise's name or a gender could identify a whistle-blower: withheld with the rest.
     def get_gender(self, caller) -> str:
@@ -153,7 +157,9 @@ class OrderRowSerializer(serializers.Serializer):
     category = CodeNameSerializer(source="order.category", allow_null=True)
     lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
     registered_at = serializers.DateTimeField(source="order.registered_at")
-    due_kind = serializers.CharField(source="order.due_kind", help_text="The clock running now: sign, reply, callback …")
+    due_kind = serializers.CharField(
+        source="order.due_kind", help_text="The clock running now: sign, reply, callback …"
+    )
     due_at = serializers.DateTimeField(source="order.due_at", allow_null=True)
     is_overdue = serializers.BooleanField(source="order.is_overdue")
     caller = ListCallerSerializer()
@@ -231,8 +237,12 @@ class OrderDetailSerializer(serializers.Serializer):
     urgency = CodeNameSerializer(source="order.urgency")
     area = CodeNameSerializer(source="order.area", allow_null=True)
     address = serializers.CharField(source="order.address")
-    latitude = serializers.DecimalField(source="order.latitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
-    longitude = serializers.DecimalField(source="order.longitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True)
+    latitude = serializers.DecimalField(
+        source="order.latitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        source="order.longitude", max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+    )
     occurred_at = serializers.DateTimeField(source="order.occurred_at", allow_null=True)
     caller = serializers.SerializerMethodField()
     lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
@@ -298,12 +308,17 @@ class RegisterSerializer(serializers.Serializer):
     """登记: a new request. Codes name master data (see the master-data endpoints)."""
 
     channel = CodeField(queryset=Channel.objects.filter(is_active=True), help_text="受理渠道 code, e.g. `phone`.")
-    appeal_type = CodeField(queryset=AppealType.objects.filter(is_active=True), help_text="诉求类型 code, e.g. `complaint`.")
+    appeal_type = CodeField(
+        queryset=AppealType.objects.filter(is_active=True), help_text="诉求类型 code, e.g. `complaint`."
+    )
     title = StrictCharField(max_length=120)
     description = StrictCharField(max_length=TEXT_MAX)
     urgency = CodeField(queryset=Urgency.objects.all(), required=False, allow_null=True, default=None)
     category = CodeField(
-        queryset=Category.objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="A leaf (third-level) category code.",
     )
     line = CodeField(queryset=Line.objects.filter(is_active=True), required=False, allow_null=True, default=None)
@@ -314,21 +329,36 @@ class RegisterSerializer(serializers.Serializer):
     caller_is_enterprise = StrictBooleanField(required=False, default=False)
     enterprise_name = _blank_text(100)
     enterprise_credit_code = _blank_text(18)
-    confidential = StrictBooleanField(required=False, default=False, help_text="The caller asks that units not learn who they are.")
+    confidential = StrictBooleanField(
+        required=False, default=False, help_text="The caller asks that units not learn who they are."
+    )
     area = CodeField(queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None)
     address = _blank_text(200)
     latitude = StrictDecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90,
-        required=False, allow_null=True, default=None,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        default=None,
     )
     longitude = StrictDecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180,
-        required=False, allow_null=True, default=None,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        default=None,
     )
     occurred_at = StrictDateTimeField(required=False, allow_null=True, default=None)
     hot_topics = serializers.ListField(
         child=CodeField(slug_field="name", queryset=HotTopic.objects.filter(is_active=True)),
-        required=False, default=list, max_length=10, help_text="Names of hot-topic tags.",
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="Names of hot-topic tags.",
     )
 
 
@@ -337,7 +367,9 @@ class OrderFilterSerializer(serializers.Serializer):
 
     state = serializers.ChoiceField(choices=State.choices, required=False)
     appeal_type = CodeField(queryset=AppealType.objects.all(), required=False, help_text="诉求类型 code")
-    category = CodeField(queryset=Category.objects.all(), required=False, help_text="A category code at any level (its subtree).")
+    category = CodeField(
+        queryset=Category.objects.all(), required=False, help_text="A category code at any level (its subtree)."
+    )
     unit = CodeField(queryset=Unit.objects.all(), required=False, help_text="主办单位 (lead unit) code")
     overdue = serializers.BooleanField(required=False, help_text="true: overdue only; false: not overdue.")
     registered_from = BoundedDateField(required=False, help_text="First day (inclusive), local time.")
@@ -362,7 +394,8 @@ class CallerHistoryQuerySerializer(serializers.Serializer):
 
 class VersionSerializer(serializers.Serializer):
     version = StrictIntegerField(
-        min_value=1, max_value=MAX_VERSION,
+        min_value=1,
+        max_value=MAX_VERSION,
         help_text="The order's `version` as the client last saw it; a newer one on the server gives 409.",
     )
 
@@ -386,13 +419,18 @@ class AnswerOnSpotSerializer(VersionSerializer):
 class DispatchSerializer(NoteSerializer):
     lead_unit = CodeField(queryset=Unit.objects.all(), help_text="主办单位 code")
     assisting_units = serializers.ListField(
-        child=CodeField(queryset=Unit.objects.all()), required=False, default=list, max_length=20,
+        child=CodeField(queryset=Unit.objects.all()),
+        required=False,
+        default=list,
+        max_length=20,
         help_text="协办单位 codes",
     )
 
 
 class ExtensionRequestSerializer(ReasonSerializer):
-    new_deadline = StrictDateTimeField(help_text="The reply deadline asked for (later than the current one, ≤ 90 days).")
+    new_deadline = StrictDateTimeField(
+        help_text="The reply deadline asked for (later than the current one, ≤ 90 days)."
+    )
 
 
 class ReplySerializer(VersionSerializer):
@@ -413,7 +451,9 @@ class MergeSerializer(NoteSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION)
-    file = serializers.FileField(max_length=200, help_text="A photo, document or recording (type and size are checked).")
+    file = serializers.FileField(
+        max_length=200, help_text="A photo, document or recording (type and size are checked)."
+    )
 
 
 # --- Master data and the viewer ------------------------------------------------------------------
@@ -446,4 +486,3 @@ class MeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     role_label = serializers.CharField(source="get_role_display")
     unit = CodeNameSerializer(allow_null=True)
-

@@ -47,6 +47,22 @@ def api_token_issue(*, user, name: str, expires_at: dt.datetime | None = None, c
     return token, key
 
 
+def api_token_install(*, user, name: str, key: str) -> ApiToken:
+    """A token with a key chosen by the caller, for the demo city only (its keys are published).
+
+    Idempotent: installing the same key again returns the existing token. Real
+    deployments issue random keys with `api_token_issue`.
+    """
+    if len(key) < 8 or not key.isascii() or not key.isprintable() or " " in key:
+        raise ValueError("A token key needs at least 8 visible ASCII characters.")
+    token = ApiToken.objects.filter(key_hash=key_digest(key)).first()
+    if token is None:
+        token = ApiToken(user=user, name=name[:80])
+        token.set_key(key)
+        token.save()
+    return token
+
+
 def api_token_revoke(*, token: ApiToken, at: dt.datetime | None = None) -> ApiToken:
     """吊销令牌: the key stops working at once; the row stays as a record."""
     if token.revoked_at is None:
@@ -82,7 +98,9 @@ def request_fingerprint(data) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def idempotency_reserve(*, user, key: str, request_hash: str, now: dt.datetime | None = None) -> tuple[IdempotencyKey, bool]:
+def idempotency_reserve(
+    *, user, key: str, request_hash: str, now: dt.datetime | None = None
+) -> tuple[IdempotencyKey, bool]:
     """Take `key` for this request, or return the earlier request's record: (record, taken).
 
     Call inside the transaction that does the work and `idempotency_complete`

@@ -11,10 +11,7 @@ v1 = [
     path("orders/", views.OrderListView.as_view(), name="order-list"),
     path("orders/<str:number>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/attachments/", views.AttachmentCreateView.as_view(), name="order-attachments"),
-    *[
-        path(f"orders/<str:number>/{slug}/", view.as_view(), name=f"order-{slug}")
-        for slug, view in views.ACTION_VIEWS
-    ],
+    *[path(f"orders/<str:number>/{slug}/", view.as_view(), name=f"order-{slug}") for slug, view in views.ACTION_VIEWS],
     path("inbox/", views.InboxView.as_view(), name="inbox"),
     path("dispatch-queue/", views.DispatchQueueView.as_view(), name="dispatch-queue"),
     path("caller-history/", views.CallerHistoryView.as_view(), name="caller-history"),
@@ -30,7 +27,7 @@ v1 = [
         name="schema",
     ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
 ]
 
 urlpatterns = [

@@ -11,7 +11,6 @@ import re
 
 from django.db import transaction
 from django.http import JsonResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -76,6 +75,7 @@ class ApiView(APIView):
     permission_classes = [IsActiveUser]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
+    metadata_class = None  # no OPTIONS self-description: the OpenAPI document is the description
 
     def get_exception_handler(self):
         return exception_handler
@@ -318,7 +318,12 @@ class CallerHistoryView(ApiView):
 
 
 class AppealTypeListView(ApiView):
-    @extend_schema(operation_id="appeal_types_list", summary="诉求类型 Appeal types", responses={200: s.AppealTypeSerializer(many=True), **errors()}, tags=["master data"])
+    @extend_schema(
+        operation_id="appeal_types_list",
+        summary="诉求类型 Appeal types",
+        responses={200: s.AppealTypeSerializer(many=True), **errors()},
+        tags=["master data"],
+    )
     def get(self, request):
         return Response(s.AppealTypeSerializer(AppealType.objects.filter(is_active=True), many=True).data)
 
@@ -336,7 +341,10 @@ class CategoryListView(ApiView):
         parents = {c["parent_id"] for c in categories}
         rows = [
             {
-                "code": c["code"], "name": c["name"], "parent": code_by_id.get(c["parent_id"]), "level": c["level"],
+                "code": c["code"],
+                "name": c["name"],
+                "parent": code_by_id.get(c["parent_id"]),
+                "level": c["level"],
                 "is_leaf": c["id"] not in parents,
             }
             for c in sorted(categories, key=lambda c: c["code"])
@@ -346,13 +354,23 @@ class CategoryListView(ApiView):
 
 
 class UrgencyListView(ApiView):
-    @extend_schema(operation_id="urgencies_list", summary="紧急程度 Urgency levels", responses={200: s.UrgencySerializer(many=True), **errors()}, tags=["master data"])
+    @extend_schema(
+        operation_id="urgencies_list",
+        summary="紧急程度 Urgency levels",
+        responses={200: s.UrgencySerializer(many=True), **errors()},
+        tags=["master data"],
+    )
     def get(self, request):
         return Response(s.UrgencySerializer(Urgency.objects.all(), many=True).data)
 
 
 class ChannelListView(ApiView):
-    @extend_schema(operation_id="channels_list", summary="受理渠道 Channels", responses={200: s.CodeNameSerializer(many=True), **errors()}, tags=["master data"])
+    @extend_schema(
+        operation_id="channels_list",
+        summary="受理渠道 Channels",
+        responses={200: s.CodeNameSerializer(many=True), **errors()},
+        tags=["master data"],
+    )
     def get(self, request):
         return Response(s.CodeNameSerializer(Channel.objects.filter(is_active=True), many=True).data)
 
@@ -365,13 +383,22 @@ class UnitListView(ApiView):
         tags=["master data"],
     )
     def get(self, request):
-        units = Unit.objects.filter(is_active=True).values("code", "name", "short_name", "kind", "parent__code", "accepts_orders")
-        rows = [{**u, "parent": u.pop("parent__code")} for u in units]
+        units = Unit.objects.filter(is_active=True).values(
+            "code", "name", "short_name", "kind", "parent__code", "accepts_orders"
+        )
+        rows = list(units)
+        for row in rows:
+            row["parent"] = row.pop("parent__code")
         return Response(s.UnitSerializer(rows, many=True).data)
 
 
 class MeView(ApiView):
-    @extend_schema(operation_id="me", summary="当前用户 The user the token or session acts as", responses={200: s.MeSerializer, **errors()}, tags=["master data"])
+    @extend_schema(
+        operation_id="me",
+        summary="当前用户 The user the token or session acts as",
+        responses={200: s.MeSerializer, **errors()},
+        tags=["master data"],
+    )
     def get(self, request):
         return Response(s.MeSerializer(request.user).data)
 

@@ -46,6 +46,7 @@ from rexian.catalog import calendar as workcal
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, DispatchRule, HotTopic, Line, Urgency
 from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
+from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
@@ -103,6 +104,9 @@ P_HARD_TO_REACH = 0.05
 # Leaves outside the enterprise desk's own categories where the caller is sometimes a firm (一企来).
 ENTERPRISE_SOMETIMES = frozenset({"060501", "120101", "120103"})
 SATISFACTION_MIX = ((Satisfaction.SATISFIED, 0.905), (Satisfaction.BASIC, 0.08), (Satisfaction.DISSATISFIED, 0.015))
+
+
+DEMO_API_TOKEN = "demo-dispatcher"
 
 
 class DemoRefused(Exception):
@@ -1332,6 +1336,8 @@ def demo_load(
         categories, leaves, city_rules, area_rules, topics, rule_count = _build_catalog(units, towns)
         roles = _build_users(rng, city_unit, centre, units)
         open311_demo_key_install()  # the Open311 API key "demo-key" (demo only)
+        # A published API token for the demo dispatcher, so the API can be tried at once (demo only).
+        api_token_install(user=User.objects.get(username="dispatcher"), name="演示令牌", key=DEMO_API_TOKEN)
         city = _City(city_unit, centre, units, towns, categories, leaves, city_rules, area_rules, topics, rule_count)
         sim = _Simulator(city=city, roles=roles, seed=seed, now=now, days=days, per_day=per_day)
         for done, offset in enumerate(range(days - 1, -1, -1), start=1):

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from rexian.orders import access
 from rexian.orders.models import Attachment, WorkOrder
-from rexian.orders.services import OrderInputError, _lock, _transition
+from rexian.orders.services import OrderInputError, _lock, _require, _transition
 from rexian.orders.transitions import Action, check_transition
 
 # extension -> (kind, content type, accepted leading bytes)
@@ -71,8 +70,8 @@ def _check_file(upload: UploadedFile) -> tuple[str, str, str]:
 @transaction.atomic
 def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile, expected_version: int | None = None) -> Attachment:
     """上传附件: add a photo, document or recording to an order. Type and size are checked first."""
-    order = _lock(order, expected_version)
-    access.require(actor, Action.ATTACH, order)
+    order = _lock(order)
+    _require(actor, Action.ATTACH, order, expected_version)
     check_transition(number=order.number, action=Action.ATTACH, from_state=order.state, to_state=order.state)
     name, kind, content_type = _check_file(upload)
     now = timezone.now()

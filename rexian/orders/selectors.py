@@ -71,9 +71,12 @@ def caller_history(*, user, phone: str, limit: int = 20) -> list[OrderRow]:
     digest = crypto.phone_hash(phone)
     if not digest:
         return []
+    queryset = access.orders_visible_to(user).filter(caller_phone_hash=digest)
+    if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
+        # Finding a whistle-blower's or confidential caller's order by their phone would reveal who filed it.
+        queryset = queryset.exclude(confidential=True).exclude(appeal_type__protects_identity=True)
     queryset = (
-        access.orders_visible_to(user)
-        .filter(caller_phone_hash=digest)
+        queryset
         .select_related("appeal_type", "urgency", "lead_unit")
         .order_by("-registered_at")
     )

@@ -75,17 +75,22 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _lock(order: WorkOrder | int, expected_version: int | None = None) -> WorkOrder:
-    """Lock the order's row for this transaction; refuse if the caller acted on an older version."""
+def _lock(order: WorkOrder | int) -> WorkOrder:
+    """Lock the order's row for the rest of this transaction."""
     pk = order.pk if isinstance(order, WorkOrder) else order
-    locked = (
+    return (
         WorkOrder.objects.select_for_update(of=("self",))
         .select_related("appeal_type", "urgency", "category", "lead_unit")
         .get(pk=pk)
     )
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(number=locked.number, expected=expected_version, current=locked.version)
-    return locked
+
+
+def _require(actor, action: str, order: WorkOrder, expected_version: int | None) -> None:
+    """The actor may act, and acted on the order as it is now. Permission first: a stale-version
+    answer would tell someone who may not see the order its current version."""
+    access.require(actor, action, order)
+    if expected_version is not None and order.version != expected_version:
+        raise StaleVersion(number=order.number, expected=expected_version, current=order.version)
 
 
 def _deadline(order: WorkOrder, kind: str, start: dt.datetime) -> dt.datetime | None:
@@ -287,8 +292,8 @@ def order_answer_on_spot(
     callback and waits for it; the rest close at once. Pass `sample_for_callback`
     to decide explicitly.
     """
-    order = _lock(order, expected_version)
-    access.require(actor, A.ANSWER_ON_SPOT, order)
+    order = _lock(order)
+    _require(actor, A.ANSWER_ON_SPOT, order, expected_version)
     answer = _required_text(answer, "answer", _("答复内容"))
     now = _now()
     if sample_for_callback is None:
@@ -310,8 +315,8 @@ def order_answer_on_spot(
 @transaction.atomic
 def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """转派遣: the operator hands the order to the dispatchers."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.SEND_TO_DISPATCH, order)
+    order = _lock(order)
+    _require(actor, A.SEND_TO_DISPATCH, order, expected_version)
     return _transition(order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note)
 
 
@@ -333,8 +338,8 @@ def order_dispatch(
     Starts the sign, first-response (特急) and reply clocks. Raises
     OrderInputError for a unit that cannot take orders or a lead listed as assisting.
     """
-    order = _lock(order, expected_version)
-    access.require(actor, A.DISPATCH, order)
+    order = _lock(order)
+    _require(actor, A.DISPATCH, order, expected_version)
     assisting = list({unit.pk: unit for unit in assisting_units}.values())
     for unit, field in [(lead_unit, "lead_unit"), *[(u, "assisting_units") for u in assisting]]:
         if not unit.is_active or not unit.accepts_orders:
@@ -378,8 +383,8 @@ def order_dispatch(
 @transaction.atomic
 def order_sign(*, actor, order: WorkOrder, expected_version: int | None = None) -> WorkOrder:
     """签收: a unit's handler takes the order on. The lead unit's signature starts the handling."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.SIGN, order)
+    order = _lock(order)
+    _require(actor, A.SIGN, order, expected_version)
     assignment = access.acting_assignment(actor, order)
     if assignment.status != Assignment.Status.DISPATCHED:
         raise OrderInputError(_("本单位已签收该工单。"))
@@ -406,8 +411,8 @@ def order_sign(*, actor, order: WorkOrder, expected_version: int | None = None) 
 @transaction.atomic
 def order_respond(*, actor, order: WorkOrder, note: str, expected_version: int | None = None) -> WorkOrder:
     """首次响应: the lead unit reports its first contact or arrival (counts for 特急 orders' 30-minute clock)."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.RESPOND, order)
+    order = _lock(order)
+    _require(actor, A.RESPOND, order, expected_version)
     note = _required_text(note, "note", _("响应情况"))
     if order.first_responded_at:
         raise OrderInputError(_("该工单已记录首次响应。"))
@@ -423,8 +428,8 @@ def order_respond(*, actor, order: WorkOrder, note: str, expected_version: int |
 @transaction.atomic
 def return_request(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> ReturnRequest:
     """申请退单: the lead unit says the order is not its business and asks the dispatcher to take it back."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REQUEST_RETURN, order)
+    order = _lock(order)
+    _require(actor, A.REQUEST_RETURN, order, expected_version)
     reason = _required_text(reason, "reason", _("退单理由"))
     assignment = access.acting_assignment(actor, order)
     now = _now()
@@ -448,8 +453,8 @@ def _pending(model, order: WorkOrder, message: str):
 @transaction.atomic
 def return_approve(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """同意退单: the dispatcher takes the order back; it waits for a new dispatch."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.APPROVE_RETURN, order)
+    order = _lock(order)
+    _require(actor, A.APPROVE_RETURN, order, expected_version)
     check_transition(number=order.number, action=A.APPROVE_RETURN, from_state=order.state, to_state=S.PENDING_DISPATCH)
     request = _pending(ReturnRequest, order, _("该工单没有待审核的退单申请。"))
     now = _now()
@@ -480,8 +485,8 @@ def return_approve(*, actor, order: WorkOrder, note: str = "", expected_version:
 @transaction.atomic
 def return_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """驳回退单: the dispatcher keeps the order with the unit; it goes back to where it was."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REJECT_RETURN, order)
+    order = _lock(order)
+    _require(actor, A.REJECT_RETURN, order, expected_version)
     reason = _required_text(reason, "reason", _("驳回理由"))
     back_to = order.state_before_return or S.DISPATCHED
     check_transition(number=order.number, action=A.REJECT_RETURN, from_state=order.state, to_state=back_to)
@@ -498,8 +503,8 @@ def return_reject(*, actor, order: WorkOrder, reason: str, expected_version: int
 @transaction.atomic
 def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str, expected_version: int | None = None) -> ExtensionRequest:
     """申请延期: the lead unit asks for a later reply deadline."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REQUEST_EXTENSION, order)
+    order = _lock(order)
+    _require(actor, A.REQUEST_EXTENSION, order, expected_version)
     reason = _required_text(reason, "reason", _("延期理由"))
     check_transition(number=order.number, action=A.REQUEST_EXTENSION, from_state=order.state, to_state=order.state)
     if order.pending_extension:
@@ -527,8 +532,8 @@ def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, rea
 @transaction.atomic
 def extension_approve(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """同意延期: the reply deadline moves to the requested date."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.APPROVE_EXTENSION, order)
+    order = _lock(order)
+    _require(actor, A.APPROVE_EXTENSION, order, expected_version)
     check_transition(number=order.number, action=A.APPROVE_EXTENSION, from_state=order.state, to_state=order.state)
     request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
     now = _now()
@@ -547,8 +552,8 @@ def extension_approve(*, actor, order: WorkOrder, note: str = "", expected_versi
 @transaction.atomic
 def extension_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """驳回延期: the reply deadline stays as it was."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REJECT_EXTENSION, order)
+    order = _lock(order)
+    _require(actor, A.REJECT_EXTENSION, order, expected_version)
     reason = _required_text(reason, "reason", _("驳回理由"))
     check_transition(number=order.number, action=A.REJECT_EXTENSION, from_state=order.state, to_state=order.state)
     request = _pending(ExtensionRequest, order, _("该工单没有待审核的延期申请。"))
@@ -564,8 +569,8 @@ def extension_reject(*, actor, order: WorkOrder, reason: str, expected_version: 
 @transaction.atomic
 def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "", expected_version: int | None = None) -> WorkOrder:
     """办结回复: a unit reports what it did. The lead unit's reply sends the order for review."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REPLY, order)
+    order = _lock(order)
+    _require(actor, A.REPLY, order, expected_version)
     result = _required_text(result, "result", _("办理结果"))
     assignment = access.acting_assignment(actor, order)
     if assignment.status == Assignment.Status.DISPATCHED:
@@ -602,8 +607,8 @@ def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "", exp
 @transaction.atomic
 def reply_accept(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """审核通过: the dispatcher accepts the unit's reply; the order waits for the callback."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.ACCEPT_REPLY, order)
+    order = _lock(order)
+    _require(actor, A.ACCEPT_REPLY, order, expected_version)
     check_transition(number=order.number, action=A.ACCEPT_REPLY, from_state=order.state, to_state=S.AWAITING_CALLBACK)
     now = _now()
     order.accepted_at = now
@@ -618,8 +623,8 @@ def reply_accept(*, actor, order: WorkOrder, note: str = "", expected_version: i
 @transaction.atomic
 def reply_reject(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """审核退回: the dispatcher sends the reply back to the lead unit; the reply deadline does not move."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.REJECT_REPLY, order)
+    order = _lock(order)
+    _require(actor, A.REJECT_REPLY, order, expected_version)
     reason = _required_text(reason, "reason", _("退回理由"))
     check_transition(number=order.number, action=A.REJECT_REPLY, from_state=order.state, to_state=S.IN_PROGRESS)
     now = _now()
@@ -646,8 +651,8 @@ def callback_record(
     expected_version: int | None = None,
 ) -> Callback:
     """回访: the operator reached the citizen. Dissatisfied answers reopen the order for a dispatcher (重办)."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.CALLBACK, order)
+    order = _lock(order)
+    _require(actor, A.CALLBACK, order, expected_version)
     if satisfaction not in Satisfaction.values:
         raise OrderInputError(_("请选择满意度。"), field="satisfaction")
     now = _now()
@@ -676,8 +681,8 @@ def callback_record(
 @transaction.atomic
 def callback_fail(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> Callback:
     """回访未成功: the citizen could not be reached. After REXIAN_CALLBACK_MAX_ATTEMPTS tries the order closes."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.CALLBACK_FAILED, order)
+    order = _lock(order)
+    _require(actor, A.CALLBACK_FAILED, order, expected_version)
     now = _now()
     attempts = order.callback_attempts + 1
     to_state = S.CLOSED if attempts >= settings.CALLBACK_MAX_ATTEMPTS else order.state
@@ -702,8 +707,8 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version:
     The unit gets a fresh reply deadline, and the reopening counts against it.
     An order answered on the spot has no unit: it goes to the dispatch queue.
     """
-    order = _lock(order, expected_version)
-    access.require(actor, A.REHANDLE, order)
+    order = _lock(order)
+    _require(actor, A.REHANDLE, order, expected_version)
     lead = (
         order.assignments.filter(role=Assignment.Role.LEAD)
         .exclude(status=Assignment.Status.WITHDRAWN)
@@ -736,8 +741,8 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version:
 @transaction.atomic
 def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
     """并单: a repeated request joins an earlier (master) order and stops being worked on its own."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.MERGE, order)
+    order = _lock(order)
+    _require(actor, A.MERGE, order, expected_version)
     master = WorkOrder.objects.select_for_update().get(pk=master.pk)
     if master.pk == order.pk:
         raise OrderInputError(_("不能将工单并入自身。"), field="master")
@@ -763,8 +768,8 @@ def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "", e
 @transaction.atomic
 def order_void(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
     """作废: a supervisor cancels an order recorded by mistake (prank, test, duplicate call)."""
-    order = _lock(order, expected_version)
-    access.require(actor, A.VOID, order)
+    order = _lock(order)
+    _require(actor, A.VOID, order, expected_version)
     reason = _required_text(reason, "reason", _("作废理由"))
     now = _now()
     check_transition(number=order.number, action=A.VOID, from_state=order.state, to_state=S.VOIDED)

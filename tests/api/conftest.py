@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from rest_framework.test import APIClient
 
 from rexian.api.services import api_token_issue
@@ -14,12 +13,6 @@ def client_for(user, **client_options) -> APIClient:
     client = APIClient(**client_options)
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
-
-
-@pytest.fixture
-def api(cast):
-    """`api(cast.dispatcher)`: a client acting as that member of the cast."""
-    return client_for
 
 
 def action_url(order, slug: str) -> str:

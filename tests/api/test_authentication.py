@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from rexian.api.models import ApiToken
-from rexian.api.services import api_token_issue, api_token_revoke
+from rexian.api.services import api_token_install, api_token_issue, api_token_revoke
 from tests.api.conftest import client_for
 
 
@@ -41,8 +41,11 @@ def test_a_token_acts_as_its_user(cast):
     response = client_for(cast.housing_handler).get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json() == {
-        "username": "housing_handler", "display_name": cast.housing_handler.display_name, "role": "unit_handler",
-        "role_label": "承办人", "unit": {"code": "C-ZJJ", "name": "住建局"},
+        "username": "housing_handler",
+        "display_name": cast.housing_handler.display_name,
+        "role": "unit_handler",
+        "role_label": "承办人",
+        "unit": {"code": "C-ZJJ", "name": "住建局"},
     }
 
 
@@ -114,8 +117,10 @@ def test_a_browser_write_with_the_csrf_token_is_accepted(cast, make_order):
     client.get("/api/v1/docs/")  # any page that sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(
-        f"/api/v1/orders/{order.number}/send-to-dispatch/", {"version": order.version},
-        content_type="application/json", HTTP_X_CSRFTOKEN=token,
+        f"/api/v1/orders/{order.number}/send-to-dispatch/",
+        {"version": order.version},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
     )
     assert response.status_code == 200
 
@@ -146,7 +151,8 @@ def admin_client(cast):
 
 def test_the_admin_issues_a_token_and_shows_its_key_once(cast, admin_client):
     response = admin_client.post(
-        "/admin/api/apitoken/add/", {"user": cast.dispatcher.pk, "name": "区城管系统", "expires_at_0": "", "expires_at_1": ""},
+        "/admin/api/apitoken/add/",
+        {"user": cast.dispatcher.pk, "name": "区城管系统", "expires_at_0": "", "expires_at_1": ""},
         follow=True,
     )
     token = ApiToken.objects.get(name="区城管系统")
@@ -161,3 +167,10 @@ def test_the_admin_revokes_selected_tokens(cast, admin_client):
     token, key = api_token_issue(user=cast.dispatcher, name="system")
     admin_client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert token_client(key).get("/api/v1/me/").status_code == 401
+
+
+def test_the_demo_installs_a_token_with_a_published_key_once(cast):
+    first = api_token_install(user=cast.dispatcher, name="演示", key="demo-dispatcher")
+    again = api_token_install(user=cast.dispatcher, name="演示", key="demo-dispatcher")
+    assert first.pk == again.pk
+    assert token_client("demo-dispatcher").get("/api/v1/me/").json()["username"] == "dispatcher"

@@ -106,6 +106,13 @@ class TestLoadedCity:
         assert not leaves.exclude(dispatch_rules__area__isnull=True).exists()
         assert DispatchRule.objects.filter(area__kind=Unit.Kind.TOWN, lead_unit__kind=Unit.Kind.TOWN).exists()
 
+    def test_the_demo_dispatcher_has_a_published_api_token(self, db):
+        from rexian.api.models import ApiToken
+        from rexian.api.models import key_digest
+
+        token = ApiToken.objects.get(key_hash=key_digest("demo-dispatcher"))
+        assert token.user.username == "dispatcher"
+
     def test_the_open311_demo_key_is_installed(self, db):
         from rexian.open311.services import api_key_check
 

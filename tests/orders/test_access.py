@@ -200,10 +200,14 @@ def test_unit_handler_cannot_see_whistleblower_phone_in_lists(cast, whistleblowe
     for rows in (
         selectors.order_list(user=cast.housing_handler),
         selectors.unit_inbox(user=cast.housing_handler),
-        selectors.caller_history(user=cast.housing_handler, phone=PHONE),
     ):
         [row] = rows
         assert (row.caller.name, row.caller.phone, row.caller.id_number) == (HIDDEN, HIDDEN, HIDDEN)
+
+
+def test_a_units_caller_history_search_does_not_confirm_a_whistleblowers_phone(cast, whistleblower_order):
+    assert selectors.caller_history(user=cast.housing_handler, phone=PHONE) == []
+    assert [row.order for row in selectors.caller_history(user=cast.operator, phone=PHONE)] == [whistleblower_order]
 
 
 def test_whistleblower_phone_appears_nowhere_in_a_units_detail(cast, whistleblower_order):

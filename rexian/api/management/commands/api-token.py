@@ -20,7 +20,9 @@ class Command(BaseCommand):
         create = commands.add_parser("create", help="Issue a token; its key is printed once.")
         create.add_argument("--user", required=True, help="The username the token acts as.")
         create.add_argument("--name", required=True, help="What the token is for, e.g. 'district case system'.")
-        create.add_argument("--expires-days", type=int, default=None, help="Expire after this many days (default: never).")
+        create.add_argument(
+            "--expires-days", type=int, default=None, help="Expire after this many days (default: never)."
+        )
         listing = commands.add_parser("list", help="List tokens (never their keys).")
         listing.add_argument("--user", default=None)
         revoke = commands.add_parser("revoke", help="Revoke a token by its id or key prefix.")
@@ -41,8 +43,10 @@ class Command(BaseCommand):
             token, key = api_token_issue(user=owner, name=name, expires_at=expires_at)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stderr.write(f"Token {token.pk} '{token.name}' for {owner.username} ({owner.get_role_display()}). "
-                          "The key is shown only now:")
+        self.stderr.write(
+            f"Token {token.pk} '{token.name}' for {owner.username} ({owner.get_role_display()}). "
+            "The key is shown only now:"
+        )
         self.stdout.write(key)
 
     def _list(self, *, user: str | None, **options):
@@ -52,10 +56,16 @@ class Command(BaseCommand):
         for token in tokens:
             state = "revoked" if token.revoked_at else ("expired" if not token.is_usable() else "active")
             last = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
-            self.stdout.write(f"{token.pk}\t{token.prefix}…\t{token.user.username}\t{state}\tlast used {last}\t{token.name}")
+            self.stdout.write(
+                f"{token.pk}\t{token.prefix}…\t{token.user.username}\t{state}\tlast used {last}\t{token.name}"
+            )
 
     def _revoke(self, *, token: str, **options):
-        match = ApiToken.objects.filter(pk=int(token)) if token.isdigit() else ApiToken.objects.filter(prefix=token.rstrip("…"))
+        match = (
+            ApiToken.objects.filter(pk=int(token))
+            if token.isdigit()
+            else ApiToken.objects.filter(prefix=token.rstrip("…"))
+        )
         found = list(match[:2])
         if len(found) != 1:
             raise CommandError(f"{'No' if not found else 'More than one'} token matches {token!r}.")

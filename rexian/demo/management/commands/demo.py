@@ -18,6 +18,7 @@ from rexian.demo.generator import (
     DEFAULT_DAYS,
     DEFAULT_PER_DAY,
     DEFAULT_SEED,
+    DEMO_API_TOKEN,
     DEMO_ACCOUNTS,
     DemoRefused,
     demo_is_loaded,
@@ -82,3 +83,7 @@ class Command(BaseCommand):
             table.add_row(username, str(label))
         console.print(table)
         console.print(f"密码 password: [bold]{data.DEMO_PASSWORD}[/bold]（所有账号 all accounts）")
+        console.print(
+            f"REST 接口令牌 API token (dispatcher): [bold]{DEMO_API_TOKEN}[/bold] — /api/v1/docs/；"
+            "Open311 api_key: [bold]demo-key[/bold] — /open311/discovery.json"
+        )
