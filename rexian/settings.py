@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rexian.webhooks",
     "rexian.open311",
     "rexian.portal",
+    "rexian.telephony",
 ]
 
 MIDDLEWARE = [
