@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "rexian.webhooks",
     "rexian.open311",
     "rexian.portal",
-    "rexian.telephony",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,4 @@ urlpatterns = [
     path("api/", include("rexian.api.urls")),
     path("open311/", include("rexian.open311.urls")),
     path("portal/", include("rexian.portal.urls")),
-    path("telephony/", include("rexian.telephony.urls")),
 ]
