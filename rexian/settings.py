@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rexian.webhooks",
     "rexian.open311",
     "rexian.portal",
+    "rexian.telephony",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,23 @@ PORTAL_TRUSTED_PROXIES = env_list("REXIAN_PORTAL_TRUSTED_PROXIES", ["127.0.0.1",
 OPEN311_JURISDICTION_ID = env_str("REXIAN_OPEN311_JURISDICTION_ID", "")
 # Webhook URLs may point at private or loopback addresses only when this is on (tests, closed networks).
 WEBHOOK_ALLOW_PRIVATE = env_bool("REXIAN_WEBHOOK_ALLOW_PRIVATE", False)
+
+# --- Telephony and staffing (rexian/telephony; docs/telephony.md) ------------------------------
+CALL_SHORT_ABANDON_SECONDS = env_float("REXIAN_CALL_SHORT_ABANDON_SECONDS", 5, minimum=0)
+CALL_ANSWER_TARGET_SECONDS = env_float("REXIAN_CALL_ANSWER_TARGET_SECONDS", 15, minimum=1)
+MISSED_CALL_WINDOW_HOURS = env_int("REXIAN_MISSED_CALL_WINDOW_HOURS", 24, minimum=1)
+MISSED_CALL_CALLBACK_MINUTES = env_int("REXIAN_MISSED_CALL_CALLBACK_MINUTES", 30, minimum=1)
+CDR_INBOUND_CONTEXTS = env_list("REXIAN_CDR_INBOUND_CONTEXTS", [])
+CTI_MAX_EVENTS_PER_REQUEST = env_int("REXIAN_CTI_MAX_EVENTS_PER_REQUEST", 1000, minimum=1)
+STAFFING_SHIFT_HOURS = [float(h) for h in env_list("REXIAN_STAFFING_SHIFT_HOURS", ["8"])]
+STAFFING_SHIFT_START_EVERY_MINUTES = env_int("REXIAN_STAFFING_SHIFT_START_EVERY_MINUTES", 60, minimum=30)
+STAFFING_SHIFT_START_TIMES = env_list("REXIAN_STAFFING_SHIFT_START_TIMES", [])
+STAFFING_MIN_REST_HOURS = env_float("REXIAN_STAFFING_MIN_REST_HOURS", 12, minimum=0)
+STAFFING_MAX_CONSECUTIVE_DAYS = env_int("REXIAN_STAFFING_MAX_CONSECUTIVE_DAYS", 5, minimum=1)
+STAFFING_DAYS_OFF_PER_WEEK = env_int("REXIAN_STAFFING_DAYS_OFF_PER_WEEK", 2, minimum=0)
+STAFFING_MAX_HOURS_PER_WEEK = env_float("REXIAN_STAFFING_MAX_HOURS_PER_WEEK", 40, minimum=0)  # 0: no cap
+STAFFING_SHRINKAGE = env_float("REXIAN_STAFFING_SHRINKAGE", 0.3, minimum=0, maximum=0.95)
+STAFFING_PATIENCE_SECONDS = env_float("REXIAN_STAFFING_PATIENCE_SECONDS", 0, minimum=0) or None
 
 LOGGING = {
     "version": 1,

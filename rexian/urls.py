@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/", include("rexian.api.urls")),
     path("open311/", include("rexian.open311.urls")),
     path("portal/", include("rexian.portal.urls")),
+    path("telephony/", include("rexian.telephony.urls")),
 ]

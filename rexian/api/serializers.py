@@ -385,7 +385,13 @@ class PageSerializer(serializers.Serializer):
 
 
 class CallerHistoryQuerySerializer(serializers.Serializer):
-    phone = StrictCharField(max_length=30, help_text="The caller's phone number, in any usual format.")
+    # Digits and the usual separators only, checked as sent (no trimming), so the schema's limits hold exactly.
+    phone = serializers.RegexField(
+        regex=r"^[0-9+()\- （）]{3,30}$",
+        max_length=30,
+        trim_whitespace=False,
+        help_text="The caller's phone number, in any usual format (digits, spaces, +, -, brackets).",
+    )
     limit = StrictIntegerField(required=False, min_value=1, max_value=100, default=20)
 
 

@@ -48,6 +48,8 @@ from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
+from rexian.telephony.demo import demo_calls_load
+from rexian.telephony.models import Call
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
     Assignment,
@@ -128,6 +130,8 @@ class DemoSummary:
     extension_requests: int = 0
     escalations: int = 0
     overdue: int = 0
+    calls: int = 0
+    call_summary: object = None  # rexian.telephony.demo.DemoCallsSummary
     states: dict[str, int] = field(default_factory=dict)
     first_day: dt.date | None = None
     now: dt.datetime | None = None
@@ -155,6 +159,8 @@ def foreign_data() -> list[str]:
         found.append("单位 units")
     if Category.objects.exists() or DispatchRule.objects.exists():
         found.append("诉求分类 categories")
+    if Call.objects.exists():
+        found.append("来电记录 calls")
     return found
 
 
@@ -1344,6 +1350,8 @@ def demo_load(
             sim.day(offset)
             if progress is not None:
                 progress(done, days)
+        # 90 days of calls matching the orders (arrival pattern, a surge day, some abandoned).
+        calls = demo_calls_load(now=now, days=days, seed=seed)
     summary = sim.summary
     summary.units = len(units) + 2
     summary.categories = len(categories)
@@ -1353,4 +1361,6 @@ def demo_load(
     summary.states = dict(sim.states)
     summary.first_day = timezone.localtime(now).date() - dt.timedelta(days=days - 1)
     summary.now = now
+    summary.calls = calls.calls
+    summary.call_summary = calls
     return summary

@@ -64,11 +64,11 @@ class Command(BaseCommand):
         console.print(
             f"已加载 {data.CITY_NAME}：{summary.units} 个单位，{summary.leaf_categories} 个末级分类，"
             f"{summary.dispatch_rules} 条派单目录，{summary.users} 个用户，{summary.orders} 张工单，"
-            f"{summary.events} 条流转记录（{elapsed:.1f} 秒）。"
+            f"{summary.events} 条流转记录，{summary.calls} 通来电（{elapsed:.1f} 秒）。"
         )
         console.print(
             f"Loaded {summary.units} units, {summary.leaf_categories} leaf categories, {summary.users} users, "
-            f"{summary.orders} orders and {summary.events} events in {elapsed:.1f} s."
+            f"{summary.orders} orders, {summary.events} events and {summary.calls} calls in {elapsed:.1f} s."
         )
         self._accounts(console)
 

@@ -1,0 +1,317 @@
+"""The demo city's calls: one answered call behind every phone order, and the calls that made no order.
+
+`demo_calls_load` runs after the demo's orders are written (`rexian demo`,
+inside its transaction) and reads them back: every order taken on the phone
+gets the call it was taken on (answered by the operator who registered it,
+a few minutes before the registration, linked to the order), and around them
+come the calls that produced no order, short and long abandons (more on surge
+days, when the queue is long), a few calls the queue let go, callbacks of the
+missed callers and the operators' ready / not-ready time. The connection rate
+comes out near the seed's 98%.
+
+Calls are written directly (bulk), not rebuilt from events: the demo has no
+switch. Their source is "demo". Everything is drawn from `random.Random`
+seeded from `seed` and the day: the same orders, seed and `now` give the same
+calls. A CTI source "demo" with the token `DEMO_CTI_TOKEN` lets a visitor post
+events to the API (docs/telephony.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from rexian.catalog.models import Line
+from rexian.orders.models import WorkOrder
+from rexian.privacy import crypto
+from rexian.telephony.events import caller_number, half_hour_pieces
+from rexian.telephony.models import (
+    Agent,
+    AgentInterval,
+    AgentState,
+    Call,
+    CallbackOutcome,
+    CallOrder,
+    CtiSource,
+    MissedCallCallback,
+    Outcome,
+)
+from rexian.units.models import Role, User
+
+SOURCE = "demo"
+DEMO_CTI_TOKEN = "cti_demo-token-not-for-production"
+P_NO_ORDER = 0.07  # answered calls that make no order (hung up, wrong number, asked again)
+P_ABANDON = 0.013  # abandoned after 5 s in an ordinary hour; more when the hour is busier than usual
+P_ABANDON_MAX = 0.2
+P_SHORT_ABANDON = 0.012  # abandoned within 5 s: not counted
+P_TIMEOUT = 0.002
+P_ABANDONER_GETS_THROUGH = 0.5  # the abandoning caller tries again and gets through the same day
+
+
+@dataclass
+class DemoCallsSummary:
+    calls: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    linked_orders: int = 0
+    callbacks: int = 0
+    agents: int = 0
+    intervals: int = 0
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(("13", "15", "18", "17", "19")) + str(rng.randint(0, 9)) + f"{rng.randint(0, 99999999):08d}"
+
+
+class _Day:
+    """One day's calls: the random draws, the call ids and the rows, for `demo_calls_load`."""
+
+    def __init__(self, load: _Load, day: dt.date, rng: random.Random, load_by_hour: dict[int, float]):
+        self.load, self.day, self.rng = load, day, rng
+        self.load_by_hour = load_by_hour  # this day's calls in each hour ÷ the usual number for that hour
+        self.serial = 0
+
+    def busy(self, hour: int) -> float:
+        """How much busier than usual the queue is in `hour` (0: as usual; a surge is 1 or more)."""
+        return max(0.0, self.load_by_hour.get(hour, 1.0) - 1.2)
+
+    def call_id(self) -> str:
+        self.serial += 1
+        return f"demo-{self.day:%Y%m%d}-{self.serial:06d}"
+
+    def at(self, hour: int | None = None) -> dt.datetime:
+        hour = self.rng.choices(range(24), weights=_HOURS)[0] if hour is None else hour
+        return dt.datetime.combine(self.day, dt.time(hour, self.rng.randrange(60), self.rng.randrange(60)),
+                                   tzinfo=self.load.tz)
+
+    def answered(self, at: dt.datetime, phone: str, agent: str, line: Line | None, *, talk: tuple) -> Call | None:
+        """A call answered by `agent` at `at` (it may still be ringing or talking at `now`)."""
+        rng, load, now = self.rng, self.load, self.load.now
+        line = line or load.main_line
+        busy = self.busy(timezone.localtime(at, load.tz).hour)
+        wait = rng.uniform(2, 12) * (1 + busy) if rng.random() < 0.86 else rng.uniform(12, 40) * (1 + 2 * busy)
+        answered_at = at
+        queued_at = answered_at - dt.timedelta(seconds=wait)
+        offered_at = queued_at - dt.timedelta(seconds=rng.uniform(4, 15))
+        ended_at = answered_at + dt.timedelta(seconds=rng.uniform(*talk))
+        if offered_at > now:
+            return None
+        answered_at = answered_at if answered_at <= now else None
+        ended_at = ended_at if ended_at <= now else None
+        call = Call(
+            source=SOURCE, call_id=self.call_id(), line=line, dialled=line.number if line else "",
+            **load.caller(phone), queue="hotline", offered_at=offered_at, queued_at=queued_at,
+            answered_at=answered_at, ended_at=ended_at, presented_to=agent,
+            agent_number=agent if answered_at else "", agent_id=load.users.get(agent) if answered_at else None,
+            wait_seconds=round(wait, 1) if answered_at else None,
+            talk_seconds=round((ended_at - answered_at).total_seconds(), 1) if ended_at and answered_at else None,
+            wrap_seconds=round(rng.uniform(10, 60), 1) if ended_at else None,
+            outcome=Outcome.ANSWERED if answered_at else Outcome.IN_PROGRESS, event_count=0, updated_at=now,
+        )
+        load.calls.append(call)
+        return call
+
+    def missed(self, kind: str, hour: int, orders: list[tuple]) -> None:
+        """An abandoned call in `hour` ("abandon", or "short": within 5 s) or one the queue let go ("timeout")."""
+        rng, load = self.rng, self.load
+        offered_at = self.at(hour)
+        # An order registered later that day, whose call came after this one: the caller tried again.
+        later = [o for o in orders if o[1] > offered_at + dt.timedelta(minutes=6)] if kind == "abandon" else []
+        gets_through = bool(later) and rng.random() < P_ABANDONER_GETS_THROUGH
+        if gets_through:
+            phone = later[min(len(later) - 1, int(rng.expovariate(0.5)))][3]
+        else:
+            phone = _phone(rng)
+        busy = self.busy(hour)
+        wait = {"abandon": rng.uniform(6, 90) * (1 + busy), "short": rng.uniform(0.5, 4.5), "timeout": 300.0}[kind]
+        queued_at = offered_at + dt.timedelta(seconds=rng.uniform(4, 15))
+        gone_at = queued_at + dt.timedelta(seconds=wait)
+        if gone_at > load.now or offered_at < load.start:
+            return
+        line = load.main_line
+        call = Call(
+            source=SOURCE, call_id=self.call_id(), line=line, dialled=line.number if line else "",
+            **load.caller(phone), queue="hotline", offered_at=offered_at, queued_at=queued_at,
+            abandoned_at=gone_at, ended_at=gone_at, wait_seconds=round(wait, 1),
+            outcome=Outcome.UNANSWERED if kind == "timeout" else Outcome.ABANDONED, event_count=0,
+            updated_at=load.now,
+        )
+        load.calls.append(call)
+        if not gets_through and kind != "short":
+            # 漏接回拨: most are called back within the half hour, some later, a few not yet.
+            draw = rng.random()
+            delay = rng.uniform(3, 28) if draw < 0.85 else rng.uniform(35, 180) if draw < 0.95 else None
+            if delay is not None and gone_at + dt.timedelta(minutes=delay) <= load.now:
+                outcome = rng.choices(
+                    (CallbackOutcome.REACHED, CallbackOutcome.NO_ANSWER, CallbackOutcome.INVALID),
+                    weights=(0.8, 0.15, 0.05),
+                )[0]
+                load.callbacks.append((call.call_id, MissedCallCallback(
+                    operator_id=rng.choice(load.callback_staff), at=gone_at + dt.timedelta(minutes=delay),
+                    outcome=outcome,
+                )))
+
+
+class _Load:
+    """What all days share: the time frame, lines, operators, caller hashes and the rows to write."""
+
+    def __init__(self, *, now: dt.datetime, days: int, operators: dict[int, str]):
+        self.tz = timezone.get_current_timezone()
+        self.now = now
+        self.today = timezone.localtime(now, self.tz).date()
+        self.first_day = self.today - dt.timedelta(days=days - 1)
+        self.start = dt.datetime.combine(self.first_day, dt.time(), tzinfo=self.tz)
+        self.operators = operators
+        self.users = {number: pk for pk, number in operators.items()}
+        self.agent_numbers = sorted(self.users)
+        self.callback_staff = list(operators)
+        self.lines = {line.pk: line for line in Line.objects.all()}
+        self.main_line = next((line for line in self.lines.values() if line.number == "12345"), None)
+        self.hashes: dict[str, tuple[str, str]] = {}
+        self.calls: list[Call] = []
+        self.links: list[tuple[str, int]] = []
+        self.callbacks: list[tuple[str, MissedCallCallback]] = []
+
+    def caller(self, phone: str) -> dict:
+        if phone not in self.hashes:
+            number = caller_number(phone)
+            self.hashes[phone] = (number, crypto.phone_hash(number) if number else "")
+        number, digest = self.hashes[phone]
+        return {"caller": number, "caller_hash": digest}
+
+
+def demo_calls_load(
+    *, now: dt.datetime, days: int, seed: int, progress: Callable[[int, int], None] | None = None
+) -> DemoCallsSummary:
+    """Write the demo's calls for the `days` days ending at `now`, matching the phone orders already loaded.
+
+    Only the demo loader calls this, after its orders are written and in its
+    transaction. `progress(done, total)` is called after each day.
+    """
+    summary = DemoCallsSummary()
+    operators = dict(User.objects.filter(role=Role.OPERATOR).exclude(agent_number="")
+                     .values_list("pk", "agent_number"))
+    if not operators:
+        return summary
+    load = _Load(now=now, days=days, operators=operators)
+    orders_by_day: dict[dt.date, list[tuple]] = defaultdict(list)
+    for row in (
+        WorkOrder.objects.filter(channel__code="phone", registered_at__gte=load.start, registered_at__lte=now)
+        .order_by("registered_at", "pk")
+        .values_list("pk", "registered_at", "registered_by_id", "caller_phone", "line_id")
+    ):
+        orders_by_day[timezone.localtime(row[1], load.tz).date()].append(row)
+    # Each hour's load against the usual for that hour of the day: a surge makes the queue long.
+    hourly = {day: _per_hour(rows, load.tz) for day, rows in orders_by_day.items()}
+    usual = {hour: statistics.median([hourly.get(load.first_day + dt.timedelta(days=i), {}).get(hour, 0)
+                                      for i in range(days)]) for hour in range(24)}
+    for index in range(days):
+        day = load.first_day + dt.timedelta(days=index)
+        orders = orders_by_day.get(day, [])
+        counts = hourly.get(day, {})
+        today = _Day(load, day, random.Random(seed * 7_919 + (load.today - day).days),
+                     {hour: (counts.get(hour, 0) + 3) / (usual[hour] + 3) for hour in range(24)})
+        # Every phone order was taken on a call, answered a minute or three before it was registered.
+        for pk, registered_at, registered_by, phone, line_id in orders:
+            agent = operators.get(registered_by) or today.rng.choice(load.agent_numbers)
+            at = registered_at - dt.timedelta(seconds=today.rng.uniform(45, 200))
+            call = today.answered(at, phone, agent, load.lines.get(line_id), talk=(60, 420))
+            if call is not None:
+                load.links.append((call.call_id, pk))
+        for _ in range(round(len(orders) * P_NO_ORDER)):
+            today.answered(today.at(), _phone(today.rng), today.rng.choice(load.agent_numbers), None, talk=(15, 120))
+        for hour in range(24):
+            offered = (counts.get(hour, 0) or usual[hour]) * (1 + P_NO_ORDER)
+            abandon = min(P_ABANDON_MAX, P_ABANDON * (1 + 3 * today.busy(hour)))
+            for kind, share in (("abandon", abandon), ("short", P_SHORT_ABANDON), ("timeout", P_TIMEOUT)):
+                expected = offered * share
+                for _ in range(int(expected) + (today.rng.random() < expected % 1)):
+                    today.missed(kind, hour, orders)
+        if progress is not None:
+            progress(index + 1, days)
+    Call.objects.bulk_create(load.calls, batch_size=2000)
+    ids = dict(Call.objects.filter(source=SOURCE).values_list("call_id", "pk"))
+    CallOrder.objects.bulk_create(
+        [CallOrder(call_id=ids[call], order_id=order, linked_at=now) for call, order in load.links], batch_size=5000
+    )
+    for call, callback in load.callbacks:
+        callback.call_id = ids[call]
+    MissedCallCallback.objects.bulk_create([callback for _, callback in load.callbacks], batch_size=5000)
+    summary.intervals, summary.agents = _agent_time(load.calls, operators, now, random.Random(seed + 17))
+    summary.calls = len(load.calls)
+    summary.answered = sum(1 for c in load.calls if c.outcome == Outcome.ANSWERED)
+    summary.abandoned = sum(1 for c in load.calls if c.outcome == Outcome.ABANDONED)
+    summary.linked_orders = len(load.links)
+    summary.callbacks = len(load.callbacks)
+    if not CtiSource.objects.filter(code=SOURCE).exists():
+        source = CtiSource(code=SOURCE, name="演示交换机 demo switch")
+        source.set_token(DEMO_CTI_TOKEN)
+        source.save()
+    return summary
+
+
+def _per_hour(rows: list[tuple], tz) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        counts[timezone.localtime(row[1], tz).hour] += 1
+    return counts
+
+
+# The demo's orders arrive by hour like this (rexian/demo/data.py HOUR_WEIGHTS): calls without an order too.
+_HOURS = (0.6, 0.4, 0.3, 0.25, 0.25, 0.4, 0.9, 2.2, 4.8, 7.2, 7.6, 6.2, 3.9, 4.2, 6.6, 7.0, 6.6, 4.9, 3.3, 3.0,
+          2.8, 2.2, 1.5, 1.0)
+
+
+def _agent_time(calls: list[Call], operators: dict[int, str], now: dt.datetime, rng: random.Random) -> tuple[int, int]:
+    """Each operator is logged in and ready around the calls they answered (sessions merge when close), with a
+    short not-ready pause now and then; a session that runs at `now` is the seat's current, open state."""
+    by_agent: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for call in calls:
+        if call.answered_at is not None:
+            by_agent[call.agent_number].append((call.answered_at, call.ended_at or now))
+    users = {number: pk for pk, number in operators.items()}
+    agents = {a.agent_number: a for a in Agent.objects.filter(agent_number__in=list(users))}
+    for number, pk in users.items():
+        if number not in agents:
+            agents[number] = Agent(agent_number=number, user_id=pk)
+    Agent.objects.bulk_create([a for a in agents.values() if a.pk is None])
+    agents = {a.agent_number: a for a in Agent.objects.filter(agent_number__in=list(users))}
+    pieces: list[AgentInterval] = []
+    gap = dt.timedelta(minutes=45)
+    for number, spans in by_agent.items():
+        agent = agents[number]
+        spans.sort()
+        sessions: list[list[dt.datetime]] = []
+        for begin, end in spans:
+            begin -= dt.timedelta(minutes=rng.uniform(2, 8))
+            end = min(now, end + dt.timedelta(minutes=rng.uniform(2, 8)))
+            if sessions and begin - sessions[-1][1] < gap:
+                sessions[-1][1] = max(sessions[-1][1], end)
+            else:
+                sessions.append([begin, end])
+        for begin, end in sessions:
+            states = [(AgentState.READY, begin, end)]
+            length = (end - begin).total_seconds()
+            if length > 3 * 3600:  # a pause in a long session
+                pause = begin + dt.timedelta(seconds=length * rng.uniform(0.4, 0.6))
+                back = pause + dt.timedelta(minutes=rng.uniform(10, 20))
+                states = [(AgentState.READY, begin, pause), (AgentState.NOT_READY, pause, back),
+                          (AgentState.READY, back, end)]
+            for state, a, b in states:
+                if b >= now:
+                    pieces.append(AgentInterval(agent=agent, state=state, started_at=a))
+                    agent.state, agent.state_since = state, a
+                    break
+                pieces.extend(
+                    AgentInterval(agent=agent, state=s, started_at=x, ended_at=y, seconds=(y - x).total_seconds())
+                    for s, x, y in half_hour_pieces(state, a, b)
+                )
+    AgentInterval.objects.bulk_create(pieces, batch_size=5000)
+    Agent.objects.bulk_update(list(agents.values()), ["state", "state_since"])
+    return len(pieces), len(agents)

@@ -1,0 +1,220 @@
+"""Reads of the telephony app: the operator's current call, the screen pop, the missed-call list (漏接回拨).
+
+The figures (connection rate and the rest) are in `rexian.telephony.figures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.orders import access
+from rexian.orders.selectors import OrderRow, caller_history
+from rexian.privacy import crypto
+from rexian.privacy.services import personal_data_access_log
+from rexian.telephony import conf
+from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome
+
+# A call still "live" after this long lost its end event: it is nobody's current call any more.
+LIVE_CALL_MAX = dt.timedelta(hours=12)
+MISSED = (Outcome.ABANDONED, Outcome.UNANSWERED)
+
+
+def current_call_for(user, *, now: dt.datetime | None = None) -> Call | None:
+    """The call `user` is talking on now: answered by their agent number (工号) and not ended."""
+    if not getattr(user, "agent_number", ""):
+        return None
+    now = now or timezone.now()
+    return (
+        Call.objects.filter(
+            agent_number=user.agent_number, answered_at__isnull=False, ended_at__isnull=True,
+            offered_at__gte=now - LIVE_CALL_MAX,
+        )
+        .order_by("-answered_at")
+        .first()
+    )
+
+
+def ringing_call_for(user, *, now: dt.datetime | None = None) -> Call | None:
+    """The call ringing at `user`'s seat now (presented to their agent number, not answered, not over)."""
+    if not getattr(user, "agent_number", ""):
+        return None
+    now = now or timezone.now()
+    return (
+        Call.objects.filter(
+            presented_to=user.agent_number, outcome=Outcome.IN_PROGRESS, ended_at__isnull=True,
+            offered_at__gte=now - LIVE_CALL_MAX,
+        )
+        .order_by("-offered_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ScreenPop:  # 来电弹屏
+    """What the operator's intake page shows as a call rings or is answered: who calls, and their history."""
+
+    call: Call
+    ringing: bool
+    caller_masked: str
+    line_name: str
+    calls_last_30_days: int
+    missed_last_30_days: int
+    history: list[OrderRow]
+
+
+def screen_pop_for(user, *, now: dt.datetime | None = None, history_limit: int = 10) -> ScreenPop | None:
+    """The screen pop for `user`'s ringing or current call, or None when their phone is quiet.
+
+    The caller's number is decrypted only here, to look up their earlier
+    orders through `caller_history` (which applies the user's access rights);
+    the result carries it masked. Only centre staff with an agent number have
+    a screen pop: anyone else gets PermissionDenied.
+    """
+    if user.role not in access.FULL_CONTACT_ROLES:
+        raise PermissionDenied(_("只有中心话务人员有来电弹屏。"))
+    now = now or timezone.now()
+    call = ringing_call_for(user, now=now)
+    ringing = call is not None
+    if call is None:
+        call = current_call_for(user, now=now)
+    if call is None:
+        return None
+    history: list[OrderRow] = []
+    calls = missed = 0
+    if call.caller_hash:
+        history = caller_history(user=user, phone=call.caller, limit=history_limit)
+        recent = Call.objects.filter(caller_hash=call.caller_hash, offered_at__gte=now - dt.timedelta(days=30))
+        counts = recent.aggregate(calls=Count("pk"), missed=Count("pk", filter=Q(outcome__in=MISSED)))
+        calls, missed = counts["calls"], counts["missed"]
+    return ScreenPop(
+        call=call, ringing=ringing, caller_masked=crypto.mask_phone(call.caller),
+        line_name=str(call.line) if call.line_id else call.dialled, calls_last_30_days=calls,
+        missed_last_30_days=missed, history=history,
+    )
+
+
+# --- Missed calls (漏接回拨) --------------------------------------------------------------------------------------
+
+
+def _missed_base(start: dt.datetime, end: dt.datetime) -> QuerySet[Call]:
+    """Calls in [start, end) that did not get through and whose caller did not get through (or try again) later.
+
+    A missed call (abandoned, or let go by the queue) from a known number,
+    not a short abandon, with no later call from the same number within the
+    window (MISSED_CALL_WINDOW_HOURS) other than a short abandon: a later
+    answered call means the caller got through by themselves, a later missed
+    call replaces this one on the list (one entry per caller and episode).
+    """
+    window = dt.timedelta(hours=conf.missed_call_window_hours())
+    short = conf.short_abandon_seconds()
+    later = Call.objects.filter(
+        caller_hash=OuterRef("caller_hash"), offered_at__gt=OuterRef("offered_at"),
+        offered_at__lte=OuterRef("offered_at") + Value(window),
+    ).exclude(outcome=Outcome.IN_PROGRESS).exclude(outcome=Outcome.ABANDONED, wait_seconds__lte=short)
+    return (
+        Call.objects.filter(offered_at__gte=start, offered_at__lt=end, outcome__in=MISSED)
+        .exclude(caller_hash="")
+        .exclude(outcome=Outcome.ABANDONED, wait_seconds__lte=short)
+        .filter(~Exists(later))
+    )
+
+
+def _with_callbacks(calls: QuerySet[Call]) -> QuerySet[Call]:
+    attempts = MissedCallCallback.objects.filter(call=OuterRef("pk"))
+    first = attempts.order_by("at").values("at")[:1]
+    done = attempts.filter(outcome__in=(CallbackOutcome.REACHED, CallbackOutcome.INVALID))
+    return calls.annotate(
+        missed_at=Coalesce("abandoned_at", "offered_at"),
+        first_callback_at=Subquery(first),
+        callback_attempts=Coalesce(
+            Subquery(attempts.order_by().values("call").annotate(n=Count("pk")).values("n")[:1]), 0
+        ),
+        callback_done=Exists(done),
+    )
+
+
+def missed_calls(
+    *, start: dt.datetime, end: dt.datetime, open_only: bool = True, page: int = 1, page_size: int = 50
+) -> list[Call]:
+    """The missed-call callback list (漏接回拨) for calls offered in [start, end), oldest first.
+
+    Each call carries `missed_at`, `first_callback_at`, `callback_attempts`
+    and `callback_done` (reached, or the number is invalid). With `open_only`
+    the list leaves out callers already reached, wrong numbers and callers
+    tried CALLBACK_MAX_ATTEMPTS times. Caller numbers stay encrypted: show
+    them masked (`crypto.mask_phone`) and fetch the full number for a
+    callback with `missed_call_phone`.
+    """
+    calls = _with_callbacks(_missed_base(start, end)).select_related("line")
+    if open_only:
+        calls = calls.filter(callback_done=False, callback_attempts__lt=settings.CALLBACK_MAX_ATTEMPTS)
+    page = max(page, 1)
+    page_size = max(1, min(page_size, 200))
+    return list(calls.order_by("offered_at", "pk")[(page - 1) * page_size : page * page_size])
+
+
+@dataclass(frozen=True)
+class MissedCallFigures:
+    missed: int  # callers who did not get through (one per caller and episode)
+    called_back: int  # of them, with at least one callback attempt
+    called_back_in_time: int  # first attempt within MISSED_CALL_CALLBACK_MINUTES of the missed call
+    reached: int  # a callback reached the caller
+
+    @property
+    def called_back_in_time_rate(self) -> float | None:
+        return self.called_back_in_time / self.missed if self.missed else None
+
+
+def missed_call_figures(*, start: dt.datetime, end: dt.datetime) -> MissedCallFigures:
+    """How the centre called back its missed callers in [start, end): counted in SQL."""
+    limit = dt.timedelta(minutes=conf.missed_call_callback_minutes())
+    in_time = MissedCallCallback.objects.filter(
+        call=OuterRef("pk"), at__lte=Coalesce(OuterRef("abandoned_at"), OuterRef("offered_at")) + Value(limit)
+    )
+    reached = MissedCallCallback.objects.filter(call=OuterRef("pk"), outcome=CallbackOutcome.REACHED)
+    any_attempt = MissedCallCallback.objects.filter(call=OuterRef("pk"))
+    row = (
+        _missed_base(start, end)
+        .annotate(was_tried=Exists(any_attempt), was_in_time=Exists(in_time), was_reached=Exists(reached))
+        .aggregate(
+            missed=Count("pk"),
+            called_back=Count("pk", filter=Q(was_tried=True)),
+            in_time=Count("pk", filter=Q(was_in_time=True)),
+            reached=Count("pk", filter=Q(was_reached=True)),
+        )
+    )
+    return MissedCallFigures(row["missed"], row["called_back"], row["in_time"], row["reached"])
+
+
+def missed_call_phone(*, user, call: Call) -> str:
+    """The full number of a missed caller, for the operator calling back; the read is logged.
+
+    Only centre staff who contact citizens may read it (PermissionDenied for
+    anyone else, unit staff included).
+    """
+    if user.role not in access.FULL_CONTACT_ROLES:
+        raise PermissionDenied(_("您无权查看来电号码。"))
+    if call.caller:
+        personal_data_access_log(
+            user=user, subject_type="call", subject_id=str(call.pk), fields=["phone"], purpose="漏接回拨"
+        )
+    return call.caller
+
+
+def offered_per_half_hour(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """(half-hour start, calls offered) for calls offered in [start, end): the staffing forecast's history.
+
+    "Offered" is the connection rate's denominator (calls abandoned within the short-abandon
+    threshold left out), counted in SQL by `figures.call_figures`. Empty half hours are left out.
+    """
+    from rexian.telephony.figures import call_figures
+
+    return [(row.key, row.offered) for row in call_figures(start, end, by="half_hour") if row.offered]

@@ -1,0 +1,245 @@
+"""Writes of the telephony app: events from a switch, links from calls to orders, missed-call callbacks.
+
+Calls themselves are never written here: they are rebuilt from their events
+(`rexian.telephony.events`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rexian.orders import access
+from rexian.orders.models import WorkOrder
+from rexian.telephony.events import ApplyResult, Event, caller_number, events_apply
+from rexian.telephony.models import (
+    AGENT_KINDS,
+    Call,
+    CallbackOutcome,
+    CallOrder,
+    CtiSource,
+    EventKind,
+    MissedCallCallback,
+    Outcome,
+    token_digest,
+)
+from rexian.telephony.selectors import current_call_for
+from rexian.units.models import Role
+
+K = EventKind
+# Event types the HTTP API accepts (a CDR line comes only from a file).
+API_KINDS = frozenset(EventKind.values) - {K.CDR}
+CALL_API_KINDS = API_KINDS - AGENT_KINDS
+CENTRE_CALLBACK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+_TEXT_FIELDS = {"line": 40, "queue": 40, "target": 80, "reason": 40}
+_SECONDS_FIELDS = ("wait_seconds", "talk_seconds", "wrap_seconds")
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class EventInputError(Exception):
+    """Some posted events are invalid; `errors` lists each as {"index", "id", "field", "message"}."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"#{e['index']} {e['message']}" for e in errors))
+        self.errors = errors
+
+
+class _Invalid(ValueError):
+    """One posted event is invalid. The message starts with the field's name, which `field` repeats."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = message.split(" ", 1)[0] if field is None else field
+
+
+class TelephonyInputError(ValueError):
+    """A telephony action cannot be done with what was given; the message says why, for the user."""
+
+
+# --- CTI sources --------------------------------------------------------------------------------------------------
+
+
+def cti_source_create(*, code: str, name: str) -> tuple[CtiSource, str]:
+    """Register a switch/CTI allowed to post events; returns it and its token (shown once, stored hashed)."""
+    if CtiSource.objects.filter(code=code).exists():
+        raise TelephonyInputError(_("接入源编码 %(code)s 已存在。") % {"code": code})
+    source = CtiSource(code=code, name=name)
+    token = CtiSource.generate_token()
+    source.set_token(token)
+    source.full_clean()
+    source.save()
+    return source, token
+
+
+def cti_source_rotate(*, source: CtiSource) -> str:
+    """Give a source a new token; the old one stops working at once."""
+    token = CtiSource.generate_token()
+    source.set_token(token)
+    source.save(update_fields=["token_hash", "token_prefix"])
+    return token
+
+
+def cti_source_authenticate(token: str) -> CtiSource | None:
+    """The active source whose token this is (and note when it was last used), or None."""
+    if not token:
+        return None
+    source = CtiSource.objects.filter(token_hash=token_digest(token), is_active=True).first()
+    if source is not None:
+        now = timezone.now()
+        # One write a minute at most: a busy switch posts many times a second.
+        if source.last_used_at is None or now - source.last_used_at > dt.timedelta(minutes=1):
+            CtiSource.objects.filter(pk=source.pk).update(last_used_at=now)
+    return source
+
+
+# --- Events from the API -----------------------------------------------------------------------------------------
+
+
+def _parse_at(value, now: dt.datetime) -> dt.datetime:
+    if isinstance(value, bool):
+        raise _Invalid("at must be an ISO 8601 time or a Unix timestamp")
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise _Invalid("at must be a finite number")
+        try:
+            at = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise _Invalid("at is not a plausible time (before 2000 or more than a day ahead)") from None
+    elif isinstance(value, str):
+        try:
+            at = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _Invalid("at must be an ISO 8601 time, e.g. 2026-03-18T08:00:05+08:00") from None
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at)
+    else:
+        raise _Invalid("at must be an ISO 8601 time or a Unix timestamp")
+    if at < _EARLIEST or at > now + dt.timedelta(days=1):
+        raise _Invalid("at is not a plausible time (before 2000 or more than a day ahead)")
+    return at
+
+
+def _text(item: dict, name: str, limit: int, *, required: bool = False) -> str:
+    value = item.get(name)
+    if value is None or value == "":
+        if required:
+            raise _Invalid(f"{name} is required")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Invalid(f"{name} must be a string")
+    value = str(value).strip()
+    if len(value) > limit:
+        raise _Invalid(f"{name} is longer than {limit} characters")
+    return value
+
+
+def event_from_payload(item, *, now: dt.datetime) -> Event:
+    """One posted event → an `Event`; raises _Invalid (a ValueError) saying which field is wrong and why."""
+    if not isinstance(item, dict):
+        raise _Invalid("each event must be a JSON object", field="")
+    event_id = _text(item, "id", 100, required=True)
+    kind = _text(item, "type", 20, required=True)
+    if kind not in API_KINDS:
+        raise _Invalid(f"type must be one of {', '.join(sorted(API_KINDS))}")
+    if "at" not in item:
+        raise _Invalid("at is required")
+    at = _parse_at(item["at"], now)
+    is_call = kind in CALL_API_KINDS
+    call_id = _text(item, "call_id", 64, required=is_call)
+    agent = _text(item, "agent", 40, required=kind in AGENT_KINDS or kind == K.RINGING)
+    caller = caller_number(_text(item, "caller", 40)) if is_call else ""
+    data: dict = {}
+    for name, limit in _TEXT_FIELDS.items():
+        value = _text(item, name, limit)
+        if value:
+            data[name] = value
+    for name in _SECONDS_FIELDS:
+        value = item.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86400:
+            raise _Invalid(f"{name} must be a number of seconds between 0 and 86400")
+        data[name] = value
+    return Event(event_id=event_id, kind=kind, at=at, call_id=call_id if is_call else "", agent=agent,
+                 caller=caller, data=data)
+
+
+def call_events_ingest(*, source: CtiSource, events: list) -> ApplyResult:
+    """Store the events a switch posted and rebuild the calls and agents they touch.
+
+    All or nothing: when any event is invalid, EventInputError lists every
+    invalid one and nothing is stored. Events already stored (same source and
+    id) are duplicates: counted, and they change nothing. Unknown fields are
+    not stored, so a CTI that sends more than Rexian needs leaves no personal
+    data behind; the caller's number is stored only encrypted.
+    """
+    now = timezone.now()
+    parsed, errors = [], []
+    for index, item in enumerate(events):
+        try:
+            parsed.append(event_from_payload(item, now=now))
+        except _Invalid as error:
+            event_id = item.get("id") if isinstance(item, dict) else None
+            errors.append({"index": index, "id": event_id, "field": error.field, "message": str(error)})
+    if errors:
+        raise EventInputError(errors)
+    with transaction.atomic():
+        return events_apply(source=source.code, events=parsed, now=now)
+
+
+# --- Calls and orders -----------------------------------------------------------------------------------------------
+
+
+def call_link_order(*, call: Call, order: WorkOrder, actor=None) -> CallOrder:
+    """Record that `order` was taken during `call` (idempotent: linking twice keeps one link).
+
+    `actor` is the operator doing it; None when the system links (an order
+    registered through a service during the operator's call). Raises
+    PermissionDenied when the actor may not see the order.
+    """
+    if actor is not None and not access.can_view(actor, order):
+        raise PermissionDenied(_("您无权查看该工单。"))
+    link, _created = CallOrder.objects.get_or_create(
+        call=call, order=order, defaults={"linked_by": actor, "linked_at": timezone.now()}
+    )
+    return link
+
+
+def call_link_current(*, actor, order: WorkOrder) -> CallOrder | None:
+    """Link `order` to the call the operator is on now, if any (for the intake page after registering)."""
+    call = current_call_for(actor)
+    if call is None:
+        return None
+    return call_link_order(call=call, order=order, actor=actor)
+
+
+# --- Missed-call callbacks (漏接回拨) -------------------------------------------------------------------------------
+
+
+def missed_call_callback_record(
+    *, actor, call: Call, outcome: str, note: str = "", at: dt.datetime | None = None
+) -> MissedCallCallback:
+    """Record an attempt to call back a caller who could not get through (漏接回拨).
+
+    Centre operators, supervisors and admins may record it. Raises
+    PermissionDenied for other roles and TelephonyInputError when the call was
+    answered, has no caller number, or the outcome is unknown.
+    """
+    if actor.role not in CENTRE_CALLBACK_ROLES:
+        raise PermissionDenied(_("只有话务员和值班长可以登记漏接回拨。"))
+    if outcome not in CallbackOutcome.values:
+        raise TelephonyInputError(_("回拨结果取值不正确。"))
+    if call.outcome not in (Outcome.ABANDONED, Outcome.UNANSWERED):
+        raise TelephonyInputError(_("该来电已接通，不是漏接来电。"))
+    if not call.caller_hash:
+        raise TelephonyInputError(_("该来电没有主叫号码，无法回拨。"))
+    at = at or timezone.now()
+    missed_at = call.abandoned_at or call.offered_at
+    if at < missed_at:
+        raise TelephonyInputError(_("回拨时间不能早于漏接时间。"))
+    return MissedCallCallback.objects.create(call=call, operator=actor, at=at, outcome=outcome, note=(note or "")[:200])

@@ -1,0 +1,47 @@
+"""The telephony admin: calls are read-only and never show a caller's number; a new source's token is shown once."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rexian.telephony.models import CtiSource, token_digest
+from rexian.units.models import User
+from tests.telephony.conftest import abandoned_call, answered_call, apply, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(lines):
+    user = User.objects.create_superuser("root", "root@example.invalid", "not-a-real-password-1")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_calls_are_listed_without_numbers_and_cannot_be_edited(admin_client):
+    apply(answered_call("c1", at(0), wait=5, caller="13812348000") + abandoned_call("c2", at(60), wait=30))
+    page = admin_client.get("/admin/telephony/call/")
+    assert page.status_code == 200 and "c1" in page.content.decode()
+    from rexian.telephony.models import Call
+
+    detail = admin_client.get(f"/admin/telephony/call/{Call.objects.get(call_id='c1').pk}/change/")
+    assert detail.status_code == 200 and "13812348000" not in detail.content.decode()
+    assert admin_client.get("/admin/telephony/call/add/").status_code == 403
+
+
+def test_a_new_source_shows_its_token_once(admin_client):
+    response = admin_client.post(
+        "/admin/telephony/ctisource/add/", {"code": "pbx", "name": "主交换机", "is_active": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    source = CtiSource.objects.get()
+    shown = [str(m) for m in response.context["messages"]]
+    token = shown[0].rsplit("：", 1)[1]
+    assert token_digest(token) == source.token_hash
+
+
+@pytest.mark.parametrize("page", ["agent", "missedcallcallback", "callimport", "ctisource"])
+def test_the_other_lists_open(admin_client, page):
+    assert admin_client.get(f"/admin/telephony/{page}/").status_code == 200
