@@ -97,10 +97,9 @@ def dispatch_suggestion(*, category: Category | None, area: Unit | None) -> Disp
     chain = category.ancestors_and_self()
     area_ids = [int(x) for x in area.path.strip("/").split("/")] if area is not None and area.path else []
     rules = list(
-        DispatchRule.objects.filter(category__in=chain)
-        .select_related("lead_unit")
-        .prefetch_related("assisting_units")
+        DispatchRule.objects.filter(category__in=chain).select_related("lead_unit").prefetch_related("assisting_units")
     )
+
     def rank(rule: DispatchRule):
         category_rank = -[c.pk for c in chain].index(rule.category_id)
         if rule.area_id is None:

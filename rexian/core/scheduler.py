@@ -37,7 +37,9 @@ def jobs() -> list[Job]:
             task_path="rexian.webhooks.tasks:webhook_redeliver_due_task",
             every=dt.timedelta(minutes=1),
         ),
-        Job(name="webhook_prune", task_path="rexian.webhooks.tasks:webhook_prune_deliveries", every=dt.timedelta(days=1)),
+        Job(
+            name="webhook_prune", task_path="rexian.webhooks.tasks:webhook_prune_deliveries", every=dt.timedelta(days=1)
+        ),
         Job(
             name="prune_idempotency_keys",
             task_path="rexian.api.tasks:idempotency_keys_prune_task",

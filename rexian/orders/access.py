@@ -47,9 +47,7 @@ UNIT_ACTIONS = frozenset({A.SIGN, A.RESPOND, A.REQUEST_RETURN, A.REQUEST_EXTENSI
 LEAD_ONLY_ACTIONS = frozenset({A.REQUEST_RETURN, A.REQUEST_EXTENSION, A.RESPOND})
 
 # Roles that see every order of the centre.
-CENTRE_VIEWERS = frozenset(
-    {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.INSPECTOR, Role.LEADER, Role.ADMIN}
-)
+CENTRE_VIEWERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.INSPECTOR, Role.LEADER, Role.ADMIN})
 # Roles that see callers' full phone numbers and ID numbers: they call citizens or handle their case.
 FULL_CONTACT_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR})
 
@@ -168,7 +166,9 @@ def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
         view = CallerView(
             name=order.caller_name,
             phone=order.caller_phone,
-            id_number=order.caller_id_number if user.role in FULL_CONTACT_ROLES else crypto.mask_id_number(order.caller_id_number),
+            id_number=order.caller_id_number
+            if user.role in FULL_CONTACT_ROLES
+            else crypto.mask_id_number(order.caller_id_number),
             hidden=False,
             masked=False,
         )

@@ -76,8 +76,13 @@ def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile, expected_ve
     name, kind, content_type = _check_file(upload)
     now = timezone.now()
     attachment = Attachment(
-        order=order, kind=kind, original_name=name[:200], content_type=content_type, size=upload.size,
-        uploaded_by=actor, uploaded_at=now,
+        order=order,
+        kind=kind,
+        original_name=name[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+        uploaded_at=now,
     )
     # A random stored name: never trust the uploaded one on disk.
     attachment.file.save(f"{get_random_string(16)}{os.path.splitext(name)[1].lower()}", upload, save=False)
@@ -87,7 +92,12 @@ def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile, expected_ve
         attachment.save()
         unit = actor.unit if actor.is_unit_staff else None
         _transition(
-            order, action=Action.ATTACH, to_state=order.state, actor=actor, now=now, unit=unit,
+            order,
+            action=Action.ATTACH,
+            to_state=order.state,
+            actor=actor,
+            now=now,
+            unit=unit,
             data={"attachment": attachment.pk, "name": name},
         )
     except Exception:

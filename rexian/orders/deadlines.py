@@ -81,7 +81,9 @@ class ScanResult:
     escalations: int
 
 
-def _record_escalation(order: WorkOrder, kind: str, unit_id: int | None, deadline: dt.datetime, now: dt.datetime) -> bool:
+def _record_escalation(
+    order: WorkOrder, kind: str, unit_id: int | None, deadline: dt.datetime, now: dt.datetime
+) -> bool:
     """Record one escalation (催办) and its event on a locked order, unless this deadline was escalated before."""
     key = f"{kind}:{unit_id or 0}:{deadline.isoformat()}"
     if order.state not in OPEN_STATES or Escalation.objects.filter(order=order, key=key).exists():
@@ -90,8 +92,15 @@ def _record_escalation(order: WorkOrder, kind: str, unit_id: int | None, deadlin
     order.event_count += 1
     order.version += 1
     event = OrderEvent.objects.create(
-        order=order, seq=order.event_count, action=Action.ESCALATE, from_state=order.state, to_state=order.state,
-        actor=None, unit_id=unit_id, at=now, data={"kind": kind, "deadline": deadline.isoformat()},
+        order=order,
+        seq=order.event_count,
+        action=Action.ESCALATE,
+        from_state=order.state,
+        to_state=order.state,
+        actor=None,
+        unit_id=unit_id,
+        at=now,
+        data={"kind": kind, "deadline": deadline.isoformat()},
     )
     transaction.on_commit(lambda: order_event.send(sender=WorkOrder, order_id=order.pk, event_id=event.pk))
     return True
@@ -110,7 +119,9 @@ def _escalate_live_deadline(order_id: int, now: dt.datetime) -> tuple[bool, bool
     refresh_due(order, now)
     if (order.due_kind, order.due_at) == old:
         order.due_escalated = True  # no later deadline to run against: stop looking at this one
-    order.save(update_fields=["event_count", "version", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue"])
+    order.save(
+        update_fields=["event_count", "version", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue"]
+    )
     return escalated, order.is_overdue and not was_overdue
 
 

@@ -82,7 +82,11 @@ class WorkOrder(models.Model):  # 工单
 
     registered_at = models.DateTimeField(_("登记时间"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("登记人"),
     )
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
@@ -204,10 +208,16 @@ class OrderEvent(models.Model):  # 工单流转记录
     from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("操作人"),
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
     at = models.DateTimeField(_("时间"))
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)

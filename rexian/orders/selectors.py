@@ -17,8 +17,18 @@ from rexian.privacy import crypto
 from rexian.units.models import Role
 
 LIST_FIELDS = (
-    "pk", "number", "state", "title", "registered_at", "due_at", "due_from", "due_kind", "is_overdue",
-    "appeal_type__name", "urgency__name", "lead_unit__name",
+    "pk",
+    "number",
+    "state",
+    "title",
+    "registered_at",
+    "due_at",
+    "due_from",
+    "due_kind",
+    "is_overdue",
+    "appeal_type__name",
+    "urgency__name",
+    "lead_unit__name",
 )
 
 
@@ -75,11 +85,7 @@ def caller_history(*, user, phone: str, limit: int = 20) -> list[OrderRow]:
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
         # Finding a whistle-blower's or confidential caller's order by their phone would reveal who filed it.
         queryset = queryset.exclude(confidential=True).exclude(appeal_type__protects_identity=True)
-    queryset = (
-        queryset
-        .select_related("appeal_type", "urgency", "lead_unit")
-        .order_by("-registered_at")
-    )
+    queryset = queryset.select_related("appeal_type", "urgency", "lead_unit").order_by("-registered_at")
     return _rows(user, queryset[: min(limit, 100)])
 
 
@@ -107,10 +113,9 @@ def order_detail(*, user, number: str) -> OrderDetail:
     for an order the user may not see (the same message either way would leak
     nothing more: staff are told plainly).
     """
-    order = (
-        WorkOrder.objects.select_related("appeal_type", "urgency", "category", "lead_unit", "channel", "line", "area")
-        .get(number=number)
-    )
+    order = WorkOrder.objects.select_related(
+        "appeal_type", "urgency", "category", "lead_unit", "channel", "line", "area"
+    ).get(number=number)
     if not access.can_view(user, order):
         raise PermissionDenied(_("您无权查看该工单。"))
     caller = access.caller_view(user, order)

@@ -62,8 +62,12 @@ class StaleVersion(Exception):
 
     def __init__(self, *, number: str, expected: int, current: int):
         self.number, self.expected, self.current = number, expected, current
-        self.message = _("工单 %(number)s 已被他人更新（版本 %(current)d，您提交的是版本 %(expected)d），请刷新后重试。") % {
-            "number": number, "current": current, "expected": expected,
+        self.message = _(
+            "工单 %(number)s 已被他人更新（版本 %(current)d，您提交的是版本 %(expected)d），请刷新后重试。"
+        ) % {
+            "number": number,
+            "current": current,
+            "expected": expected,
         }
         super().__init__(self.message)
 
@@ -148,7 +152,14 @@ def _transition(
     _append_event(order, action=action, from_state=from_state, actor=actor, at=now, unit=unit, note=note, data=data)
     order.save(
         update_fields=[
-            "state", "version", "event_count", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue",
+            "state",
+            "version",
+            "event_count",
+            "due_kind",
+            "due_from",
+            "due_at",
+            "due_escalated",
+            "is_overdue",
             *update_fields,
         ]
     )
@@ -160,9 +171,7 @@ def _required_text(value: str, field: str, label: str, max_length: int | None = 
     if not value:
         raise OrderInputError(_("请填写%(label)s。") % {"label": label}, field=field)
     if max_length and len(value) > max_length:
-        raise OrderInputError(
-            _("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": max_length}, field=field
-        )
+        raise OrderInputError(_("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": max_length}, field=field)
     return value
 
 
@@ -284,7 +293,12 @@ def order_register(
 
 @transaction.atomic
 def order_answer_on_spot(
-    *, actor, order: WorkOrder, answer: str, sample_for_callback: bool | None = None, expected_version: int | None = None
+    *,
+    actor,
+    order: WorkOrder,
+    answer: str,
+    sample_for_callback: bool | None = None,
+    expected_version: int | None = None,
 ) -> WorkOrder:
     """直接办结: the operator answered the request on the call.
 
@@ -313,11 +327,15 @@ def order_answer_on_spot(
 
 
 @transaction.atomic
-def order_send_to_dispatch(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
+def order_send_to_dispatch(
+    *, actor, order: WorkOrder, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """转派遣: the operator hands the order to the dispatchers."""
     order = _lock(order)
     _require(actor, A.SEND_TO_DISPATCH, order, expected_version)
-    return _transition(order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note)
+    return _transition(
+        order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note
+    )
 
 
 # --- Dispatch and handling -------------------------------------------------------------
@@ -358,7 +376,11 @@ def order_dispatch(
     Assignment.objects.bulk_create(
         [
             Assignment(
-                order=order, unit=unit, role=role, dispatched_at=now, dispatched_by=actor,
+                order=order,
+                unit=unit,
+                role=role,
+                dispatched_at=now,
+                dispatched_by=actor,
                 sign_deadline=order.sign_deadline,
             )
             for unit, role in [(lead_unit, Assignment.Role.LEAD)] + [(u, Assignment.Role.ASSIST) for u in assisting]
@@ -374,8 +396,13 @@ def order_dispatch(
         note=note,
         data={"lead": lead_unit.pk, "assisting": [u.pk for u in assisting]},
         update_fields=[
-            "lead_unit", "dispatched_at", "signed_at", "first_responded_at", "sign_deadline",
-            "first_response_deadline", "reply_deadline",
+            "lead_unit",
+            "dispatched_at",
+            "signed_at",
+            "first_responded_at",
+            "sign_deadline",
+            "first_response_deadline",
+            "reply_deadline",
         ],
     )
 
@@ -402,8 +429,16 @@ def order_sign(*, actor, order: WorkOrder, expected_version: int | None = None) 
             order.first_responded_at = now
             fields.append("first_responded_at")
     return _transition(
-        order, action=A.SIGN, to_state=to_state, actor=actor, now=now, unit=assignment.unit,
-        data={"role": assignment.role, "in_time": bool(assignment.sign_deadline is None or now <= assignment.sign_deadline)},
+        order,
+        action=A.SIGN,
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        unit=assignment.unit,
+        data={
+            "role": assignment.role,
+            "in_time": bool(assignment.sign_deadline is None or now <= assignment.sign_deadline),
+        },
         update_fields=fields,
     )
 
@@ -420,7 +455,13 @@ def order_respond(*, actor, order: WorkOrder, note: str, expected_version: int |
     order.first_responded_at = now
     assignment = access.acting_assignment(actor, order)
     return _transition(
-        order, action=A.RESPOND, to_state=order.state, actor=actor, now=now, unit=assignment.unit, note=note,
+        order,
+        action=A.RESPOND,
+        to_state=order.state,
+        actor=actor,
+        now=now,
+        unit=assignment.unit,
+        note=note,
         update_fields=["first_responded_at"],
     )
 
@@ -436,8 +477,14 @@ def return_request(*, actor, order: WorkOrder, reason: str, expected_version: in
     request = ReturnRequest(order=order, unit=assignment.unit, requested_by=actor, requested_at=now, reason=reason)
     order.state_before_return = order.state
     _transition(
-        order, action=A.REQUEST_RETURN, to_state=S.RETURN_REQUESTED, actor=actor, now=now, unit=assignment.unit,
-        note=reason, update_fields=["state_before_return"],
+        order,
+        action=A.REQUEST_RETURN,
+        to_state=S.RETURN_REQUESTED,
+        actor=actor,
+        now=now,
+        unit=assignment.unit,
+        note=reason,
+        update_fields=["state_before_return"],
     )
     request.save()
     return request
@@ -473,11 +520,24 @@ def return_approve(*, actor, order: WorkOrder, note: str = "", expected_version:
     order.sign_deadline = order.first_response_deadline = order.reply_deadline = None
     order.dispatched_at = order.signed_at = order.first_responded_at = None
     return _transition(
-        order, action=A.APPROVE_RETURN, to_state=S.PENDING_DISPATCH, actor=actor, now=now, unit=returned_unit,
+        order,
+        action=A.APPROVE_RETURN,
+        to_state=S.PENDING_DISPATCH,
+        actor=actor,
+        now=now,
+        unit=returned_unit,
         note=note,
         update_fields=[
-            "lead_unit", "return_count", "pending_extension", "state_before_return", "sign_deadline",
-            "first_response_deadline", "reply_deadline", "dispatched_at", "signed_at", "first_responded_at",
+            "lead_unit",
+            "return_count",
+            "pending_extension",
+            "state_before_return",
+            "sign_deadline",
+            "first_response_deadline",
+            "reply_deadline",
+            "dispatched_at",
+            "signed_at",
+            "first_responded_at",
         ],
     )
 
@@ -495,13 +555,21 @@ def return_reject(*, actor, order: WorkOrder, reason: str, expected_version: int
     request.decide(status="rejected", actor=actor, at=now, note=reason)
     order.state_before_return = ""
     return _transition(
-        order, action=A.REJECT_RETURN, to_state=back_to, actor=actor, now=now, unit=order.lead_unit, note=reason,
+        order,
+        action=A.REJECT_RETURN,
+        to_state=back_to,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
+        note=reason,
         update_fields=["state_before_return"],
     )
 
 
 @transaction.atomic
-def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str, expected_version: int | None = None) -> ExtensionRequest:
+def extension_request(
+    *, actor, order: WorkOrder, new_deadline: dt.datetime, reason: str, expected_version: int | None = None
+) -> ExtensionRequest:
     """申请延期: the lead unit asks for a later reply deadline."""
     order = _lock(order)
     _require(actor, A.REQUEST_EXTENSION, order, expected_version)
@@ -518,13 +586,25 @@ def extension_request(*, actor, order: WorkOrder, new_deadline: dt.datetime, rea
     assignment = access.acting_assignment(actor, order)
     now = _now()
     request = ExtensionRequest.objects.create(
-        order=order, unit=assignment.unit, requested_by=actor, requested_at=now,
-        previous_deadline=order.reply_deadline, requested_deadline=new_deadline, reason=reason,
+        order=order,
+        unit=assignment.unit,
+        requested_by=actor,
+        requested_at=now,
+        previous_deadline=order.reply_deadline,
+        requested_deadline=new_deadline,
+        reason=reason,
     )
     order.pending_extension = True
     _transition(
-        order, action=A.REQUEST_EXTENSION, to_state=order.state, actor=actor, now=now, unit=assignment.unit,
-        note=reason, data={"requested_deadline": new_deadline.isoformat()}, update_fields=["pending_extension"],
+        order,
+        action=A.REQUEST_EXTENSION,
+        to_state=order.state,
+        actor=actor,
+        now=now,
+        unit=assignment.unit,
+        note=reason,
+        data={"requested_deadline": new_deadline.isoformat()},
+        update_fields=["pending_extension"],
     )
     return request
 
@@ -542,7 +622,12 @@ def extension_approve(*, actor, order: WorkOrder, note: str = "", expected_versi
     order.reply_deadline = request.requested_deadline
     order.pending_extension = False
     return _transition(
-        order, action=A.APPROVE_EXTENSION, to_state=order.state, actor=actor, now=now, unit=order.lead_unit,
+        order,
+        action=A.APPROVE_EXTENSION,
+        to_state=order.state,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
         note=note,
         data={"from": old.isoformat() if old else None, "to": request.requested_deadline.isoformat()},
         update_fields=["reply_deadline", "pending_extension"],
@@ -561,13 +646,21 @@ def extension_reject(*, actor, order: WorkOrder, reason: str, expected_version: 
     request.decide(status="rejected", actor=actor, at=now, note=reason)
     order.pending_extension = False
     return _transition(
-        order, action=A.REJECT_EXTENSION, to_state=order.state, actor=actor, now=now, unit=order.lead_unit,
-        note=reason, update_fields=["pending_extension"],
+        order,
+        action=A.REJECT_EXTENSION,
+        to_state=order.state,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
+        note=reason,
+        update_fields=["pending_extension"],
     )
 
 
 @transaction.atomic
-def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "", expected_version: int | None = None) -> WorkOrder:
+def order_reply(
+    *, actor, order: WorkOrder, result: str, measures: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """办结回复: a unit reports what it did. The lead unit's reply sends the order for review."""
     order = _lock(order)
     _require(actor, A.REPLY, order, expected_version)
@@ -593,7 +686,13 @@ def order_reply(*, actor, order: WorkOrder, result: str, measures: str = "", exp
             order.pending_extension = False
             fields.append("pending_extension")
     return _transition(
-        order, action=A.REPLY, to_state=to_state, actor=actor, now=now, unit=assignment.unit, note=result,
+        order,
+        action=A.REPLY,
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        unit=assignment.unit,
+        note=result,
         data={
             "role": assignment.role,
             "measures": measures.strip(),
@@ -615,8 +714,14 @@ def reply_accept(*, actor, order: WorkOrder, note: str = "", expected_version: i
     order.callback_deadline = _deadline(order, DeadlineKind.CALLBACK, now)
     _close_assignments(order, status=None)
     return _transition(
-        order, action=A.ACCEPT_REPLY, to_state=S.AWAITING_CALLBACK, actor=actor, now=now, unit=order.lead_unit,
-        note=note, update_fields=["accepted_at", "callback_deadline"],
+        order,
+        action=A.ACCEPT_REPLY,
+        to_state=S.AWAITING_CALLBACK,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
+        note=note,
+        update_fields=["accepted_at", "callback_deadline"],
     )
 
 
@@ -631,8 +736,14 @@ def reply_reject(*, actor, order: WorkOrder, reason: str, expected_version: int 
     order.assignments.filter(role=Assignment.Role.LEAD, is_open=True).update(status=Assignment.Status.SIGNED)
     order.replied_at = None
     return _transition(
-        order, action=A.REJECT_REPLY, to_state=S.IN_PROGRESS, actor=actor, now=now, unit=order.lead_unit,
-        note=reason, update_fields=["replied_at"],
+        order,
+        action=A.REJECT_REPLY,
+        to_state=S.IN_PROGRESS,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
+        note=reason,
+        update_fields=["replied_at"],
     )
 
 
@@ -660,17 +771,30 @@ def callback_record(
     to_state = S.REOPENED if dissatisfied else S.CLOSED
     check_transition(number=order.number, action=A.CALLBACK, from_state=order.state, to_state=to_state)
     callback = Callback.objects.create(
-        order=order, operator=actor, at=now, reached=True, satisfaction=satisfaction, solved=solved,
-        responded_in_time=responded_in_time, note=note.strip(),
+        order=order,
+        operator=actor,
+        at=now,
+        reached=True,
+        satisfaction=satisfaction,
+        solved=solved,
+        responded_in_time=responded_in_time,
+        note=note.strip(),
     )
     fields = []
     if not dissatisfied:
         order.closed_at, order.close_reason = now, CloseReason.CALLBACK
         fields = ["closed_at", "close_reason"]
     _transition(
-        order, action=A.CALLBACK, to_state=to_state, actor=actor, now=now, note=note.strip(),
+        order,
+        action=A.CALLBACK,
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        note=note.strip(),
         data={
-            "satisfaction": satisfaction, "solved": solved, "responded_in_time": responded_in_time,
+            "satisfaction": satisfaction,
+            "solved": solved,
+            "responded_in_time": responded_in_time,
             "in_time": bool(order.callback_deadline is None or now <= order.callback_deadline),
         },
         update_fields=fields,
@@ -694,8 +818,14 @@ def callback_fail(*, actor, order: WorkOrder, note: str = "", expected_version: 
         order.closed_at, order.close_reason = now, CloseReason.UNREACHABLE
         fields += ["closed_at", "close_reason"]
     _transition(
-        order, action=A.CALLBACK_FAILED, to_state=to_state, actor=actor, now=now, note=note.strip(),
-        data={"attempt": attempts}, update_fields=fields,
+        order,
+        action=A.CALLBACK_FAILED,
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        note=note.strip(),
+        data={"attempt": attempts},
+        update_fields=fields,
     )
     return callback
 
@@ -723,7 +853,11 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version:
     order.callback_attempts = 0
     order.first_response_deadline = None
     fields = [
-        "reopen_count", "replied_at", "accepted_at", "callback_deadline", "callback_attempts",
+        "reopen_count",
+        "replied_at",
+        "accepted_at",
+        "callback_deadline",
+        "callback_attempts",
         "first_response_deadline",
     ]
     if lead:
@@ -733,13 +867,21 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version:
         order.reply_deadline = _deadline(order, DeadlineKind.REPLY, now)
         fields += ["dispatched_at", "reply_deadline"]
     return _transition(
-        order, action=A.REHANDLE, to_state=to_state, actor=actor, now=now, unit=lead.unit if lead else None,
-        note=note, update_fields=fields,
+        order,
+        action=A.REHANDLE,
+        to_state=to_state,
+        actor=actor,
+        now=now,
+        unit=lead.unit if lead else None,
+        note=note,
+        update_fields=fields,
     )
 
 
 @transaction.atomic
-def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
+def order_merge(
+    *, actor, order: WorkOrder, master: WorkOrder, note: str = "", expected_version: int | None = None
+) -> WorkOrder:
     """并单: a repeated request joins an earlier (master) order and stops being worked on its own."""
     order = _lock(order)
     _require(actor, A.MERGE, order, expected_version)
@@ -760,7 +902,13 @@ def order_merge(*, actor, order: WorkOrder, master: WorkOrder, note: str = "", e
     ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
     order.pending_extension = False
     return _transition(
-        order, action=A.MERGE, to_state=S.MERGED, actor=actor, now=now, note=note, data={"master": master.number},
+        order,
+        action=A.MERGE,
+        to_state=S.MERGED,
+        actor=actor,
+        now=now,
+        note=note,
+        data={"master": master.number},
         update_fields=["master", "closed_at", "pending_extension", "state_before_return"],
     )
 
@@ -780,6 +928,11 @@ def order_void(*, actor, order: WorkOrder, reason: str, expected_version: int | 
     order.pending_extension = False
     order.state_before_return = ""
     return _transition(
-        order, action=A.VOID, to_state=S.VOIDED, actor=actor, now=now, note=reason,
+        order,
+        action=A.VOID,
+        to_state=S.VOIDED,
+        actor=actor,
+        now=now,
+        note=reason,
         update_fields=["closed_at", "pending_extension", "state_before_return"],
     )

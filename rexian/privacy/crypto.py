@@ -68,7 +68,9 @@ def parse_master_key(text: str) -> DataKey:
     except (ValueError, TypeError):
         raise ImproperlyConfigured("REXIAN_DATA_KEY is not valid base64.") from None
     if len(raw) < 32:
-        raise ImproperlyConfigured("REXIAN_DATA_KEY must encode at least 32 random bytes (make one with `openssl rand -base64 32`).")
+        raise ImproperlyConfigured(
+            "REXIAN_DATA_KEY must encode at least 32 random bytes (make one with `openssl rand -base64 32`)."
+        )
     return DataKey(
         key_id=hashlib.sha256(raw).hexdigest()[:8],
         aes_key=_derive(raw, b"aes-256-gcm", 32),

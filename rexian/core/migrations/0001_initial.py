@@ -4,23 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicJob',
+            name="PeriodicJob",
             fields=[
-                ('name', models.CharField(max_length=60, primary_key=True, serialize=False, verbose_name='名称')),
-                ('next_run_at', models.DateTimeField(verbose_name='下次运行')),
-                ('last_run_at', models.DateTimeField(blank=True, null=True, verbose_name='上次运行')),
+                ("name", models.CharField(max_length=60, primary_key=True, serialize=False, verbose_name="名称")),
+                ("next_run_at", models.DateTimeField(verbose_name="下次运行")),
+                ("last_run_at", models.DateTimeField(blank=True, null=True, verbose_name="上次运行")),
             ],
             options={
-                'verbose_name': '定时任务',
-                'verbose_name_plural': '定时任务',
+                "verbose_name": "定时任务",
+                "verbose_name_plural": "定时任务",
             },
         ),
     ]
