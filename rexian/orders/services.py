@@ -195,6 +195,25 @@ def _close_assignments(order: WorkOrder, *, status: str | None = None) -> None:
     order.assignments.filter(is_open=True).update(**updates)
 
 
+def _withdraw_pending_extension(order: WorkOrder) -> None:
+    """A pending extension request lapses when the order leaves the unit's hands."""
+    ExtensionRequest.objects.filter(order=order, status=ExtensionRequest.Status.PENDING).update(
+        status=ExtensionRequest.Status.WITHDRAWN
+    )
+    order.pending_extension = False
+
+
+def _end_handling(order: WorkOrder, now: dt.datetime) -> None:
+    """The order stops being worked on (merged or voided): close units' parts and pending requests."""
+    _close_assignments(order, status=Assignment.Status.DONE)
+    _withdraw_pending_extension(order)
+    ReturnRequest.objects.filter(order=order, status=ReturnRequest.Status.PENDING).update(
+        status=ReturnRequest.Status.REJECTED, decided_at=now
+    )
+    order.closed_at = now
+    order.state_before_return = ""
+
+
 def _validate_phone(phone: str) -> str:
     phone = (phone or "").strip()
     if phone:
@@ -511,11 +530,10 @@ def return_approve(*, actor, order: WorkOrder, note: str = "", expected_version:
         is_open=False
     )
     _close_assignments(order, status=Assignment.Status.WITHDRAWN)
-    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
+    _withdraw_pending_extension(order)
     returned_unit = order.lead_unit
     order.lead_unit = None
     order.return_count += 1
-    order.pending_extension = False
     order.state_before_return = ""
     order.sign_deadline = order.first_response_deadline = order.reply_deadline = None
     order.dispatched_at = order.signed_at = order.first_responded_at = None
@@ -682,8 +700,7 @@ def order_reply(
         order.replied_at = now
         fields.append("replied_at")
         if order.pending_extension:
-            ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
-            order.pending_extension = False
+            _withdraw_pending_extension(order)
             fields.append("pending_extension")
     return _transition(
         order,
@@ -895,12 +912,7 @@ def order_merge(
     now = _now()
     check_transition(number=order.number, action=A.MERGE, from_state=order.state, to_state=S.MERGED)
     order.master = master
-    order.closed_at = now
-    order.state_before_return = ""
-    _close_assignments(order, status=Assignment.Status.DONE)
-    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
-    ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
-    order.pending_extension = False
+    _end_handling(order, now)
     return _transition(
         order,
         action=A.MERGE,
@@ -921,12 +933,7 @@ def order_void(*, actor, order: WorkOrder, reason: str, expected_version: int | 
     reason = _required_text(reason, "reason", _("作废理由"))
     now = _now()
     check_transition(number=order.number, action=A.VOID, from_state=order.state, to_state=S.VOIDED)
-    _close_assignments(order, status=Assignment.Status.DONE)
-    ExtensionRequest.objects.filter(order=order, status="pending").update(status="withdrawn")
-    ReturnRequest.objects.filter(order=order, status="pending").update(status="rejected", decided_at=now)
-    order.closed_at = now
-    order.pending_extension = False
-    order.state_before_return = ""
+    _end_handling(order, now)
     return _transition(
         order,
         action=A.VOID,
