@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
     "rexian.core",
     "rexian.privacy",
     "rexian.units",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "rexian.open311",
     "rexian.portal",
     "rexian.telephony",
+    "rexian.console",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rexian.console.middleware.UserLanguageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -69,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rexian.console.context_processors.console",
             ],
         },
     },
@@ -130,7 +135,8 @@ if env_bool("REXIAN_BEHIND_TLS_PROXY", False):
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "rexian.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-LOGIN_URL = "admin:login"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
 
 # --- Language and time ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -269,3 +275,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("REXIAN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+

@@ -20,4 +20,5 @@ urlpatterns = [
     path("open311/", include("rexian.open311.urls")),
     path("portal/", include("rexian.portal.urls")),
     path("telephony/", include("rexian.telephony.urls")),
+    path("console/", include("rexian.console.urls")),
 ]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from rexian.orders import access
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, _lock, _require, _transition
 from rexian.orders.transitions import Action, check_transition
+from rexian.units.models import UNIT_ROLES
 
 # extension -> (kind, content type, accepted leading bytes)
 ALLOWED_TYPES: dict[str, tuple[str, str, tuple[bytes, ...]]] = {
@@ -103,4 +106,23 @@ def attachment_add(*, actor, order: WorkOrder, upload: UploadedFile, expected_ve
     except Exception:
         attachment.file.storage.delete(stored_name)
         raise
+    return attachment
+
+
+def attachment_for_download(*, user, number: str, pk: int) -> Attachment:
+    """An order's attachment, if `user` may see the order (查看附件).
+
+    A call recording carries the caller's voice: unit staff don't get it for a
+    whistle-blower's or confidential order. Raises Attachment.DoesNotExist or
+    PermissionDenied.
+    """
+    attachment = Attachment.objects.select_related("order", "order__appeal_type").get(pk=pk, order__number=number)
+    if not access.can_view(user, attachment.order):
+        raise PermissionDenied(_("您无权查看该工单。"))
+    if (
+        attachment.kind == Attachment.Kind.RECORDING
+        and user.role in UNIT_ROLES
+        and attachment.order.protects_identity
+    ):
+        raise PermissionDenied(_("该录音涉及保密来电人身份，承办单位不能查看。"))
     return attachment

@@ -30,6 +30,17 @@ def deadline_status(*, start: dt.datetime | None, deadline: dt.datetime | None, 
     return YELLOW if left < settings.DEADLINE_YELLOW_FRACTION else GREEN
 
 
+def warning_time(*, start: dt.datetime | None, deadline: dt.datetime) -> dt.datetime:
+    """When a deadline turns yellow: the moment less than the yellow fraction of its time is left.
+
+    Stored on the order (`due_warn_at`) so lists and boards count "near the
+    deadline" with one indexed comparison instead of arithmetic per row.
+    """
+    if start is None or deadline <= start:
+        return deadline
+    return deadline - (deadline - start) * settings.DEADLINE_YELLOW_FRACTION
+
+
 def order_deadline_status(order: WorkOrder, now: dt.datetime | None = None) -> str | None:
     """The order's colour: red once any of its running deadlines has passed, else by its live deadline."""
     if order.is_overdue:
@@ -67,9 +78,10 @@ def refresh_due(order: WorkOrder, now: dt.datetime) -> None:
     current = ahead[0] if ahead else (deadlines[-1] if deadlines else None)
     old = (order.due_kind, order.due_at)
     if current is None:
-        order.due_kind, order.due_from, order.due_at = "", None, None
+        order.due_kind, order.due_from, order.due_at, order.due_warn_at = "", None, None, None
     else:
         order.due_at, order.due_kind, order.due_from = current
+        order.due_warn_at = warning_time(start=order.due_from, deadline=order.due_at)
     if (order.due_kind, order.due_at) != old:
         order.due_escalated = False
     order.is_overdue = len(ahead) < len(deadlines)
@@ -120,7 +132,16 @@ def _escalate_live_deadline(order_id: int, now: dt.datetime) -> tuple[bool, bool
     if (order.due_kind, order.due_at) == old:
         order.due_escalated = True  # no later deadline to run against: stop looking at this one
     order.save(
-        update_fields=["event_count", "version", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue"]
+        update_fields=[
+            "event_count",
+            "version",
+            "due_kind",
+            "due_from",
+            "due_at",
+            "due_warn_at",
+            "due_escalated",
+            "is_overdue",
+        ]
     )
     return escalated, order.is_overdue and not was_overdue
 

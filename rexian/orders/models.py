@@ -106,6 +106,7 @@ class WorkOrder(models.Model):  # 工单
     due_kind = models.CharField(max_length=16, blank=True, editable=False)
     due_from = models.DateTimeField(null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("当前时限"), null=True, blank=True, editable=False)
+    due_warn_at = models.DateTimeField(null=True, blank=True, editable=False)  # when the live deadline turns yellow
     due_escalated = models.BooleanField(default=False, editable=False)  # the live deadline has been escalated
     is_overdue = models.BooleanField(_("已超期"), default=False)
 
@@ -124,6 +125,7 @@ class WorkOrder(models.Model):  # 工单
             models.Index(fields=["caller_id_hash"], name="order_caller_id"),
             models.Index(fields=["registered_at"], name="order_registered"),
             models.Index(fields=["state", "due_at"], name="order_state_due"),
+            models.Index(fields=["due_warn_at"], name="order_due_warn"),
             models.Index(fields=["lead_unit", "state"], name="order_lead_unit_state"),
             models.Index(fields=["channel", "registered_at"], name="order_channel_registered"),
         ]

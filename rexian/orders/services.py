@@ -158,6 +158,7 @@ def _transition(
             "due_kind",
             "due_from",
             "due_at",
+            "due_warn_at",
             "due_escalated",
             "is_overdue",
             *update_fields,

@@ -100,6 +100,10 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("姓名"), max_length=40, blank=True)
     agent_number = models.CharField(_("工号"), max_length=20, blank=True)
+    # The console's language for this user (界面语言); empty means the centre's default, Simplified Chinese.
+    language = models.CharField(
+        _("界面语言"), max_length=10, blank=True, choices=[("zh-hans", "简体中文"), ("en", "English")]
+    )
 
     objects = UserManager()
 

@@ -1,0 +1,262 @@
+"""The lifecycle's staff actions as console forms: one form and one service call per action.
+
+The order detail page shows the form of every action `access.may` allows the
+viewer; `views.orders.act` validates it and calls the service with the
+version the user saw, so a stale page gets a clear message instead of
+overwriting a colleague's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import datetime as dt
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rexian.orders import attachments, services
+from rexian.orders.models import Satisfaction, WorkOrder
+from rexian.orders.transitions import Action
+from rexian.units.models import Unit
+
+A = Action
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+YES_NO_UNKNOWN = [("", _("未询问")), ("yes", _("是")), ("no", _("否"))]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=TEXTAREA)
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(label=_("响应情况"), max_length=2000, widget=TEXTAREA)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXTAREA)
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复内容"), max_length=4000, widget=TEXTAREA)
+
+
+def unit_choices():
+    return Unit.objects.filter(is_active=True, accepts_orders=True).order_by("path")
+
+
+class DispatchForm(forms.Form):
+    lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none(), empty_label=_("请选择"))
+    assisting_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("按住 Ctrl 可多选"),
+    )
+    note = forms.CharField(label=_("派单意见"), required=False, max_length=2000, widget=TEXTAREA)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_unit"].queryset = unit_choices()
+        self.fields["assisting_units"].queryset = unit_choices()
+
+
+class ExtensionForm(forms.Form):
+    new_deadline = forms.DateTimeField(
+        label=_("申请延至"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=TEXTAREA)
+
+
+class ReplyForm(forms.Form):
+    result = forms.CharField(label=_("办理结果"), max_length=4000, widget=TEXTAREA)
+    measures = forms.CharField(label=_("处理措施"), required=False, max_length=4000, widget=TEXTAREA)
+    attachment = forms.FileField(label=_("附件（照片、文件）"), required=False)
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class CallbackForm(forms.Form):
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", _("请选择"))] + list(Satisfaction.choices))
+    solved = forms.TypedChoiceField(label=_("问题是否解决"), choices=YES_NO_UNKNOWN, required=False, coerce=_yes_no)
+    responded_in_time = forms.TypedChoiceField(
+        label=_("单位是否及时联系"), choices=YES_NO_UNKNOWN, required=False, coerce=_yes_no
+    )
+    note = forms.CharField(label=_("回访记录"), required=False, max_length=2000, widget=TEXTAREA)
+
+
+class MergeForm(forms.Form):
+    master = forms.CharField(label=_("主工单编号"), max_length=20, help_text=_("例如 20261126-000123"))
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=TEXTAREA)
+
+    def clean_master(self):
+        number = self.cleaned_data["master"].strip()
+        try:
+            return WorkOrder.objects.get(number=number)
+        except WorkOrder.DoesNotExist:
+            raise forms.ValidationError(_("找不到编号为 %(number)s 的工单。") % {"number": number}) from None
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label=_("文件"))
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    action: str
+    slug: str
+    form: type[forms.Form]
+    # (actor, order, cleaned data, version) -> result; raises OrderInputError / PermissionDenied / StaleVersion.
+    perform: Callable
+    done: str  # the message shown after success
+    style: str = ""  # "primary" or "danger" for the button
+
+    @property
+    def action_label(self) -> str:
+        return Action(self.action).label
+
+
+@transaction.atomic
+def _reply(actor, order, d, v):
+    # Reply and its attachment succeed or fail together: a rejected file undoes the reply.
+    order = services.order_reply(actor=actor, order=order, result=d["result"], measures=d["measures"], expected_version=v)
+    if d.get("attachment"):
+        attachments.attachment_add(actor=actor, order=order, upload=d["attachment"])
+    return order
+
+
+ACTIONS: tuple[ConsoleAction, ...] = (
+    ConsoleAction(
+        A.ANSWER_ON_SPOT, "answer-on-spot", AnswerForm,
+        lambda a, o, d, v: services.order_answer_on_spot(actor=a, order=o, answer=d["answer"], expected_version=v),
+        _("已直接办结。"), "primary",
+    ),
+    ConsoleAction(
+        A.SEND_TO_DISPATCH, "send-to-dispatch", NoteForm,
+        lambda a, o, d, v: services.order_send_to_dispatch(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已转派遣。"), "primary",
+    ),
+    ConsoleAction(
+        A.DISPATCH, "dispatch", DispatchForm,
+        lambda a, o, d, v: services.order_dispatch(
+            actor=a, order=o, lead_unit=d["lead_unit"], assisting_units=list(d["assisting_units"]),
+            note=d["note"], expected_version=v,
+        ),
+        _("已派单。"), "primary",
+    ),
+    ConsoleAction(
+        A.SIGN, "sign", EmptyForm,
+        lambda a, o, d, v: services.order_sign(actor=a, order=o, expected_version=v),
+        _("已签收。"), "primary",
+    ),
+    ConsoleAction(
+        A.RESPOND, "respond", RequiredNoteForm,
+        lambda a, o, d, v: services.order_respond(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已记录首次响应。"),
+    ),
+    ConsoleAction(
+        A.REPLY, "reply", ReplyForm, _reply, _("已提交办结回复。"), "primary",
+    ),
+    ConsoleAction(
+        A.REQUEST_EXTENSION, "extension-request", ExtensionForm,
+        lambda a, o, d, v: services.extension_request(
+            actor=a, order=o, new_deadline=d["new_deadline"], reason=d["reason"], expected_version=v
+        ),
+        _("延期申请已提交，等待审核。"),
+    ),
+    ConsoleAction(
+        A.REQUEST_RETURN, "return-request", ReasonForm,
+        lambda a, o, d, v: services.return_request(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("退单申请已提交，等待审核。"), "danger",
+    ),
+    ConsoleAction(
+        A.APPROVE_RETURN, "return-approve", NoteForm,
+        lambda a, o, d, v: services.return_approve(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已同意退单，工单回到待派单。"), "primary",
+    ),
+    ConsoleAction(
+        A.REJECT_RETURN, "return-reject", ReasonForm,
+        lambda a, o, d, v: services.return_reject(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("已驳回退单申请。"), "danger",
+    ),
+    ConsoleAction(
+        A.APPROVE_EXTENSION, "extension-approve", NoteForm,
+        lambda a, o, d, v: services.extension_approve(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已同意延期。"), "primary",
+    ),
+    ConsoleAction(
+        A.REJECT_EXTENSION, "extension-reject", ReasonForm,
+        lambda a, o, d, v: services.extension_reject(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("已驳回延期申请。"), "danger",
+    ),
+    ConsoleAction(
+        A.ACCEPT_REPLY, "reply-accept", NoteForm,
+        lambda a, o, d, v: services.reply_accept(actor=a, order=o, note=d["note"], expected_version=v),
+        _("回复审核通过，工单转入待回访。"), "primary",
+    ),
+    ConsoleAction(
+        A.REJECT_REPLY, "reply-reject", ReasonForm,
+        lambda a, o, d, v: services.reply_reject(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("已退回回复，单位需重新办理。"), "danger",
+    ),
+    ConsoleAction(
+        A.CALLBACK, "callback", CallbackForm,
+        lambda a, o, d, v: services.callback_record(
+            actor=a, order=o, satisfaction=d["satisfaction"], solved=d["solved"],
+            responded_in_time=d["responded_in_time"], note=d["note"], expected_version=v,
+        ),
+        _("回访已记录。"), "primary",
+    ),
+    ConsoleAction(
+        A.CALLBACK_FAILED, "callback-failed", NoteForm,
+        lambda a, o, d, v: services.callback_fail(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已记录回访未成功。"),
+    ),
+    ConsoleAction(
+        A.REHANDLE, "rehandle", NoteForm,
+        lambda a, o, d, v: services.order_rehandle(actor=a, order=o, note=d["note"], expected_version=v),
+        _("已安排重办。"), "primary",
+    ),
+    ConsoleAction(
+        A.MERGE, "merge", MergeForm,
+        lambda a, o, d, v: services.order_merge(actor=a, order=o, master=d["master"], note=d["note"], expected_version=v),
+        _("已并入主工单。"), "danger",
+    ),
+    ConsoleAction(
+        A.VOID, "void", ReasonForm,
+        lambda a, o, d, v: services.order_void(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("工单已作废。"), "danger",
+    ),
+    ConsoleAction(
+        A.ATTACH, "attach", AttachForm,
+        lambda a, o, d, v: attachments.attachment_add(actor=a, order=o, upload=d["file"]),
+        _("附件已上传。"),
+    ),
+)
+BY_SLUG = {spec.slug: spec for spec in ACTIONS}
+BY_ACTION = {spec.action: spec for spec in ACTIONS}
+
+
+def initial_for(spec: ConsoleAction, order: WorkOrder) -> dict:
+    """Sensible defaults: the catalogue's units for a dispatch, the current deadline plus a week for an extension."""
+    if spec.action == A.DISPATCH:
+        from rexian.catalog.selectors import dispatch_suggestion
+
+        suggestion = dispatch_suggestion(category=order.category, area=order.area)
+        if suggestion is not None:
+            return {"lead_unit": suggestion.lead_unit, "assisting_units": list(suggestion.assisting_units)}
+    if spec.action == A.REQUEST_EXTENSION and order.reply_deadline:
+        return {"new_deadline": timezone.localtime(order.reply_deadline) + dt.timedelta(days=7)}
+    return {}

@@ -1,0 +1,47 @@
+"""The console's menu: which pages each role works in. Pages check access themselves; this only hides links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from rexian.units.models import Role
+
+R = Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url_name: str
+    label: str
+    roles: frozenset[str]
+    key: str  # access key (Alt+key in Chromium) for keyboard users
+
+    @property
+    def url(self) -> str:
+        return reverse(f"console:{self.url_name}")
+
+
+CENTRE_STAFF = frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.INSPECTOR, R.LEADER, R.ADMIN})
+ALL_STAFF = CENTRE_STAFF | {R.UNIT_HANDLER, R.UNIT_ADMIN}
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("home", _("首页"), ALL_STAFF, "h"),
+    MenuItem("intake", _("受理"), frozenset({R.OPERATOR, R.SUPERVISOR}), "n"),
+    MenuItem("review", _("待审核登记"), frozenset({R.OPERATOR, R.SUPERVISOR}), "r"),
+    MenuItem("callbacks", _("回访"), frozenset({R.OPERATOR, R.SUPERVISOR}), "c"),
+    MenuItem("dispatch", _("派遣"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "d"),
+    MenuItem("requests", _("审核"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "a"),
+    MenuItem("inbox", _("承办"), frozenset({R.UNIT_HANDLER, R.UNIT_ADMIN}), "i"),
+    MenuItem("board", _("值班看板"), frozenset({R.SUPERVISOR, R.LEADER}), "b"),
+    MenuItem("search", _("查询"), ALL_STAFF, "s"),
+)
+
+
+def menu_for(user) -> list[MenuItem]:
+    """The menu entries for `user`'s role, in the order above."""
+    if not user.is_authenticated:
+        return []
+    return [item for item in MENU if user.role in item.roles]

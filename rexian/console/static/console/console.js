@@ -1,0 +1,18 @@
+/* Rexian console: small keyboard helpers; everything else is plain forms and htmx. */
+(function () {
+  "use strict";
+  // "/" focuses the page's search box, as in most staff tools; Escape leaves it.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+    if (event.key === "/" && !typing) {
+      var box = document.querySelector("[data-search-box]");
+      if (box) { event.preventDefault(); box.focus(); }
+    }
+  });
+  // Confirm destructive actions (void, merge) before they are sent.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+})();

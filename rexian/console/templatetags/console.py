@@ -1,0 +1,61 @@
+"""Display helpers for the console: deadline colours and remaining time, state badges, pagination links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from rexian.orders.deadlines import GREEN, RED, YELLOW, order_deadline_status
+
+register = template.Library()
+
+COLOUR_LABELS = {GREEN: "正常", YELLOW: "临近时限", RED: "已超期"}
+
+
+def remaining_text(delta: dt.timedelta) -> str:
+    """'剩余 2天3小时' / '超期 5小时' / '剩余 40分钟': coarse enough to read at a glance."""
+    overdue = delta.total_seconds() < 0
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        amount = _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    elif hours:
+        amount = _("%(h)d小时%(m)d分") % {"h": hours, "m": minutes}
+    else:
+        amount = _("%(m)d分钟") % {"m": minutes}
+    return (_("超期 %(t)s") if overdue else _("剩余 %(t)s")) % {"t": amount}
+
+
+@register.simple_tag
+def deadline_badge(order, now=None):
+    """The order's deadline colour (green / yellow / red) and the time left on its live deadline."""
+    now = now or timezone.now()
+    colour = order_deadline_status(order, now)
+    if colour is None or order.due_at is None:
+        return format_html('<span class="deadline deadline--none">—</span>')
+    return format_html(
+        '<span class="deadline deadline--{}" title="{}"><span class="dot" aria-hidden="true"></span>{}<span class="visually-hidden"> ({})</span></span>',
+        colour,
+        timezone.localtime(order.due_at).strftime("%Y-%m-%d %H:%M"),
+        remaining_text(order.due_at - now),
+        _(COLOUR_LABELS[colour]),
+    )
+
+
+@register.simple_tag
+def state_badge(order):
+    return format_html('<span class="state state--{}">{}</span>', order.state, order.get_state_display())
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page: int) -> str:
+    """The current URL with `page` replaced, keeping every filter."""
+    query = context["request"].GET.copy()
+    query["page"] = page
+    return "?" + query.urlencode()

@@ -1,0 +1,38 @@
+"""The staff console under /console/: one module of views per area of work."""
+
+from django.urls import path
+
+from rexian.console.views import auth, board, dispatch, home, inbox, intake, notifications, orders, queues, search
+
+app_name = "console"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("language/", auth.language_switch, name="language"),
+    # Operators: intake (受理) with its live panels, the review queue and callbacks (回访).
+    path("intake/", intake.intake, name="intake"),
+    path("intake/caller/", intake.caller_panel, name="intake-caller"),
+    path("intake/categories/", intake.category_search, name="intake-categories"),
+    path("intake/knowledge/", intake.knowledge_panel, name="intake-knowledge"),
+    path("intake/screen-pop/", intake.screen_pop, name="screen-pop"),
+    path("review/", queues.review_queue, name="review"),
+    path("callbacks/", queues.callback_queue, name="callbacks"),
+    # Dispatchers (派遣): the pending queue and the requests awaiting review.
+    path("dispatch/", dispatch.dispatch_queue, name="dispatch"),
+    path("dispatch/requests/", dispatch.review_requests, name="requests"),
+    # Units (承办).
+    path("inbox/", inbox.inbox, name="inbox"),
+    # Every role: order detail with its actions, search, notifications.
+    path("orders/<str:number>/", orders.detail, name="order"),
+    path("orders/<str:number>/attachments/<int:pk>/", orders.attachment, name="order-attachment"),
+    path("orders/<str:number>/<slug:slug>/", orders.act, name="order-action"),
+    path("search/", search.search, name="search"),
+    path("search/export/", search.export, name="search-export"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/bell/", notifications.bell, name="bell"),
+    path("notifications/read/", notifications.mark_read, name="notifications-read"),
+    # Supervisors and leaders: the live board (值班看板).
+    path("board/", board.board, name="board"),
+]

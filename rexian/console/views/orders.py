@@ -1,0 +1,93 @@
+"""The order detail page (工单详情) and every lifecycle action taken from it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
+from rexian.orders import attachments, selectors
+from rexian.orders.models import Attachment, WorkOrder
+from rexian.orders.services import OrderInputError, StaleVersion
+from rexian.orders.transitions import InvalidTransition
+
+
+def _detail_or_404(user, number: str):
+    try:
+        return selectors.order_detail(user=user, number=number)
+    except WorkOrder.DoesNotExist:
+        raise Http404(_("找不到该工单。")) from None
+
+
+def _render_detail(request, detail, *, bound=None, status=200):
+    """The page with a form for every action the viewer may take; `bound` is a form that failed validation."""
+    forms = []
+    for action in detail.allowed_actions:
+        spec = BY_ACTION.get(action)
+        if spec is None:
+            continue
+        if bound is not None and bound[0].slug == spec.slug:
+            form = bound[1]
+        else:
+            form = spec.form(initial=initial_for(spec, detail.order), auto_id=f"id_{spec.slug}_%s")
+        forms.append({"spec": spec, "form": form, "open": bound is not None and bound[0].slug == spec.slug})
+    related = selectors.order_related(user=request.user, order=detail.order)
+    context = {"detail": detail, "order": detail.order, "action_forms": forms, "related": related}
+    return render(request, "console/order_detail.html", context, status=status)
+
+
+@login_required
+def detail(request, number: str):
+    """Every field as the viewer may see it, the history, the units' parts, attachments and linked orders."""
+    return _render_detail(request, _detail_or_404(request.user, number))
+
+
+@login_required
+@require_POST
+def act(request, number: str, slug: str):
+    """Take one lifecycle action on the order; a bad form re-renders the page with messages beside the fields."""
+    spec = BY_SLUG.get(slug)
+    if spec is None:
+        raise Http404(_("没有这项操作。"))
+    detail = _detail_or_404(request.user, number)
+    form = spec.form(request.POST, request.FILES, auto_id=f"id_{spec.slug}_%s")
+    if spec.action not in detail.allowed_actions:
+        raise PermissionDenied(_("当前状态下您不能对该工单执行「%(action)s」。") % {"action": spec.action_label})
+    if not form.is_valid():
+        return _render_detail(request, detail, bound=(spec, form), status=400)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        spec.perform(request.user, detail.order, form.cleaned_data, version)
+    except StaleVersion:
+        messages.error(request, _("该工单刚被他人更新，请查看最新情况后再操作。"))
+        return HttpResponseRedirect(reverse("console:order", args=[number]))
+    except OrderInputError as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _render_detail(request, _detail_or_404(request.user, number), bound=(spec, form), status=400)
+    except InvalidTransition as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(reverse("console:order", args=[number]))
+    messages.success(request, spec.done)
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/console/") and "//" not in next_url:
+        return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(reverse("console:order", args=[number]))
+
+
+@login_required
+def attachment(request, number: str, pk: int):
+    """Download an attachment of an order the user may see."""
+    try:
+        found = attachments.attachment_for_download(user=request.user, number=number, pk=pk)
+    except Attachment.DoesNotExist:
+        raise Http404(_("找不到该附件。")) from None
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.original_name)

@@ -1,0 +1,10 @@
+"""Being built: replaced by the real pages in this same change."""
+from django.http import Http404
+
+
+def search(request):
+    raise Http404("not built yet")
+
+
+def export(request):
+    raise Http404("not built yet")

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_console_pages_send_anonymous_visitors_to_sign_in(client):
+    response = client.get(reverse("console:home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("console:login"))
+
+
+def test_operator_signs_in_with_password_and_lands_on_home(client, cast):
+    cast.operator.set_password("correct horse 12345")
+    cast.operator.save()
+    response = client.post(reverse("console:login"), {"username": "operator", "password": "correct horse 12345"})
+    assert response.status_code == 302
+    assert response.url == reverse("console:home")
+
+
+def test_wrong_password_gets_a_chinese_message_and_400(client, cast):
+    response = client.post(reverse("console:login"), {"username": "operator", "password": "nope"})
+    assert response.status_code == 400
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+def test_login_is_throttled_per_account(client, cast, settings):
+    settings.CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR = 3
+    for _ in range(3):
+        client.post(reverse("console:login"), {"username": "operator", "password": "nope"})
+    response = client.post(reverse("console:login"), {"username": "operator", "password": "nope"})
+    assert response.status_code == 429
+    assert "登录尝试过于频繁" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+def test_integration_account_cannot_sign_in_to_the_console(client, cast):
+    from tests import factories as f
+    from rexian.units.models import Role
+
+    robot = f.UserFactory(username="portal-robot", role=Role.INTEGRATION, unit=cast.centre)
+    robot.set_password("correct horse 12345")
+    robot.save()
+    response = client.post(reverse("console:login"), {"username": "portal-robot", "password": "correct horse 12345"})
+    assert response.status_code == 400
+    assert "接口账号不能登录工作台" in response.content.decode()
+
+
+def test_logout_needs_post_and_signs_out(signed_in, cast):
+    client = signed_in(cast.operator)
+    assert client.get(reverse("console:logout")).status_code == 405
+    response = client.post(reverse("console:logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("console:home")).status_code == 302
+
+
+def test_language_choice_is_kept_on_the_user(signed_in, cast):
+    client = signed_in(cast.dispatcher)
+    response = client.post(reverse("console:language"), {"language": "en", "next": reverse("console:home")})
+    assert response.status_code == 302
+    cast.dispatcher.refresh_from_db()
+    assert cast.dispatcher.language == "en"
+    page = client.get(reverse("console:home")).content.decode()
+    assert '<html lang="en">' in page
+
+
+def test_language_switch_refuses_an_outside_next_url(signed_in, cast):
+    client = signed_in(cast.dispatcher)
+    response = client.post(reverse("console:language"), {"language": "en", "next": "https://evil.example/"})
+    assert response.url == reverse("console:home")
