@@ -8,10 +8,11 @@ REXIAN := $(VENV)/bin/rexian
 PORT ?= 8000
 DEMO_DB := $(CURDIR)/var/rexian.sqlite3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/rexian
+CHROMIUM := /usr/bin/chromium
 DEMO_ENV := REXIAN_SECRET_KEY_FILE=$(CURDIR)/var/secret.key REXIAN_DATA_KEY_FILE=$(CURDIR)/var/data.key \
 	DATABASE_URL=sqlite:///$(DEMO_DB) REXIAN_DATA_DIR=$(CURDIR)/var
 
-.PHONY: demo demo-reset test test-sqlite test-postgres install install-test clean
+.PHONY: demo demo-reset test test-sqlite test-postgres install install-test browser-deps clean
 
 $(VENV)/bin/activate:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rexian needs Python 3.11 or newer"'
@@ -28,7 +29,31 @@ $(VENV)/.test-installed: $(VENV)/.installed requirements-test.txt
 	@touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.test-installed
+install-test: $(VENV)/.test-installed browser-deps
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright, which cannot download browsers
+# here, and need CJK fonts for Chinese in their screenshots: apt-get installs what is missing when we are root.
+# Without Chromium they are skipped, except where REXIAN_REQUIRE_BROWSER=1 (CI) makes that a failure.
+browser-deps:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing=" chromium"; \
+	if command -v dpkg-query >/dev/null && \
+		! dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then \
+		missing="$$missing fonts-noto-cjk"; \
+	fi; \
+	[ -n "$$missing" ] || exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages for the browser tests:$$missing"; \
+		log=$$(mktemp); export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends $$missing >$$log 2>&1 \
+		|| { apt-get update -q >>$$log 2>&1 && apt-get install -y -q --no-install-recommends $$missing >>$$log 2>&1; } \
+		|| { tail -n 20 $$log; echo "apt-get could not install$$missing: the browser tests will skip (fail in CI)."; }; \
+		rm -f $$log; \
+	elif [ ! -x $(CHROMIUM) ]; then \
+		echo "Browser tests skipped: $(CHROMIUM) is missing (as root: apt-get install chromium fonts-noto-cjk)."; \
+	else \
+		echo "fonts-noto-cjk is missing: Chinese will not render in the browser tests' screenshots."; \
+	fi
 
 # Keys for the demo are made once and kept in var/ (ignored by git).
 var/secret.key var/data.key:

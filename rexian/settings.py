@@ -43,7 +43,11 @@ INSTALLED_APPS = [
     "rexian.open311",
     "rexian.portal",
     "rexian.telephony",
+    "rexian.analytics",
+    "rexian.knowledge",
     "rexian.console",
+    "rexian.notifications",
+    "rexian.intelligence",
 ]
 
 MIDDLEWARE = [
@@ -276,3 +280,26 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Metrics (rexian/analytics; docs/metrics.md) ----------------------------------------------
+# Whether 基本满意 counts as satisfied in 回访满意率 and 满意率 (read at query time: no rebuild needed).
+METRICS_BASIC_COUNTS_AS_SATISFIED = env_bool("REXIAN_METRICS_BASIC_COUNTS_AS_SATISFIED", True)
+# Weights of the Beijing-style score (综合得分) over 响应率, 解决率 and 满意率 (normalised by their sum).
+METRICS_WEIGHT_RESPONSE = env_float("REXIAN_METRICS_WEIGHT_RESPONSE", 0.1, minimum=0)
+METRICS_WEIGHT_SOLUTION = env_float("REXIAN_METRICS_WEIGHT_SOLUTION", 0.45, minimum=0)
+METRICS_WEIGHT_SATISFACTION = env_float("REXIAN_METRICS_WEIGHT_SATISFACTION", 0.45, minimum=0)
+# 重复来电: an order whose caller's phone registered another order within this many days before it.
+# Stored in the rollups: run `rexian rollup-rebuild` after changing it.
+METRICS_REPEAT_CALL_DAYS = env_int("REXIAN_METRICS_REPEAT_CALL_DAYS", 30, minimum=1)
+# The nightly reconciliation recomputes the facts of the orders registered in the last N days (0: off).
+METRICS_RECONCILE_DAYS = env_int("REXIAN_METRICS_RECONCILE_DAYS", 60, minimum=0)
+# --- end Metrics ------------------------------------------------------------------------------
+
+# --- Notifications (rexian/notifications) -------------------------------------------------------
+# Units are told (时限临近) when a deadline of theirs is less than this many hours away.
+NOTIFY_DEADLINE_HOURS = env_int("REXIAN_NOTIFY_DEADLINE_HOURS", 2, minimum=1)
+# --- end Notifications ------------------------------------------------------------------------
+
+# --- Console ------------------------------------------------------------------------------------
+# The most orders one Excel export of the console's search (工单查询导出) holds.
+EXPORT_MAX_ROWS = env_int("REXIAN_EXPORT_MAX_ROWS", 10_000, minimum=1)
+# --- end Console ----------------------------------------------------------------------------------

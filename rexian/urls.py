@@ -3,6 +3,8 @@ from django.http import JsonResponse
 from django.views.generic import TemplateView
 from django.urls import include, path
 
+from rexian.console.views import auth as console_auth
+
 
 def health(request):
     return JsonResponse({"status": "ok"})
@@ -15,6 +17,8 @@ admin.site.index_title = "基础数据与系统管理"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health/", health, name="health"),
+    # The admin signs in through the console's throttled login (PRODUCT.md: logins are throttled).
+    path("admin/login/", console_auth.login_view, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("rexian.api.urls")),
     path("open311/", include("rexian.open311.urls")),
@@ -22,3 +26,6 @@ urlpatterns = [
     path("telephony/", include("rexian.telephony.urls")),
     path("console/", include("rexian.console.urls")),
 ]
+
+handler403 = "rexian.core.views.permission_denied"
+handler404 = "rexian.core.views.page_not_found"

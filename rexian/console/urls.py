@@ -17,6 +17,9 @@ urlpatterns = [
     path("intake/categories/", intake.category_search, name="intake-categories"),
     path("intake/knowledge/", intake.knowledge_panel, name="intake-knowledge"),
     path("intake/screen-pop/", intake.screen_pop, name="screen-pop"),
+    path("intake/screen-pop/number/", intake.screen_pop_number, name="screen-pop-number"),
+    path("intake/areas/", intake.area_options, name="intake-areas"),
+    path("intake/knowledge/article/", intake.knowledge_article, name="intake-article"),
     path("review/", queues.review_queue, name="review"),
     path("callbacks/", queues.callback_queue, name="callbacks"),
     # Dispatchers (派遣): the pending queue and the requests awaiting review.
@@ -35,4 +38,5 @@ urlpatterns = [
     path("notifications/read/", notifications.mark_read, name="notifications-read"),
     # Supervisors and leaders: the live board (值班看板).
     path("board/", board.board, name="board"),
+    path("board/figures/", board.figures, name="board-figures"),
 ]

@@ -45,6 +45,16 @@ def jobs() -> list[Job]:
             task_path="rexian.api.tasks:idempotency_keys_prune_task",
             every=dt.timedelta(hours=1),
         ),
+        Job(
+            name="rollup_reconcile",
+            task_path="rexian.analytics.tasks:rollup_reconcile_task",
+            every=dt.timedelta(days=1),
+        ),
+        Job(
+            name="deadline_soon_notify",
+            task_path="rexian.notifications.tasks:deadline_soon_scan_task",
+            every=dt.timedelta(minutes=5),
+        ),
     ]
 
 

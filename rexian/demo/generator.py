@@ -46,8 +46,11 @@ from rexian.catalog import calendar as workcal
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, DispatchRule, HotTopic, Line, Urgency
 from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
+from rexian.knowledge.demo_data import demo_knowledge_load
+from rexian.analytics.rollups import rollup_rebuild
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
+from rexian.orders.search import order_text_reindex
 from rexian.telephony.demo import demo_calls_load
 from rexian.telephony.models import Call
 from rexian.orders.deadlines import refresh_due
@@ -1352,6 +1355,10 @@ def demo_load(
                 progress(done, days)
         # 90 days of calls matching the orders (arrival pattern, a surge day, some abandoned).
         calls = demo_calls_load(now=now, days=days, seed=seed)
+        order_text_reindex()  # the orders were written in bulk, without order_register's full-text indexing
+        demo_knowledge_load(now=now)  # the knowledge base: sections, ~80 articles, review reminders
+    # The orders were written in bulk, without the order events that keep the metrics' rollups current.
+    rollup_rebuild()
     summary = sim.summary
     summary.units = len(units) + 2
     summary.categories = len(categories)

@@ -5,13 +5,17 @@ paginated in the database; the caller's data is masked as the viewer's role dema
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rexian.catalog.models import Category
+from rexian.catalog.selectors import dispatch_suggestions
 from rexian.orders import access
 from rexian.orders.models import (
     Assignment,
@@ -24,7 +28,7 @@ from rexian.orders.models import (
 )
 from rexian.orders.transitions import OPEN_STATES, Action, State, allowed_actions
 from rexian.privacy import crypto
-from rexian.units.models import Role
+from rexian.units.models import Role, Unit
 
 LIST_FIELDS = (
     "pk",
@@ -133,8 +137,31 @@ def order_detail(*, user, number: str) -> OrderDetail:
     assignments = list(order.assignments.select_related("unit").order_by("dispatched_at", "role"))
     from rexian.orders.transitions import allowed_actions
 
-    actions = [a for a in allowed_actions(order.state) if access.may(user, a, order)]
+    part = access.acting_assignment(user, order) if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) else None
+    actions = [
+        a for a in allowed_actions(order.state) if access.may(user, a, order) and _applicable(a, order, part)
+    ]
     return OrderDetail(order, caller, events, assignments, actions)
+
+
+def _applicable(action: str, order: WorkOrder, part: Assignment | None) -> bool:
+    """Whether an action the role may take makes sense for this order now, so the page doesn't offer it in vain.
+
+    The services refuse the same cases with a message; this only keeps the detail page from offering
+    a unit to sign twice, or a dispatcher to decide an extension nobody asked for.
+    """
+    if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
+        return order.pending_extension
+    if action == Action.REQUEST_EXTENSION:
+        return not order.pending_extension and order.reply_deadline is not None
+    if action == Action.RESPOND:
+        return order.first_response_deadline is not None and order.first_responded_at is None
+    if part is not None:
+        if action == Action.SIGN:
+            return part.status == Assignment.Status.DISPATCHED
+        if action == Action.REPLY:
+            return part.status == Assignment.Status.SIGNED
+    return True
 
 
 def workload_counts(*, user, now=None) -> dict[str, int]:
@@ -169,12 +196,12 @@ def workload_counts(*, user, now=None) -> dict[str, int]:
             state__in=OPEN_STATES, is_overdue=False, due_warn_at__lte=now, due_at__gte=now
         ).count()
     if role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and user.unit_id is not None:
-        open_parts = Assignment.objects.filter(unit_id=user.unit_id, is_open=True)
-        counts["to_sign"] = open_parts.filter(status=Assignment.Status.DISPATCHED).count()
-        in_work = visible.filter(pk__in=open_parts.values("order_id"))
-        counts["in_work"] = in_work.count()
-        counts["overdue"] = in_work.filter(is_overdue=True).count()
-        counts["near_deadline"] = in_work.filter(is_overdue=False, due_warn_at__lte=now, due_at__gte=now).count()
+        # The same aggregate as the inbox page's counts (a unit admin's: the unit's subtree).
+        inbox = unit_inbox_filtered(user=user, page_size=1, now=now).counts
+        counts["to_sign"] = inbox["dispatched"]
+        counts["in_work"] = inbox["all"]
+        counts["overdue"] = inbox["overdue"]
+        counts["near_deadline"] = inbox["near"]
     return counts
 
 
@@ -217,3 +244,674 @@ def order_related(*, user, order: WorkOrder, limit: int = 10) -> OrderRecords:
         ),
         attachments=list(attachments),
     )
+
+
+# --- Console queues ----------------------------------------------------------------------------------------------
+# The work queues of the staff console: the dispatchers' pending queue and the requests awaiting their review, a
+# unit's inbox, the operators' review and callback queues. A page costs one query for its rows (page_size + 1, to
+# know whether another page follows), one per kind of record shown beside them and one for its counts: the same
+# at any number of orders stored.
+
+QUEUE_PAGE_SIZE = 50
+QUEUE_MAX_PAGE = 10_000  # deeper than anyone pages by hand; keeps OFFSET within what every database binds
+DISPATCH_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
+CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+UNIT_STAFF = (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
+REQUEST_KINDS = ("return", "extension", "reply", "reopened")  # the tabs of the dispatchers' review page (审核)
+INBOX_STATUSES = {"dispatched": Assignment.Status.DISPATCHED, "signed": Assignment.Status.SIGNED}
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list
+    page: int
+    has_next: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _queue_page(queryset: QuerySet, page: int, page_size: int | None) -> tuple[list, int, bool]:
+    """One page of `queryset` (QUEUE_PAGE_SIZE rows unless told) and whether another follows: page_size + 1 rows."""
+    page = min(max(page, 1), QUEUE_MAX_PAGE)
+    page_size = min(max(page_size or QUEUE_PAGE_SIZE, 1), 200)
+    start = (page - 1) * page_size
+    items = list(queryset[start : start + page_size + 1])
+    return items[:page_size], page, len(items) > page_size
+
+
+def _require_role(user, roles, message: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied(message)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class DispatchRow:
+    order: WorkOrder
+    caller: access.CallerView
+    suggestion: object  # rexian.catalog.selectors.DispatchSuggestion or None: the catalogue's units (派单目录)
+
+
+def dispatch_queue_filtered(
+    *,
+    user,
+    channel=None,
+    appeal_type=None,
+    category=None,
+    urgency=None,
+    area=None,
+    registered_from: dt.date | None = None,
+    registered_to: dt.date | None = None,
+    keyword: str = "",
+    page: int = 1,
+    page_size: int | None = None,
+) -> QueuePage:
+    """Orders waiting for a dispatcher (待派单), oldest first, with the catalogue's suggestion for each row.
+
+    `category` matches itself and everything below it; `area` a unit (a town) and the communities in it.
+    The keyword searches titles within the pending queue only, which the (state, registered_at) index bounds.
+    """
+    _require_role(user, DISPATCH_ROLES, _("只有派遣员和值班长可以查看待派单队列。"))
+    queryset = access.orders_visible_to(user).filter(state=State.PENDING_DISPATCH)
+    if channel is not None:
+        queryset = queryset.filter(channel=channel)
+    if appeal_type is not None:
+        queryset = queryset.filter(appeal_type=appeal_type)
+    if urgency is not None:
+        queryset = queryset.filter(urgency=urgency)
+    if category is not None:
+        below = Category.objects.filter(Q(pk=category.pk) | Q(parent=category.pk) | Q(parent__parent=category.pk))
+        queryset = queryset.filter(category__in=below.values("pk"))
+    if area is not None:
+        queryset = queryset.filter(area__in=Unit.objects.filter(path__startswith=area.path).values("pk"))
+    if registered_from is not None:
+        queryset = queryset.filter(registered_at__gte=_day_start(registered_from))
+    if registered_to is not None:
+        queryset = queryset.filter(registered_at__lt=_day_start(registered_to + dt.timedelta(days=1)))
+    if keyword:
+        queryset = queryset.filter(title__icontains=keyword)
+    queryset = queryset.select_related(
+        "appeal_type", "urgency", "channel", "area", "category__parent__parent"
+    ).order_by("registered_at", "pk")
+    orders, page, has_next = _queue_page(queryset, page, page_size)
+    suggestions = dispatch_suggestions(pairs=[(order.category, order.area) for order in orders])
+    rows = [
+        DispatchRow(order, access.masked_caller(user, order), suggestions[(order.category_id, order.area_id)])
+        for order in orders
+    ]
+    return QueuePage(rows, page, has_next)
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """An order awaiting a dispatcher's decision, with what the decision is about."""
+
+    order: WorkOrder
+    caller: access.CallerView
+    request: object = None  # the pending ReturnRequest or ExtensionRequest (退单/延期申请)
+    replies: list = field(default_factory=list)  # the units' replies (Assignment rows), lead first
+    callback: object = None  # the dissatisfied Callback that reopened the order
+
+
+def _requests_by_kind(user) -> dict[str, QuerySet]:
+    visible = access.orders_visible_to(user)
+    pending_extensions = ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING)
+    return {
+        "return": visible.filter(state=State.RETURN_REQUESTED),
+        # Driven by the few pending requests (their status index), not by every order in progress.
+        "extension": visible.filter(
+            state=State.IN_PROGRESS, pending_extension=True, pk__in=pending_extensions.values("order_id")
+        ),
+        "reply": visible.filter(state=State.REPLIED),
+        "reopened": visible.filter(state=State.REOPENED),
+    }
+
+
+@dataclass(frozen=True)
+class RequestsPage(QueuePage):
+    kind: str = REQUEST_KINDS[0]  # the kind shown
+
+
+def review_requests(*, user, kind: str | None = None, page: int = 1, page_size: int | None = None) -> RequestsPage:
+    """What waits for a dispatcher's review (审核), one kind at a time, oldest order first, with counts per kind.
+
+    Kinds: return (退单申请), extension (延期申请), reply (办结回复), reopened (回访不满意, 待重办).
+    Without a (known) kind, the first one that has anything waiting; `counts` holds every kind's count.
+    """
+    _require_role(user, DISPATCH_ROLES, _("只有派遣员和值班长可以审核申请。"))
+    by_kind = _requests_by_kind(user)
+    counts = {name: queryset.count() for name, queryset in by_kind.items()}
+    if kind not in REQUEST_KINDS:
+        kind = next((name for name in REQUEST_KINDS if counts[name]), REQUEST_KINDS[0])
+    queryset = by_kind[kind].select_related("appeal_type", "urgency", "lead_unit").order_by("registered_at", "pk")
+    orders, page, has_next = _queue_page(queryset, page, page_size)
+    ids = [order.pk for order in orders]
+    details: dict[int, dict] = {order.pk: {} for order in orders}
+    if kind in ("return", "extension"):
+        model = ReturnRequest if kind == "return" else ExtensionRequest
+        pending = model.objects.filter(order_id__in=ids, status=model.Status.PENDING).select_related("unit")
+        for request in pending.order_by("requested_at"):
+            details[request.order_id]["request"] = request  # the latest wins
+    elif kind == "reply":
+        replies = Assignment.objects.filter(order_id__in=ids, is_open=True, status=Assignment.Status.REPLIED)
+        for part in replies.select_related("unit").order_by("-role", "replied_at"):  # "lead" sorts after "assist"
+            details[part.order_id].setdefault("replies", []).append(part)
+    else:
+        dissatisfied = Callback.objects.filter(order_id__in=ids, reached=True, satisfaction=Satisfaction.DISSATISFIED)
+        for callback in dissatisfied.order_by("at"):
+            details[callback.order_id]["callback"] = callback
+    rows = [RequestRow(order, access.masked_caller(user, order), **details[order.pk]) for order in orders]
+    return RequestsPage(rows, page, has_next, counts, kind)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One unit's open part in an order (主办 or 协办) and what the viewer may do through it from the list."""
+
+    order: WorkOrder
+    caller: access.CallerView
+    part: Assignment
+    actions: frozenset[str]
+
+    @property
+    def is_lead(self) -> bool:
+        return self.part.role == Assignment.Role.LEAD
+
+
+def _inbox_parts(user) -> QuerySet:
+    """The open parts of the user's unit (a unit admin's: the unit's subtree) in orders the user may see."""
+    _require_role(user, UNIT_STAFF, _("只有承办单位人员有单位待办件。"))
+    if user.unit_id is None:
+        raise PermissionDenied(_("只有承办单位人员有单位待办件。"))
+    parts = Assignment.objects.filter(is_open=True)
+    if user.role == Role.UNIT_ADMIN:
+        parts = parts.filter(unit__in=user.unit.subtree().values("pk"))
+    else:
+        parts = parts.filter(unit_id=user.unit_id)
+    return parts.filter(Exists(access.orders_visible_to(user).filter(pk=OuterRef("order_id"))))
+
+
+def _queue_near(now: dt.datetime, prefix: str = "") -> Q:
+    """Yellow: not overdue, and the live deadline's warning time has come (the home page counts the same way)."""
+    return Q(**{f"{prefix}is_overdue": False, f"{prefix}due_warn_at__lte": now, f"{prefix}due_at__gte": now})
+
+
+def _part_actions(user, part: Assignment, order: WorkOrder) -> frozenset[str]:
+    """The unit actions the list offers for a part, as `access.may` and the services would allow them.
+
+    Worked out from the rows already loaded instead of asking `access.may` row by row; the action itself is
+    checked again when it is taken.
+    """
+    if part.unit_id != user.unit_id:
+        return frozenset()  # a unit admin sees the subtree's parts but acts only for the own unit
+    allowed = set(allowed_actions(order.state))
+    actions = set()
+    if part.status == Assignment.Status.DISPATCHED and Action.SIGN in allowed:
+        actions.add(Action.SIGN)
+    if part.status == Assignment.Status.SIGNED and Action.REPLY in allowed:
+        actions.add(Action.REPLY)
+    if part.role == Assignment.Role.LEAD:
+        actions |= {action for action in (Action.REQUEST_RETURN, Action.REQUEST_EXTENSION) if action in allowed}
+        if order.pending_extension:
+            actions.discard(Action.REQUEST_EXTENSION)
+    return frozenset(actions)
+
+
+def unit_inbox_filtered(
+    *,
+    user,
+    status: str | None = None,
+    deadline: str | None = None,
+    keyword: str = "",
+    page: int = 1,
+    page_size: int | None = None,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """The unit's open parts (承办件), nearest deadline first, with the counts of each filter.
+
+    status: "dispatched" (待签收) or "signed" (办理中); deadline: "near" (yellow) or "overdue" (red).
+    Counts: all, dispatched, signed, near, overdue (one aggregate query).
+    """
+    now = now or timezone.now()
+    parts = _inbox_parts(user)
+    counts = parts.aggregate(
+        all=Count("pk"),
+        dispatched=Count("pk", filter=Q(status=Assignment.Status.DISPATCHED)),
+        signed=Count("pk", filter=Q(status=Assignment.Status.SIGNED)),
+        near=Count("pk", filter=_queue_near(now, "order__")),
+        overdue=Count("pk", filter=Q(order__is_overdue=True)),
+    )
+    if status in INBOX_STATUSES:
+        parts = parts.filter(status=INBOX_STATUSES[status])
+    if deadline == "near":
+        parts = parts.filter(_queue_near(now, "order__"))
+    elif deadline == "overdue":
+        parts = parts.filter(order__is_overdue=True)
+    if keyword:
+        parts = parts.filter(order__title__icontains=keyword)
+    parts = parts.select_related("unit", "order__appeal_type", "order__urgency", "order__lead_unit").order_by(
+        F("order__due_at").asc(nulls_last=True), "order__registered_at", "pk"
+    )
+    items, page, has_next = _queue_page(parts, page, page_size)
+    rows = [
+        InboxRow(part.order, access.masked_caller(user, part.order), part, _part_actions(user, part, part.order))
+        for part in items
+    ]
+    return QueuePage(rows, page, has_next, counts)
+
+
+def registered_queue(*, user, channel=None, page: int = 1, page_size: int | None = None) -> QueuePage:
+    """Orders left in `registered` (待审核登记): the portal's and Open311's requests and unfinished intakes.
+
+    Oldest first; `counts` holds the number waiting per channel code and "all".
+    """
+    _require_role(user, CALL_ROLES, _("只有话务员和值班长可以审核登记。"))
+    waiting = access.orders_visible_to(user).filter(state=State.REGISTERED)
+    counts = dict(waiting.order_by().values_list("channel__code").annotate(n=Count("pk")))
+    counts["all"] = sum(counts.values())
+    queryset = waiting.filter(channel=channel) if channel is not None else waiting
+    queryset = queryset.select_related("appeal_type", "urgency", "channel", "category").order_by("registered_at", "pk")
+    orders, page, has_next = _queue_page(queryset, page, page_size)
+    return QueuePage(_rows(user, orders), page, has_next, counts)
+
+
+@dataclass(frozen=True)
+class CallbackRow:
+    order: WorkOrder
+    caller: access.CallerView  # masked: the full phone is on the detail page, where reading it is logged
+    reply: Assignment | None  # the lead unit's reply the citizen is asked about
+
+
+def callback_queue(*, user, overdue: bool = False, page: int = 1, page_size: int | None = None) -> QueuePage:
+    """Orders awaiting a callback (待回访), nearest callback deadline first; `counts`: all and overdue."""
+    _require_role(user, CALL_ROLES, _("只有话务员和值班长可以回访。"))
+    waiting = access.orders_visible_to(user).filter(state=State.AWAITING_CALLBACK)
+    counts = waiting.aggregate(all=Count("pk"), overdue=Count("pk", filter=Q(is_overdue=True)))
+    queryset = waiting.filter(is_overdue=True) if overdue else waiting
+    queryset = queryset.select_related("appeal_type", "urgency", "lead_unit").order_by(
+        F("due_at").asc(nulls_last=True), "registered_at", "pk"
+    )
+    orders, page, has_next = _queue_page(queryset, page, page_size)
+    replies: dict[int, Assignment] = {}
+    lead_parts = Assignment.objects.filter(order_id__in=[o.pk for o in orders], role=Assignment.Role.LEAD)
+    for part in lead_parts.exclude(result="").order_by("replied_at"):
+        replies[part.order_id] = part  # the latest reply wins
+    rows = [CallbackRow(order, access.masked_caller(user, order), replies.get(order.pk)) for order in orders]
+    return QueuePage(rows, page, has_next, counts)
+
+
+# --- Intake (受理): the caller panel -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallerOverview:  # 来电人历史
+    """A caller's orders as the intake page shows them while the caller is on the line."""
+
+    open: list[OrderRow]  # still open: the caller may be calling about one of them
+    earlier: list[OrderRow]  # closed, merged or voided, newest first
+    more: bool  # the caller has more orders than these
+
+
+def caller_overview(*, user, phone: str, limit: int = 20) -> CallerOverview:
+    """The caller's orders by phone (as far as `user` may see them): all open ones, then the latest others.
+
+    One query through `caller_history` (at most its 100 newest orders), so a
+    frequent caller's open order from months ago still shows at the top.
+    """
+    rows = caller_history(user=user, phone=phone, limit=100)
+    open_rows = [row for row in rows if row.order.state in OPEN_STATES]
+    earlier = [row for row in rows if row.order.state not in OPEN_STATES]
+    more = len(rows) == 100 or len(open_rows) > limit or len(earlier) > limit
+    return CallerOverview(open=open_rows[:limit], earlier=earlier[:limit], more=more)
+
+
+# --- Supervisor board (值班看板) -----------------------------------------------------------------------------
+
+BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})
+BOARD_TOP_UNITS = 20
+# States in which a unit's clock runs (签收, 首次响应, 办结): overdue in them is the unit's. An order awaiting
+# its callback runs against the centre's callback deadline instead, so it is counted by state, not by unit.
+UNIT_CLOCK_STATES = (State.DISPATCHED, State.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class StateFigures:
+    state: str
+    label: str
+    count: int
+    overdue: int
+    near: int  # not overdue, and the live deadline has turned yellow
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit_id: int
+    code: str  # the search page's unit filter takes the code
+    name: str
+    overdue: int
+    near: int
+
+
+@dataclass(frozen=True)
+class BoardFigures:  # 值班看板
+    now: dt.datetime
+    intake_today: int  # registered since local midnight
+    intake_by_hour: list[tuple[int, int]]  # (local hour, registered in it), from 0 to the current hour
+    open_by_state: list[StateFigures]  # every open state, in the lifecycle's order
+    open_total: int
+    overdue_total: int
+    near_total: int
+    units: list[UnitFigures]  # lead units with overdue or near orders, most overdue first (BOARD_TOP_UNITS)
+
+
+def _near(now: dt.datetime) -> Q:
+    """Not overdue, and past the moment the live deadline turned yellow (`due_warn_at`)."""
+    return Q(is_overdue=False, due_warn_at__lte=now, due_at__gte=now)
+
+
+def board_figures(*, user, now: dt.datetime | None = None) -> BoardFigures:
+    """The supervisor's live board: today's intake by hour, open orders by state, overdue and near orders by unit.
+
+    For supervisors and leaders (PermissionDenied otherwise), over the orders they may see. Four
+    GROUP BY queries: today's orders through the index on registered_at, open orders through the
+    indexes on (state, …); none reads closed orders, so the board costs what is open, not what is stored.
+    """
+    if user.role not in BOARD_ROLES:
+        raise PermissionDenied(_("只有值班长和领导可以查看值班看板。"))
+    now = now or timezone.now()
+    local_tz = timezone.get_default_timezone()
+    start_of_day = timezone.localtime(now, local_tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    visible = access.orders_visible_to(user)
+
+    by_hour = dict(
+        visible.filter(registered_at__gte=start_of_day, registered_at__lte=now)
+        .annotate(hour=ExtractHour("registered_at", tzinfo=local_tz))
+        .values("hour")
+        .annotate(count=Count("pk"))
+        .order_by("hour")
+        .values_list("hour", "count")
+    )
+    hours = [(hour, by_hour.get(hour, 0)) for hour in range(timezone.localtime(now, local_tz).hour + 1)]
+
+    counts = {
+        row["state"]: row
+        for row in visible.filter(state__in=OPEN_STATES)
+        .values("state")
+        .annotate(
+            count=Count("pk"), overdue=Count("pk", filter=Q(is_overdue=True)), near=Count("pk", filter=_near(now))
+        )
+        .order_by()
+    }
+    states = [
+        StateFigures(
+            state=state.value,
+            label=state.label,
+            count=counts.get(state.value, {}).get("count", 0),
+            overdue=counts.get(state.value, {}).get("overdue", 0),
+            near=counts.get(state.value, {}).get("near", 0),
+        )
+        for state in State
+        if state in OPEN_STATES
+    ]
+
+    units = (
+        visible.filter(state__in=UNIT_CLOCK_STATES, lead_unit__isnull=False)
+        .values("lead_unit", "lead_unit__code", "lead_unit__name")
+        .annotate(overdue=Count("pk", filter=Q(is_overdue=True)), near=Count("pk", filter=_near(now)))
+        .filter(Q(overdue__gt=0) | Q(near__gt=0))
+        .order_by("-overdue", "-near", "lead_unit__name")[:BOARD_TOP_UNITS]
+    )
+    return BoardFigures(
+        now=now,
+        intake_today=sum(count for _hour, count in hours),
+        intake_by_hour=hours,
+        open_by_state=states,
+        open_total=sum(s.count for s in states),
+        overdue_total=sum(s.overdue for s in states),
+        near_total=sum(s.near for s in states),
+        units=[
+            UnitFigures(
+                unit_id=row["lead_unit"],
+                code=row["lead_unit__code"],
+                name=row["lead_unit__name"],
+                overdue=row["overdue"],
+                near=row["near"],
+            )
+            for row in units
+        ],
+    )
+
+
+# --- Console search ----------------------------------------------------------------------------------------------
+# 工单查询: every filter of the console's search page and its Excel export. Each filter rides an index (number: the
+# unique number; phone: caller history; words: the full-text index of rexian/orders/search.py, walked newest first;
+# dates and state: (state, registered_at) and registered_at; overdue and near: the open states), and a page reads
+# page_size + 1 rows, never a count, so a page costs the same at a million orders.
+
+SEARCH_PAGE_SIZE = 50
+SEARCH_MAX_PAGE = 200  # deeper than 10,000 rows, the filters need narrowing (and OFFSET grows with the page)
+SEARCH_DEADLINES = ("near", "overdue")
+_NUMBER_LOW, _NUMBER_HIGH = "00000000-", "99999999-"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[OrderRow]
+    page: int
+    has_next: bool
+
+
+def _number_range(number: str) -> tuple[str, str]:
+    """The lowest and highest order numbers that start with `number` (20261126-00 → 20261126-000000 … -009999).
+
+    Numbers all have one shape (YYYYMMDD-NNNNNN), so a prefix is a range of the unique index on
+    every database and collation, where LIKE 'prefix%' would not use it on SQLite.
+    """
+    from django.conf import settings
+
+    digits = settings.ORDER_NUMBER_DIGITS
+    low, high = _NUMBER_LOW + "0" * digits, _NUMBER_HIGH + "9" * digits
+    if "-" not in number and len(number) > 8:
+        number = f"{number[:8]}-{number[8:]}"
+    number = number[: len(low)]
+    return number + low[len(number) :], number + high[len(number) :]
+
+
+def _category_subtree(category) -> list[int]:
+    """The category and every category below it (the tree has three levels; the loop allows a few more)."""
+    from rexian.catalog.models import Category
+
+    found = [getattr(category, "pk", category)]
+    frontier = list(found)
+    for _level in range(6):
+        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        if not frontier:
+            break
+        found += frontier
+    return found
+
+
+def _search_queryset(
+    user,
+    *,
+    number: str = "",
+    phone: str = "",
+    words: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    state: str = "",
+    appeal_type=None,
+    category=None,
+    unit=None,
+    overdue: bool | None = None,
+    deadline: str = "",
+    mine: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    """The orders `user` may see that pass every given filter, in the order the page shows them (newest first)."""
+    from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms, terms_are_common
+
+    queryset = access.orders_visible_to(user)
+    number = (number or "").strip()
+    if number:
+        low, high = _number_range(number)
+        queryset = queryset.filter(number__gte=low, number__lte=high)
+    if phone:
+        digest = crypto.phone_hash(phone)
+        queryset = queryset.filter(caller_phone_hash=digest) if digest else queryset.none()
+        if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
+            # As in caller_history: finding a whistle-blower's or confidential caller's order by phone reveals them.
+            queryset = queryset.exclude(confidential=True).exclude(appeal_type__protects_identity=True)
+    if date_from:
+        queryset = queryset.filter(registered_at__gte=_search_day_start(date_from))
+    if date_to:
+        queryset = queryset.filter(registered_at__lt=_search_day_start(date_to + dt.timedelta(days=1)))
+    if state:
+        queryset = queryset.filter(state=state)
+    if appeal_type is not None:
+        appeal_id = getattr(appeal_type, "pk", appeal_type)
+        matches = WorkOrder.objects.filter(appeal_type_id=appeal_id)
+        queryset = _steer(queryset, matches, "appeal_type_id", [appeal_id])
+    if category is not None:
+        categories = _category_subtree(category)
+        queryset = _steer(queryset, WorkOrder.objects.filter(category_id__in=categories), "category_id", categories)
+    if unit is not None:
+        queryset = _unit_filter(queryset, unit.pk if hasattr(unit, "pk") else unit)
+    elif user.role == Role.UNIT_HANDLER and user.unit_id is not None:
+        # The orders access.orders_visible_to already allows a handler, said again for a quiet unit, so that its few
+        # orders drive the query instead of a walk through every order testing each one (see _unit_filter).
+        parts = _unit_parts(user.unit_id)
+        if not _is_dense(parts):
+            queryset = queryset.filter(pk__in=parts.values("order_id"))
+    now = now or timezone.now()
+    if overdue or deadline == "overdue":
+        queryset = queryset.filter(state__in=OPEN_STATES, is_overdue=True)
+    elif overdue is False:
+        queryset = queryset.filter(is_overdue=False)
+    if deadline == "near":
+        queryset = queryset.filter(state__in=OPEN_STATES, is_overdue=False, due_warn_at__lte=now, due_at__gte=now)
+    if mine:
+        queryset = _steer(queryset, WorkOrder.objects.filter(registered_by=user), "registered_by_id", [user.pk])
+    queryset = queryset.select_related("appeal_type", "urgency", "lead_unit")
+    ordered = queryset.order_by("-number") if number else queryset.order_by("-registered_at", "-pk")
+    terms = query_terms(words) if words else []
+    if not terms:
+        return ordered
+    others = (
+        number or phone or date_from or date_to or state or appeal_type is not None or category is not None
+        or unit is not None or overdue is not None or deadline or mine or user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
+    )
+    if others and terms_are_common(terms):
+        # Held by many orders: let the other filters' index drive and test each of their orders (see COMMON_TERMS).
+        return filter_by_terms(ordered, terms)
+    return restrict_to_terms(queryset, terms)
+
+
+# A filter that matches fewer orders than this drives the query through its own index (its orders read and sorted);
+# one that matches more rides the newest-first walk of the other filters' index, tested on each order (on average
+# fewer than 1,000,000 / SEARCH_DENSE rows read per row shown). Without statistics SQLite's planner would choose the
+# filter's index every time: 200,000 orders of a top-level category read and sorted for a page of 50.
+SEARCH_DENSE = 5000
+
+
+def _is_dense(matches: QuerySet) -> bool:
+    """Whether `matches` holds at least SEARCH_DENSE rows: one COUNT over at most that many index entries."""
+    return matches.order_by()[:SEARCH_DENSE].count() >= SEARCH_DENSE
+
+
+def _steer(queryset: QuerySet, matches: QuerySet, column: str, values: list) -> QuerySet:
+    """`queryset` narrowed to `column IN values`, written so that the database uses the column's index only when
+    the values are rare (`column + 0` is the same test with no index to use)."""
+    if _is_dense(matches):
+        return queryset.alias(**{f"_{column}_test": F(column) + 0}).filter(**{f"_{column}_test__in": values})
+    return queryset.filter(**{f"{column}__in": values})
+
+
+def _unit_filter(queryset: QuerySet, unit_id: int) -> QuerySet:
+    """Orders the unit has a part in (lead or assisting; a part withdrawn by an approved return does not count).
+
+    A busy unit's parts are tested order by order along the newest-first walk (the (order, unit) index); a quiet
+    unit's few parts are read through the unit's index and their orders sorted.
+    """
+    parts = _unit_parts(unit_id)
+    if _is_dense(parts):
+        return queryset.filter(Exists(parts.filter(order=OuterRef("pk"))))
+    return queryset.filter(pk__in=parts.values("order_id"))
+
+
+def _unit_parts(unit_id: int) -> QuerySet:
+    return Assignment.objects.filter(unit_id=unit_id).exclude(status=Assignment.Status.WITHDRAWN)
+
+
+def _search_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def order_search(
+    *,
+    user,
+    number: str = "",
+    phone: str = "",
+    words: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    state: str = "",
+    appeal_type=None,
+    category=None,
+    unit=None,
+    overdue: bool | None = None,
+    deadline: str = "",
+    mine: bool = False,
+    page: int = 1,
+    page_size: int = SEARCH_PAGE_SIZE,
+    now: dt.datetime | None = None,
+) -> SearchPage:
+    """工单查询: one page of the orders the user may see that pass every given filter, newest first.
+
+    number: a whole order number or its beginning (2026112, 20261126-00); phone: the caller's
+    phone, matched by its keyed hash (unit staff never find a whistle-blower's or confidential
+    caller's order by phone); words: every word must occur in the title or description (see
+    rexian.orders.search); date_from / date_to: registration days, both included; category:
+    the category or anything below it; unit: orders the unit has a part in, lead or
+    assisting (a part withdrawn by an approved return excepted); overdue: True for open
+    orders past a deadline, False for orders not overdue; deadline: "overdue" or "near"
+    (yellow: less than the warning share of the time left); mine: registered by the user.
+    Pages beyond SEARCH_MAX_PAGE are not served (the last one is). Callers are masked.
+    """
+    queryset = _search_queryset(
+        user, number=number, phone=phone, words=words, date_from=date_from, date_to=date_to, state=state,
+        appeal_type=appeal_type, category=category, unit=unit, overdue=overdue, deadline=deadline, mine=mine, now=now,
+    )
+    page = min(max(page, 1), SEARCH_MAX_PAGE)
+    page_size = min(max(page_size, 1), 200)
+    start = (page - 1) * page_size
+    orders = list(queryset[start : start + page_size + 1])
+    has_next = len(orders) > page_size and page < SEARCH_MAX_PAGE
+    return SearchPage(rows=_rows(user, orders[:page_size]), page=page, has_next=has_next)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    order: WorkOrder
+    caller: access.CallerView  # always masked: an export leaves the system
+    category_path: str
+
+
+def order_search_export(*, user, limit: int, **filters) -> Iterator[ExportRow]:
+    """The first `limit` orders of `order_search(**filters)`, for the Excel export, read in chunks.
+
+    The caller is masked for every role, so the export holds no personal data in clear
+    (and its reading needs no access log).
+    """
+    queryset = _search_queryset(user, **filters).select_related(
+        "channel", "category__parent__parent", "area"
+    )
+    for order in queryset[: max(limit, 0)].iterator(chunk_size=1000):
+        names = []
+        node = order.category
+        while node is not None and len(names) < 3:
+            names.append(node.name)
+            node = node.parent if node.parent_id else None
+        yield ExportRow(order=order, caller=access.masked_caller(user, order), category_path="/".join(reversed(names)))

@@ -39,6 +39,7 @@ from rexian.orders.models import (
     Satisfaction,
     WorkOrder,
 )
+from rexian.orders.search import order_text_index
 from rexian.orders.signals import order_event
 from rexian.orders.transitions import OPEN_STATES, Action, State, check_transition
 from rexian.privacy import crypto
@@ -306,6 +307,7 @@ def order_register(
     order.save()
     if hot_topics:
         order.hot_topics.set(hot_topics)
+    order_text_index(order)  # the full-text index of title and description, in this transaction
     _append_event(order, action=A.REGISTER, from_state="", actor=actor, at=now)
     WorkOrder.objects.filter(pk=order.pk).update(event_count=order.event_count)
     return order

@@ -218,3 +218,23 @@ def offered_per_half_hour(start: dt.datetime, end: dt.datetime) -> list[tuple[dt
     from rexian.telephony.figures import call_figures
 
     return [(row.key, row.offered) for row in call_figures(start, end, by="half_hour") if row.offered]
+
+
+# --- Intake (受理): the ringing caller's number for the intake form -------------------------------------------------
+
+
+def screen_pop_phone(*, user, now: dt.datetime | None = None) -> str:
+    """The full number of the call ringing at `user`'s seat (else the call they are on), for the intake form.
+
+    The operator asks for it with the screen pop's 「带入来电号码」 button, so the
+    number never travels with the pop itself; the read is logged. Only centre
+    staff who contact citizens may (PermissionDenied otherwise). "" when the
+    phone is quiet or the caller withheld the number.
+    """
+    if user.role not in access.FULL_CONTACT_ROLES:
+        raise PermissionDenied(_("您无权查看来电号码。"))
+    call = ringing_call_for(user, now=now) or current_call_for(user, now=now)
+    if call is None or not call.caller:
+        return ""
+    personal_data_access_log(user=user, subject_type="call", subject_id=str(call.pk), fields=["phone"], purpose="来电弹屏")
+    return call.caller

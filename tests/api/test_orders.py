@@ -109,7 +109,8 @@ def test_the_detail_has_the_history_the_units_and_the_viewers_next_actions(cast,
         ("C-CD", "assist", "dispatched"),
     }
     assert body["category"] == {"code": "010101", "name": "物业服务", "full_name": "城乡建设/物业管理/物业服务"}
-    assert set(body["allowed_actions"]) == {"sign", "respond", "return-request", "reply", "attachments"}
+    # Only what makes sense now: no reply before signing, no first response without a 特急 clock.
+    assert set(body["allowed_actions"]) == {"sign", "return-request", "attachments"}
 
 
 @pytest.mark.parametrize(

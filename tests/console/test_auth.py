@@ -70,3 +70,16 @@ def test_language_switch_refuses_an_outside_next_url(signed_in, cast):
     client = signed_in(cast.dispatcher)
     response = client.post(reverse("console:language"), {"language": "en", "next": "https://evil.example/"})
     assert response.url == reverse("console:home")
+
+
+def test_the_admin_signs_in_through_the_throttled_console_login(client, cast, settings):
+    settings.CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR = 1
+    client.post("/admin/login/", {"username": "admin", "password": "nope"})
+    response = client.post("/admin/login/", {"username": "admin", "password": "nope"})
+    assert response.status_code == 429
+
+
+def test_staff_without_admin_rights_are_told_so_instead_of_looping(signed_in, cast):
+    response = signed_in(cast.operator).get("/admin/login/?next=/admin/")
+    assert response.status_code == 403
+    assert "无权进入管理后台" in response.content.decode()

@@ -117,3 +117,18 @@ def test_unit_replies_with_an_attachment(signed_in, cast, make_order, tmp_path, 
     attachment = order.attachments.get()
     download = signed_in(cast.dispatcher).get(reverse("console:order-attachment", args=[order.number, attachment.pk]))
     assert download.status_code == 200
+
+
+def test_a_signed_order_no_longer_offers_sign_but_offers_reply(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    response = signed_in(cast.housing_handler).get(_url(order))
+    slugs = {item["spec"].slug for item in response.context["action_forms"]}
+    assert "sign" not in slugs
+    assert {"reply", "extension-request", "return-request"} <= slugs
+
+
+def test_extension_decisions_are_offered_only_when_one_is_pending(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    response = signed_in(cast.dispatcher).get(_url(order))
+    slugs = {item["spec"].slug for item in response.context["action_forms"]}
+    assert "extension-approve" not in slugs

@@ -20,5 +20,21 @@ def test_health_answers(db):
 
 def test_the_home_page_links_the_public_and_staff_entrances(db):
     page = Client().get("/").content.decode()
-    for link in ("/portal/", "/admin/", "/api/v1/docs/", "/open311/discovery.json"):
+    for link in ("/console/", "/portal/", "/admin/", "/api/v1/docs/", "/open311/discovery.json"):
         assert f'href="{link}"' in page
+
+
+def test_a_403_page_shows_the_reason_the_code_gave(db):
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+
+    from rexian.core.views import permission_denied
+
+    response = permission_denied(RequestFactory().get("/"), PermissionDenied("您无权查看该工单。"))
+    assert response.status_code == 403
+    assert "您无权查看该工单。" in response.content.decode()
+
+
+def test_a_404_page_never_shows_a_resolver_report(db):
+    page = Client().get("/no-such-page/").content.decode()
+    assert "Resolver404" not in page and "tried" not in page

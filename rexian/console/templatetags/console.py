@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from rexian.orders.deadlines import GREEN, RED, YELLOW, order_deadline_status
@@ -38,7 +39,7 @@ def deadline_badge(order, now=None):
     now = now or timezone.now()
     colour = order_deadline_status(order, now)
     if colour is None or order.due_at is None:
-        return format_html('<span class="deadline deadline--none">—</span>')
+        return mark_safe('<span class="deadline deadline--none">—</span>')
     return format_html(
         '<span class="deadline deadline--{}" title="{}"><span class="dot" aria-hidden="true"></span>{}<span class="visually-hidden"> ({})</span></span>',
         colour,

@@ -34,6 +34,11 @@ def login_view(request):
     """The staff sign-in page; too many attempts for one account or address get a 429 and a wait."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.user.is_authenticated and request.method == "GET":
+        if next_url.startswith("/admin/") and not request.user.is_staff:
+            # The admin sends signed-in staff without admin rights here; say so instead of looping.
+            refusal = _("您的账号无权进入管理后台，请使用系统管理员账号登录。")
+            context = {"form": LoginForm(request), "next": next_url, "refusal": refusal}
+            return render(request, "console/login.html", context, status=403)
         return HttpResponseRedirect(_safe_next(request, next_url))
     form = LoginForm(request, data=request.POST or None)
     status = 200

@@ -63,7 +63,8 @@ def home(request):
     counts = selectors.workload_counts(user=user)
     rows, queue_title, queue_url = [], "", ""
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and user.unit_id:
-        rows, queue_title, queue_url = selectors.unit_inbox(user=user, page_size=10), _("本单位在办件"), "inbox"
+        rows = selectors.unit_inbox_filtered(user=user, page_size=10).rows
+        queue_title, queue_url = _("本单位在办件"), "inbox"
     elif user.role in (Role.DISPATCHER, Role.SUPERVISOR):
         rows, queue_title, queue_url = selectors.dispatch_queue(user=user, page_size=10), _("待派单"), "dispatch"
     elif user.role == Role.OPERATOR:

@@ -1,22 +1,216 @@
-"""Being built: replaced by the real pages in this same change."""
-from django.http import Http404
+"""The operator's intake page (受理) and its live panels.
+
+The page is one form (`IntakeForm`) saved by one service (`order_intake`).
+Around it, htmx fragments: the caller's earlier and open orders as the phone
+number is typed (来电弹屏 by hand), the category search (pinyin initials work),
+the area pickers, the knowledge base with suggestions for the text being typed,
+and the screen pop of the call ringing at the operator's seat, polled every 3 s.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rexian.catalog import selectors as catalog_selectors
+from rexian.catalog.models import Line
+from rexian.console.intake_forms import IntakeForm, initial_intake
+from rexian.knowledge import selectors as knowledge_selectors
+from rexian.orders import access, selectors
+from rexian.orders.intake import ANSWER, order_intake
+from rexian.orders.services import OrderInputError
+from rexian.orders.transitions import Action, State
+from rexian.privacy import crypto
+from rexian.telephony import selectors as telephony_selectors
+from rexian.units.models import Role
+from rexian.units.selectors import area_communities
+
+MIN_PHONE_DIGITS = 7  # fewer digits could be anybody's: no history until then
 
 
+def _may_take_calls(user) -> bool:
+    # Service accounts register orders too (portal, Open311) but never sit at the intake page.
+    return access.may(user, Action.REGISTER) and user.role != Role.INTEGRATION
+
+
+def intake_staff(view):
+    """Signed in, and an operator or supervisor (403 with a message for anyone else)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not _may_take_calls(request.user):
+            raise PermissionDenied(_("只有话务员和值班长可以受理登记工单。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _render_intake(request, form: IntakeForm, *, status: int = 200):
+    raw_category = form["category"].value()
+    try:
+        chosen = catalog_selectors.category_hit(category_id=int(raw_category)) if raw_category else None
+    except (TypeError, ValueError):
+        chosen = None
+    return render(request, "console/intake.html", {"form": form, "chosen_category": chosen}, status=status)
+
+
+def _saved_message(order) -> str:
+    link = format_html(
+        '<a class="order-number" href="{}">{}</a>', reverse("console:order", args=[order.number]), order.number
+    )
+    if order.state == State.CLOSED:
+        text = _("工单 {number} 已直接办结。")
+    elif order.state == State.AWAITING_CALLBACK:
+        text = _("工单 {number} 已直接办结，并抽中回访。")
+    elif order.state == State.PENDING_DISPATCH:
+        text = _("工单 {number} 已登记并转派遣。")
+    else:
+        text = _("工单 {number} 已登记。")
+    return format_html(text, number=link)
+
+
+@intake_staff
+@require_http_methods(["GET", "POST"])
 def intake(request):
-    raise Http404("not built yet")
+    """受理登记: record the caller's request and answer it, send it to dispatch or leave it registered.
+
+    A saved order redirects back to an empty form with its number at the top;
+    bad input re-renders the form (400) with each message beside its field.
+    """
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = order_intake(
+                    actor=request.user,
+                    action=data["action"],
+                    answer=data["answer"],
+                    knowledge_article_id=data["knowledge_article"] if data["action"] == ANSWER else None,
+                    **form.register_fields(),
+                )
+            except OrderInputError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _saved_message(order))
+                return HttpResponseRedirect(reverse("console:intake"))
+        return _render_intake(request, form, status=400)
+    initial = initial_intake()
+    if phone := request.GET.get("phone", "").strip()[:30]:
+        initial["caller_phone"] = phone  # from a callback or a missed-call list
+    return _render_intake(request, IntakeForm(initial=initial))
 
 
+def _phone_param(request) -> str:
+    return (request.GET.get("phone") or request.GET.get("caller_phone") or "").strip()[:30]
+
+
+@intake_staff
+@require_GET
 def caller_panel(request):
-    raise Http404("not built yet")
+    """The caller's orders, open ones first, once the number typed has enough digits (来电历史)."""
+    phone = _phone_param(request)
+    digits = crypto.normalize_phone(phone)
+    context = {"min_digits": MIN_PHONE_DIGITS, "too_short": not digits.isdigit() or len(digits) < MIN_PHONE_DIGITS}
+    if not context["too_short"]:
+        context["overview"] = selectors.caller_overview(user=request.user, phone=phone)
+    return render(request, "console/partials/intake_caller.html", context)
 
 
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@intake_staff
+@require_GET
 def category_search(request):
-    raise Http404("not built yet")
+    """Leaf categories matching the words, code or pinyin typed; without a query, the tree level by level."""
+    query = (request.GET.get("category_q") or request.GET.get("q") or "").strip()[:30]
+    if query:
+        context = {"query": query, "hits": catalog_selectors.category_search(query=query)}
+    else:
+        parent_id = _int_param(request, "parent")
+        parent = catalog_selectors.category_hit(category_id=parent_id)
+        context = {"parent": parent, "hits": catalog_selectors.category_browse(parent_id=parent and parent.id)}
+    return render(request, "console/partials/intake_categories.html", context)
 
 
+@intake_staff
+@require_GET
+def area_options(request):
+    """The communities of the chosen town, as the options of the community select."""
+    communities = area_communities(town=_int_param(request, "town"))
+    return render(request, "console/partials/intake_areas.html", {"communities": communities})
+
+
+@intake_staff
+@require_GET
 def knowledge_panel(request):
-    raise Http404("not built yet")
+    """The knowledge base beside the form: the operator's own search, else suggestions for the text typed."""
+    query = (request.GET.get("kb_q") or request.GET.get("q") or "").strip()[:100]
+    if query:
+        hits = knowledge_selectors.article_search(query=query, user=request.user, limit=10)
+        return render(request, "console/partials/intake_knowledge.html", {"hits": hits, "query": query})
+    title = request.GET.get("title", "")[:200]
+    description = request.GET.get("description", "")[:4000]
+    line_id = _int_param(request, "line")
+    line = Line.objects.filter(pk=line_id, is_active=True).first() if line_id else None
+    hits = knowledge_selectors.articles_suggested_for(title=title, description=description, line=line)
+    return render(request, "console/partials/intake_knowledge.html", {"hits": hits, "suggested": True})
 
 
+@intake_staff
+@require_GET
+def knowledge_article(request):
+    """One knowledge article's answer, to read to the caller and to quote as the order's answer."""
+    article_id = _int_param(request, "id")
+    article = knowledge_selectors.article_get(article_id=article_id, user=request.user) if article_id else None
+    return render(request, "console/partials/intake_article.html", {"article": article})
+
+
+def _pop_key(pop) -> str:
+    """What the pop shows, in a word: an unchanged pop is not sent again, so polling never moves the focus."""
+    if pop is None:
+        return ""
+    return f"{pop.call.pk}:{int(pop.ringing)}:{len(pop.history)}:{pop.calls_last_30_days}:{pop.missed_last_30_days}"
+
+
+@require_GET
 def screen_pop(request):
-    raise Http404("not built yet")
+    """来电弹屏: the call ringing at (or answered by) the operator's seat, with the caller's history.
+
+    Polled every 3 s by the intake page. 204 while nothing changed since the
+    pop the page shows (`shown`); an empty fragment when the phone is quiet and
+    for anyone without a screen pop (signed out, or not centre staff who take
+    calls), so the page keeps polling quietly.
+    """
+    user = request.user
+    if not user.is_authenticated or user.role not in access.FULL_CONTACT_ROLES:
+        return HttpResponse("")
+    pop = telephony_selectors.screen_pop_for(user)
+    key = _pop_key(pop)
+    if key == request.GET.get("shown", ""):
+        return HttpResponse(status=204)
+    if pop is None:
+        return HttpResponse("")
+    return render(request, "console/partials/intake_pop.html", {"pop": pop, "key": key})
+
+
+@intake_staff
+@require_POST
+def screen_pop_number(request):
+    """「带入来电号码」: the phone field again, holding the full number of the call at the seat (the read is logged)."""
+    phone = telephony_selectors.screen_pop_phone(user=request.user)
+    return HttpResponse(str(IntakeForm(initial={"caller_phone": phone})["caller_phone"]))
+

@@ -10,6 +10,13 @@
       if (box) { event.preventDefault(); box.focus(); }
     }
   });
+  // A link to #action-reply (from a queue) opens that action's folded form on the order page.
+  function openTarget() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") { target.open = true; target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openTarget);
+  document.addEventListener("DOMContentLoaded", openTarget);
   // Confirm destructive actions (void, merge) before they are sent.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

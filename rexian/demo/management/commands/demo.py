@@ -83,6 +83,7 @@ class Command(BaseCommand):
             table.add_row(username, str(label))
         console.print(table)
         console.print(f"密码 password: [bold]{data.DEMO_PASSWORD}[/bold]（所有账号 all accounts）")
+        console.print("工作台 staff console: [bold]/console/[/bold]（用上面的账号登录 sign in with an account above）")
         console.print(
             f"REST 接口令牌 API token (dispatcher): [bold]{DEMO_API_TOKEN}[/bold] — /api/v1/docs/；"
             "Open311 api_key: [bold]demo-key[/bold] — /open311/discovery.json"

@@ -1,0 +1,749 @@
+"""The hotline's metrics (指标), for any period and slice: the one API every page, export and report uses.
+
+Definitions: PRODUCT.md "Metrics", with the decisions written in docs/metrics.md
+(numerator, denominator, the timestamp that puts each count in a period, what
+is excluded). The names below are the names everywhere: in `Metrics`, in
+`Metrics.as_dict()`, in `rexian metrics` and in docs/metrics.md.
+
+Periods are local calendar days (REXIAN_TIME_ZONE), `start` to `end`
+inclusive. A slice is any of `unit`, `appeal_type`, `category`, `area`,
+`line`, `channel`, `operator`, each given as a model instance, a primary key
+or a code (unit/area code, appeal type code, category code, line code or
+number, channel code, operator username). A category or area includes what
+lies below it (a level-1 category its leaves, a town its communities); a unit
+is the unit itself (the lead unit of the order, or the unit of the dispatch).
+
+Reading (all keyword-only; `now` defaults to the current time):
+
+    period_metrics(start=, end=, unit=, appeal_type=, category=, area=, line=, channel=, operator=, now=) -> Metrics
+    metrics_by(dimension, start=, end=, <slice>…, level=None, include_none=False, now=) -> list[Metrics]
+        dimension: "unit" | "type" | "category" | "area" | "line" | "channel" | "operator" | "day" | "month"
+    unit_ranking(start=, end=, <slice>…, now=) -> list[Metrics]      # 部门考评: by weighted score, best first
+    volume_by_day(start=, end=, <slice>…) -> list[tuple[date, int]]  # every day of the period, zeros included
+    volume_by_hour(start=, end=, <slice>…) -> list[tuple[datetime, int]]  # every local hour of the period
+    volume_by_hour_of_day(start=, end=, <slice>…) -> list[int]       # 24 totals, 00:00 to 23:00
+
+`Metrics` holds the counts (numerators and denominators) as fields and the
+rates as properties (fractions in [0, 1], None when the denominator is 0);
+`as_dict()` gives every metric by name, in the order of `METRICS`.
+
+Where the numbers come from: the rollups (`DailyRollup`, kept current after
+every order event, see rollups.py) for no slice, any one slice, or unit and
+appeal type together; for other combinations, the per-order facts of the
+period (slower: see docs/performance.md). Counts of deadlines still ahead
+(a dispatch not signed yet whose sign deadline is tomorrow) are subtracted
+at query time, so a deadline counts once it has passed or has been met.
+The call-centre rates (接通率, 15秒接通率) come from
+`rexian.telephony.figures.call_figures`, for the whole centre or one line
+only: calls have no unit, type or category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from rexian.analytics.models import MEASURES, DailyRollup, FactKind, HourlyRollup, OrderFact
+from rexian.catalog.models import AppealType, Category, Channel, Line
+from rexian.units.models import Unit, User
+
+# --- The metrics and their names ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    label: str  # Chinese name
+    kind: str  # "count", "rate" (a fraction), "average", "change" (a fraction, may be negative) or "score"
+
+
+METRICS: tuple[MetricInfo, ...] = tuple(
+    MetricInfo(*row)
+    for row in (
+        ("volume", "受理量", "count"),
+        ("daily_average", "日均受理量", "average"),
+        ("volume_previous", "上期受理量", "count"),
+        ("volume_mom", "环比", "change"),
+        ("volume_last_year", "去年同期受理量", "count"),
+        ("volume_yoy", "同比", "change"),
+        ("voided", "作废量", "count"),
+        ("merged", "并单量", "count"),
+        ("orders", "有效工单量", "count"),
+        ("answered_on_spot", "直接办结量", "count"),
+        ("direct_answer_rate", "直接办结率", "rate"),
+        ("closed", "办结量", "count"),
+        ("completion_rate", "办结率", "rate"),
+        ("sign_due", "应签收数", "count"),
+        ("sign_in_time", "及时签收数", "count"),
+        ("timely_sign_rate", "及时签收率", "rate"),
+        ("reply_due", "应办结数", "count"),
+        ("reply_in_time", "按时办结数", "count"),
+        ("timely_reply_rate", "及时处办率", "rate"),
+        ("reply_overdue", "超期件数", "count"),
+        ("overdue_rate", "超期率", "rate"),
+        ("callback_due", "应回访数", "count"),
+        ("callback_reached", "回访成功数", "count"),
+        ("callback_rate", "回访率", "rate"),
+        ("satisfied", "满意数", "count"),
+        ("basically_satisfied", "基本满意数", "count"),
+        ("dissatisfied", "不满意数", "count"),
+        ("satisfaction_rate", "回访满意率（满意率）", "rate"),
+        ("responded_asked", "响应调查数", "count"),
+        ("responded", "响应数", "count"),
+        ("response_rate", "响应率", "rate"),
+        ("solved_asked", "解决调查数", "count"),
+        ("solved", "解决数", "count"),
+        ("solution_rate", "解决率", "rate"),
+        ("weighted_score", "三率综合得分", "score"),
+        ("dispatched", "派单数", "count"),
+        ("returned", "退单数", "count"),
+        ("return_rate", "退单率", "rate"),
+        ("handled", "办理回复数", "count"),
+        ("reopened", "重办数", "count"),
+        ("reopen_rate", "重办率", "rate"),
+        ("repeat_calls", "重复来电数", "count"),
+        ("repeat_call_rate", "重复来电率", "rate"),
+        ("calls_offered", "呼入量", "count"),
+        ("calls_answered", "接通量", "count"),
+        ("calls_answered_in_target", "15秒内接通量", "count"),
+        ("connection_rate", "接通率", "rate"),
+        ("answered_in_15s_rate", "15秒接通率", "rate"),
+    )
+)
+METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+
+SLICES: tuple[str, ...] = ("unit", "appeal_type", "category", "area", "line", "channel", "operator")
+DIMENSIONS: tuple[str, ...] = ("unit", "type", "category", "area", "line", "channel", "operator", "day", "month")
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def _change(now: int, before: int | None) -> float | None:
+    return (now - before) / before if before else None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metrics of one period and slice (or one group of `metrics_by`). Rates are fractions."""
+
+    start: dt.date
+    end: dt.date
+    key: Any = None  # the group of a metrics_by row: an id, a date, "YYYY-MM"; None for a whole period
+    label: str = ""
+    days: int = 0  # days of the period up to today, for the daily average
+    volume: int = 0
+    voided: int = 0
+    merged: int = 0
+    answered_on_spot: int = 0
+    closed: int = 0
+    repeat_calls: int = 0
+    sign_due: int = 0  # deadlines passed or met; a pending one still ahead is not counted yet
+    sign_in_time: int = 0
+    reply_due: int = 0
+    reply_in_time: int = 0
+    callback_due: int = 0
+    callback_reached: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    dissatisfied: int = 0
+    responded_asked: int = 0
+    responded: int = 0
+    solved_asked: int = 0
+    solved: int = 0
+    dispatched: int = 0
+    returned: int = 0
+    handled: int = 0
+    reopened: int = 0
+    volume_previous: int | None = None  # 环比 base: the previous period of the same length
+    volume_last_year: int | None = None  # 同比 base: the same dates one year earlier
+    calls_offered: int | None = None  # None where calls do not apply (a unit, type … slice)
+    calls_answered: int | None = None
+    calls_answered_in_target: int | None = None
+    slice: dict = field(default_factory=dict, compare=False)  # the filters, as given ids
+
+    # Derived counts.
+    @property
+    def orders(self) -> int:
+        """有效工单量: registered in the period, neither voided nor merged (the base of 直接办结率 and 办结率)."""
+        return self.volume - self.merged
+
+    @property
+    def reply_overdue(self) -> int:
+        return self.reply_due - self.reply_in_time
+
+    # Rates.
+    @property
+    def daily_average(self) -> float | None:
+        return _share(self.volume, self.days)
+
+    @property
+    def volume_mom(self) -> float | None:
+        return _change(self.volume, self.volume_previous)
+
+    @property
+    def volume_yoy(self) -> float | None:
+        return _change(self.volume, self.volume_last_year)
+
+    @property
+    def direct_answer_rate(self) -> float | None:
+        return _share(self.answered_on_spot, self.orders)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _share(self.closed, self.orders)
+
+    @property
+    def timely_sign_rate(self) -> float | None:
+        return _share(self.sign_in_time, self.sign_due)
+
+    @property
+    def timely_reply_rate(self) -> float | None:
+        return _share(self.reply_in_time, self.reply_due)
+
+    @property
+    def overdue_rate(self) -> float | None:
+        return _share(self.reply_overdue, self.reply_due)
+
+    @property
+    def callback_rate(self) -> float | None:
+        return _share(self.callback_reached, self.callback_due)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        basic = self.basically_satisfied if settings.METRICS_BASIC_COUNTS_AS_SATISFIED else 0
+        return _share(self.satisfied + basic, self.callback_reached)
+
+    @property
+    def response_rate(self) -> float | None:
+        return _share(self.responded, self.responded_asked)
+
+    @property
+    def solution_rate(self) -> float | None:
+        return _share(self.solved, self.solved_asked)
+
+    @property
+    def weighted_score(self) -> float | None:
+        """The Beijing-style score: the three rates weighted by REXIAN_METRICS_WEIGHT_* (as a fraction)."""
+        parts = [
+            (settings.METRICS_WEIGHT_RESPONSE, self.response_rate),
+            (settings.METRICS_WEIGHT_SOLUTION, self.solution_rate),
+            (settings.METRICS_WEIGHT_SATISFACTION, self.satisfaction_rate),
+        ]
+        total = sum(weight for weight, _ in parts)
+        if not total or any(rate is None for weight, rate in parts if weight):
+            return None
+        return sum(weight * (rate or 0.0) for weight, rate in parts) / total
+
+    @property
+    def return_rate(self) -> float | None:
+        return _share(self.returned, self.dispatched)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _share(self.reopened, self.handled)
+
+    @property
+    def repeat_call_rate(self) -> float | None:
+        return _share(self.repeat_calls, self.volume)
+
+    @property
+    def connection_rate(self) -> float | None:
+        return _share(self.calls_answered, self.calls_offered)
+
+    @property
+    def answered_in_15s_rate(self) -> float | None:
+        return _share(self.calls_answered_in_target, self.calls_offered)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        """Every metric by name, in the order of METRICS."""
+        return {name: getattr(self, name) for name in METRIC_NAMES}
+
+
+# --- Slices ---------------------------------------------------------------------------------------
+
+
+class UnknownSlice(ValueError):
+    """A slice names a unit, type, category… that does not exist."""
+
+
+def _lookup(model, value, *fields_) -> int:
+    if isinstance(value, model):
+        return value.pk
+    if isinstance(value, int):
+        return value
+    query = Q()
+    for name in fields_:
+        query |= Q(**{name: str(value)})
+    pk = model.objects.filter(query).order_by("pk").values_list("pk", flat=True).first()
+    if pk is None:
+        raise UnknownSlice(f"{model._meta.verbose_name} {value!r} 不存在 (not found).")
+    return pk
+
+
+def resolve_slice(**given) -> dict[str, int]:
+    """The filters as ids: {"unit": 12, "appeal_type": 3}; None values are left out."""
+    lookups = {
+        "unit": (Unit, "code"),
+        "appeal_type": (AppealType, "code"),
+        "category": (Category, "code"),
+        "area": (Unit, "code"),
+        "line": (Line, "code", "number"),
+        "channel": (Channel, "code"),
+        "operator": (User, "username"),
+    }
+    unknown = set(given) - set(lookups)
+    if unknown:
+        raise TypeError(f"unknown slice {', '.join(sorted(unknown))}")
+    return {name: _lookup(*lookups[name][:1], value, *lookups[name][1:])
+            for name, value in given.items() if value is not None}
+
+
+# Each slice as a condition on facts, and the rollup dim that holds it.
+_FACT_FILTERS = {
+    "unit": lambda v: Q(unit_id=v),
+    "appeal_type": lambda v: Q(appeal_type_id=v),
+    "category": lambda v: Q(category_id=v) | Q(category_l2_id=v) | Q(category_l1_id=v),
+    "area": lambda v: Q(area_id=v) | Q(area_town_id=v),
+    "line": lambda v: Q(line_id=v),
+    "channel": lambda v: Q(channel_id=v),
+    "operator": lambda v: Q(operator_id=v),
+}
+_ROLLUP_DIM = {
+    "unit": "unit", "appeal_type": "type", "category": "category", "area": "area", "line": "line",
+    "channel": "channel", "operator": "operator",
+}
+# Grouping facts by a dimension: (column, condition) pairs, as the rollup counts them (ancestors once each).
+_FACT_GROUPS: dict[str, list[tuple[str, Q]]] = {
+    "type": [("appeal_type_id", Q())],
+    "category": [
+        ("category_id", Q()),
+        ("category_l2_id", ~Q(category_l2_id=0) & ~Q(category_l2_id=F("category_id"))),
+        ("category_l1_id", ~Q(category_l1_id=0) & ~Q(category_l1_id=F("category_id"))
+         & ~Q(category_l1_id=F("category_l2_id"))),
+    ],
+    "area": [("area_id", Q()), ("area_town_id", ~Q(area_town_id=0) & ~Q(area_town_id=F("area_id")))],
+    "unit": [("unit_id", Q())],
+    "line": [("line_id", Q())],
+    "channel": [("channel_id", Q())],
+    "operator": [("operator_id", Q())],
+}
+
+
+def _facts(ids: dict[str, int]) -> QuerySet:
+    query = Q()
+    for name, value in ids.items():
+        query &= _FACT_FILTERS[name](value)
+    return OrderFact.objects.filter(query)
+
+
+def _rollup_key(ids: dict[str, int]) -> tuple[str, int, int] | None:
+    """The rollup rows that hold exactly this slice, or None when only the facts can answer."""
+    if not ids:
+        return ("all", 0, 0)
+    if len(ids) == 1:
+        (name, value), = ids.items()
+        return (_ROLLUP_DIM[name], value, 0)
+    if set(ids) == {"unit", "appeal_type"}:
+        return ("unit_type", ids["unit"], ids["appeal_type"])
+    return None
+
+
+# --- Periods --------------------------------------------------------------------------------------
+
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+
+
+def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """环比: the period of the same length just before."""
+    length = (end - start).days + 1
+    return start - dt.timedelta(days=length), start - dt.timedelta(days=1)
+
+
+def same_period_last_year(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """同比: the same dates a year earlier (29 February becomes 28 February)."""
+
+    def back(day: dt.date) -> dt.date:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:
+            return day.replace(year=day.year - 1, day=28)
+
+    return back(start), back(end)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
+
+
+def _elapsed_days(start: dt.date, end: dt.date, now: dt.datetime) -> int:
+    today = timezone.localtime(now, timezone.get_default_timezone()).date()
+    return max(0, (min(end, today) - start).days + 1)
+
+
+# --- Summing ----------------------------------------------------------------------------------------
+
+_SUMS = {name: Sum(name) for name in MEASURES}
+_PENDING = {"sign": Sum("sign_pending"), "reply": Sum("reply_pending"), "callback": Sum("callback_pending")}
+
+
+def _source(ids: dict[str, int], start: dt.date, end: dt.date) -> QuerySet:
+    """Rows whose measures sum to the slice's counts over the period: rollup rows, or else facts."""
+    key = _rollup_key(ids)
+    if key is None:
+        return _facts(ids).filter(day__range=(start, end))
+    dim, k, k2 = key
+    return DailyRollup.objects.filter(dim=dim, key=k, key2=k2, day__range=(start, end))
+
+
+def _not_yet_due(ids: dict[str, int], start: dt.date, end: dt.date, now: dt.datetime) -> QuerySet:
+    """Facts of the period whose deadline is still ahead: read from the few open orders' facts.
+
+    A pending fact's day is the local date of its deadline, so the period is a range of `pending_at`:
+    one range on the partial index of pending facts (a `day` condition would lead SQLite to scan the period).
+    """
+    since = max(now, _local_midnight(start))
+    return _facts(ids).filter(pending_at__gte=since, pending_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+
+
+def _counts(sums: dict, pending: dict | None) -> dict[str, int]:
+    counts = {name: sums.get(name) or 0 for name in MEASURES}
+    pending = pending or {}
+    for kind in ("sign", "reply", "callback"):
+        counts[f"{kind}_due"] -= pending.get(kind) or 0
+        del counts[f"{kind}_pending"]
+    return counts
+
+
+def _volume(ids: dict[str, int], period: tuple[dt.date, dt.date]) -> int:
+    return _source(ids, *period).aggregate(volume=Sum("volume"))["volume"] or 0
+
+
+def _calls(ids: dict[str, int], start: dt.date, end: dt.date, now: dt.datetime):
+    """The call figures (接通率, 15秒接通率) where they apply: no slice, or a line only."""
+    if set(ids) - {"line"}:
+        return None
+    from rexian.telephony.figures import call_figures
+
+    line = Line.objects.get(pk=ids["line"]) if "line" in ids else None
+    return call_figures(_local_midnight(start), _local_midnight(end + dt.timedelta(days=1)), line=line, now=now)
+
+
+def _call_fields(figures) -> dict:
+    if figures is None:
+        return {}
+    return {
+        "calls_offered": figures.offered,
+        "calls_answered": figures.answered,
+        "calls_answered_in_target": figures.answered_in_target,
+    }
+
+
+def period_metrics(
+    *,
+    start: dt.date,
+    end: dt.date,
+    unit=None,
+    appeal_type=None,
+    category=None,
+    area=None,
+    line=None,
+    channel=None,
+    operator=None,
+    now: dt.datetime | None = None,
+) -> Metrics:
+    """Every metric of the period from `start` to `end` (local dates, inclusive) for one slice.
+
+    Raises ValueError when the period ends before it starts and UnknownSlice
+    (a ValueError) for a slice that does not exist.
+    """
+    _check_period(start, end)
+    now = now or timezone.now()
+    ids = resolve_slice(unit=unit, appeal_type=appeal_type, category=category, area=area, line=line,
+                        channel=channel, operator=operator)
+    sums = _source(ids, start, end).aggregate(**_SUMS)
+    pending = _not_yet_due(ids, start, end, now).aggregate(**_PENDING)
+    return Metrics(
+        start=start,
+        end=end,
+        days=_elapsed_days(start, end, now),
+        volume_previous=_volume(ids, previous_period(start, end)),
+        volume_last_year=_volume(ids, same_period_last_year(start, end)),
+        slice=ids,
+        **_counts(sums, pending),
+        **_call_fields(_calls(ids, start, end, now)),
+    )
+
+
+# --- Grouped ----------------------------------------------------------------------------------------
+
+
+def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date):
+    """(queryset, group expression) for grouping rollup rows by `dimension`, or None."""
+    if dimension in ("day", "month"):
+        key = _rollup_key(ids)
+        if key is None:
+            return None
+        dim, k, k2 = key
+        rows = DailyRollup.objects.filter(dim=dim, key=k, key2=k2, day__range=(start, end))
+        return rows, (F("day") if dimension == "day" else TruncMonth("day"))
+    if not ids:
+        return DailyRollup.objects.filter(dim=dimension, day__range=(start, end)), F("key")
+    if dimension == "unit" and set(ids) == {"appeal_type"}:
+        return DailyRollup.objects.filter(dim="unit_type", key2=ids["appeal_type"], day__range=(start, end)), F("key")
+    if dimension == "type" and set(ids) == {"unit"}:
+        return DailyRollup.objects.filter(dim="unit_type", key=ids["unit"], day__range=(start, end)), F("key2")
+    return None
+
+
+def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date, aggregates: dict,
+                pending_now: dt.datetime | None = None) -> dict:
+    """{group: {name: sum}} of the measures in `aggregates`, from the rollups when they hold the grouping."""
+    result: dict = {}
+    source = None if pending_now is not None else _grouped_rollup(dimension, ids, start, end)
+    if source is not None:
+        rows, group = source
+        for row in rows.annotate(group=group).values("group").annotate(**aggregates).order_by():
+            result[row.pop("group")] = row
+        return result
+    if pending_now is not None:
+        facts = _not_yet_due(ids, start, end, pending_now)
+    else:
+        facts = _facts(ids).filter(day__range=(start, end))
+    if dimension in ("day", "month"):
+        groups = [(F("day") if dimension == "day" else TruncMonth("day"), Q())]
+    else:
+        groups = [(F(column), condition) for column, condition in _FACT_GROUPS[dimension]]
+    for group, condition in groups:
+        for row in facts.filter(condition).annotate(group=group).values("group").annotate(**aggregates).order_by():
+            key = row.pop("group")
+            into = result.setdefault(key, {name: 0 for name in aggregates})
+            for name, value in row.items():
+                into[name] += value or 0
+    return result
+
+
+def _month_key(value) -> str:
+    return f"{value:%Y-%m}"
+
+
+def _labels(dimension: str, keys) -> dict:
+    keys = [k for k in keys if k]
+    if dimension == "type":
+        return dict(AppealType.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if dimension == "category":
+        return {c.pk: str(c) for c in Category.objects.filter(pk__in=keys).select_related("parent__parent")}
+    if dimension in ("unit", "area"):
+        return dict(Unit.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if dimension == "line":
+        return {line.pk: str(line) for line in Line.objects.filter(pk__in=keys)}
+    if dimension == "channel":
+        return dict(Channel.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if dimension == "operator":
+        return {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
+    return {}
+
+
+def _keep_level(dimension: str, keys, level) -> set:
+    if level is None:
+        return set(keys)
+    if dimension == "category":
+        return set(Category.objects.filter(pk__in=keys, level=level).values_list("pk", flat=True))
+    if dimension == "area":
+        return set(Unit.objects.filter(pk__in=keys, kind=level).values_list("pk", flat=True))
+    raise ValueError("level applies to category (1, 2, 3) and area (a unit kind such as 'town')")
+
+
+def metrics_by(
+    dimension: str,
+    *,
+    start: dt.date,
+    end: dt.date,
+    unit=None,
+    appeal_type=None,
+    category=None,
+    area=None,
+    line=None,
+    channel=None,
+    operator=None,
+    level: int | str | None = None,
+    include_none: bool = False,
+    now: dt.datetime | None = None,
+) -> list[Metrics]:
+    """The metrics of the period for each unit, type, category, area, line, channel, operator, day or month.
+
+    Rows come sorted by key (days and months in order). Groups with nothing in
+    the period are left out, except days and months, which are all listed.
+    `level` keeps categories of one level (1, 2, 3) or areas of one kind
+    ("town", "community"). Orders without the dimension (no unit, no category…)
+    form a group with key 0 only when `include_none` is set. Entity groups get
+    their 同比/环比 volumes; day and month groups do not. Lines and days get the
+    call figures when no other slice is given.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}")
+    _check_period(start, end)
+    now = now or timezone.now()
+    ids = resolve_slice(unit=unit, appeal_type=appeal_type, category=category, area=area, line=line,
+                        channel=channel, operator=operator)
+    sums = _group_sums(dimension, ids, start, end, _SUMS)
+    pending = _group_sums(dimension, ids, start, end, _PENDING, pending_now=now)
+    volume = {"volume": Sum("volume")}
+    if dimension in ("day", "month"):
+        previous = last_year = None
+    else:
+        previous = _group_sums(dimension, ids, *previous_period(start, end), volume)
+        last_year = _group_sums(dimension, ids, *same_period_last_year(start, end), volume)
+
+    if dimension == "day":
+        keys = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+        periods = {day: (day, day) for day in keys}
+    elif dimension == "month":
+        months = sorted({dt.date(d.year, d.month, 1) for d in
+                         (start + dt.timedelta(days=n) for n in range((end - start).days + 1))})
+        keys = months
+        periods = {m: (max(m, start), min(_month_end(m), end)) for m in months}
+        # TruncMonth gives a date (PostgreSQL: a date; SQLite: a date too through Django's converters).
+        sums = {_as_date(k): v for k, v in sums.items()}
+        pending = {_as_date(k): v for k, v in pending.items()}
+    else:
+        keys = sorted(k for k in sums if include_none or k)
+        if level is not None:
+            kept = _keep_level(dimension, keys, level)
+            keys = [k for k in keys if k in kept]
+        periods = {k: (start, end) for k in keys}
+    labels = _labels(dimension, keys)
+    calls = _grouped_calls(dimension, ids, start, end, now)
+    rows = []
+    for key in keys:
+        row_start, row_end = periods[key]
+        rows.append(Metrics(
+            start=row_start,
+            end=row_end,
+            key=_month_key(key) if dimension == "month" else key,
+            label=(str(key) if dimension == "day" else _month_key(key) if dimension == "month"
+                   else labels.get(key, "（无）" if not key else str(key))),
+            days=_elapsed_days(row_start, row_end, now),
+            volume_previous=None if previous is None else (previous.get(key) or {}).get("volume", 0) or 0,
+            volume_last_year=None if last_year is None else (last_year.get(key) or {}).get("volume", 0) or 0,
+            slice={**ids, **({} if dimension in ("day", "month") else {dimension: key})},
+            **_counts(sums.get(key) or {}, pending.get(key)),
+            **_call_fields(calls.get(key) if calls is not None else None),
+        ))
+    return rows
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _month_end(first: dt.date) -> dt.date:
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def _grouped_calls(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date, now: dt.datetime):
+    """Call figures per line or per day, where calls apply (no slice but a line for days)."""
+    if dimension not in ("line", "day") or set(ids) - ({"line"} if dimension == "day" else set()):
+        return None
+    from rexian.telephony.figures import call_figures
+
+    line = Line.objects.get(pk=ids["line"]) if "line" in ids else None
+    figures = call_figures(_local_midnight(start), _local_midnight(end + dt.timedelta(days=1)), line=line,
+                           by=dimension, now=now)
+    return {f.key: f for f in figures}
+
+
+def unit_ranking(
+    *,
+    start: dt.date,
+    end: dt.date,
+    appeal_type=None,
+    category=None,
+    area=None,
+    line=None,
+    channel=None,
+    now: dt.datetime | None = None,
+) -> list[Metrics]:
+    """部门考评: every unit with dispatches or callbacks in the period, best weighted score first.
+
+    Units without a score (no callback reached) come last, by volume.
+    """
+    rows = metrics_by("unit", start=start, end=end, appeal_type=appeal_type, category=category, area=area,
+                      line=line, channel=channel, now=now)
+    return sorted(rows, key=lambda m: (m.weighted_score is None, -(m.weighted_score or 0), -m.volume, m.key))
+
+
+# --- Volume by day and hour -------------------------------------------------------------------------
+
+
+def volume_by_day(*, start: dt.date, end: dt.date, **given) -> list[tuple[dt.date, int]]:
+    """受理量 per day of the period (every day, zeros included)."""
+    _check_period(start, end)
+    ids = resolve_slice(**given)
+    counts = dict(_source(ids, start, end).values("day").annotate(n=Sum("volume")).values_list("day", "n").order_by())
+    return [(day, counts.get(day) or 0) for day in
+            (start + dt.timedelta(days=n) for n in range((end - start).days + 1))]
+
+
+_HOURLY_DIM = {"appeal_type": "type", "channel": "channel", "line": "line"}
+
+
+def _hourly(ids: dict[str, int], start: dt.date, end: dt.date) -> dict[tuple[dt.date, int], int]:
+    if not ids or (len(ids) == 1 and next(iter(ids)) in _HOURLY_DIM):
+        dim, key = ("all", 0) if not ids else (_HOURLY_DIM[next(iter(ids))], next(iter(ids.values())))
+        rows = HourlyRollup.objects.filter(dim=dim, key=key, day__range=(start, end))
+    else:
+        rows = _facts(ids).filter(kind=FactKind.REGISTRATION, day__range=(start, end))
+    return {(day, hour): n for day, hour, n in
+            rows.values("day", "hour").annotate(n=Sum("volume")).values_list("day", "hour", "n").order_by()}
+
+
+def volume_by_hour(*, start: dt.date, end: dt.date, **given) -> list[tuple[dt.datetime, int]]:
+    """受理量 per local clock hour of the period: (the hour's start, an aware datetime; count), zeros included."""
+    _check_period(start, end)
+    counts = _hourly(resolve_slice(**given), start, end)
+    tz = timezone.get_default_timezone()
+    result = []
+    for n in range((end - start).days + 1):
+        day = start + dt.timedelta(days=n)
+        for hour in range(24):
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)), tz)
+            result.append((at, counts.get((day, hour)) or 0))
+    return result
+
+
+def volume_by_hour_of_day(*, start: dt.date, end: dt.date, **given) -> list[int]:
+    """受理量 per hour of the day (0-23) summed over the period: the daily profile."""
+    _check_period(start, end)
+    totals = [0] * 24
+    for (_, hour), n in _hourly(resolve_slice(**given), start, end).items():
+        totals[hour] += n or 0
+    return totals
+
+
+__all__ = [
+    "METRICS",
+    "METRIC_NAMES",
+    "MetricInfo",
+    "Metrics",
+    "UnknownSlice",
+    "metrics_by",
+    "period_metrics",
+    "previous_period",
+    "same_period_last_year",
+    "unit_ranking",
+    "volume_by_day",
+    "volume_by_hour",
+    "volume_by_hour_of_day",
+]

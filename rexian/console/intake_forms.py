@@ -1,0 +1,174 @@
+"""The intake form (受理登记): the five elements of a request as the operator types them during a call.
+
+Only the shape of the input is checked here (types, choices, what the chosen
+action needs); the rules of registering are `rexian.orders.intake.order_intake`'s,
+and its errors are shown beside the field they name.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
+from rexian.orders.intake import ANSWER, DISPATCH, REGISTER
+from rexian.orders.models import Gender
+from rexian.units.models import Unit
+from rexian.units.selectors import area_communities, area_towns
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+# A plain text box: a datetime-local picker costs six Tab stops in Chromium, too many in the middle of a call.
+DATETIME_INPUT = forms.DateTimeInput(
+    attrs={"placeholder": _("如 2026-11-27 21:30"), "autocomplete": "off", "inputmode": "numeric"},
+    format="%Y-%m-%d %H:%M",
+)
+DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"]
+ACTION_CHOICES = [(ANSWER, _("直接办结")), (DISPATCH, _("转派遣")), (REGISTER, _("仅登记"))]
+
+
+class IntakeForm(forms.Form):
+    # Who (诉求人).
+    caller_phone = forms.CharField(
+        label=_("来电号码"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "off",
+                "inputmode": "tel",
+                "autofocus": True,
+                "accesskey": "t",
+                "hx-get": reverse_lazy("console:intake-caller"),
+                "hx-trigger": "input changed delay:300ms, load",
+                "hx-target": "#caller-panel",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    caller_name = forms.CharField(label=_("姓名"), max_length=40, required=False)
+    caller_gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices, required=False)
+    confidential = forms.BooleanField(label=_("要求保密"), required=False)
+    caller_is_enterprise = forms.BooleanField(label=_("企业诉求"), required=False)
+    enterprise_name = forms.CharField(label=_("企业名称"), max_length=100, required=False)
+    enterprise_credit_code = forms.CharField(
+        label=_("统一社会信用代码"), max_length=18, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    # How it came in, what kind of request, how urgent.
+    channel = forms.ModelChoiceField(label=_("受理渠道"), queryset=Channel.objects.none(), empty_label=None)
+    line = forms.ModelChoiceField(label=_("热线"), queryset=Line.objects.none(), required=False, empty_label=_("—"))
+    appeal_type = forms.ModelChoiceField(
+        label=_("诉求类型"),
+        queryset=AppealType.objects.none(),
+        empty_label=_("请选择"),
+        error_messages={"required": _("请选择诉求类型。")},
+    )
+    urgency = forms.ModelChoiceField(label=_("紧急程度"), queryset=Urgency.objects.none(), empty_label=None)
+    # What and how (诉求内容), when.
+    title = forms.CharField(label=_("标题"), max_length=120, error_messages={"required": _("请填写标题。")})
+    occurred_at = forms.DateTimeField(
+        label=_("发生时间"),
+        required=False,
+        widget=DATETIME_INPUT,
+        input_formats=DATETIME_FORMATS,
+        error_messages={"invalid": _("请按“年-月-日 时:分”填写，如 2026-11-27 21:30。")},
+    )
+    description = forms.CharField(
+        label=_("诉求内容"), max_length=4000, widget=TEXTAREA, error_messages={"required": _("请填写诉求内容。")}
+    )
+    category = forms.ModelChoiceField(
+        label=_("诉求分类"),
+        queryset=Category.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("请选择诉求分类。"), "invalid_choice": _("所选诉求分类已停用，请重新选择。")},
+    )
+    hot_topics = forms.ModelMultipleChoiceField(
+        label=_("热点标签"), queryset=HotTopic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # Where.
+    town = forms.ModelChoiceField(label=_("镇/街道"), queryset=Unit.objects.none(), required=False, empty_label=_("—"))
+    community = forms.ModelChoiceField(
+        label=_("村/社区"), queryset=Unit.objects.none(), required=False, empty_label=_("—")
+    )
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    # The answer given on the call (直接办结) and the knowledge article it came from.
+    answer = forms.CharField(label=_("答复内容"), max_length=4000, required=False, widget=TEXTAREA)
+    knowledge_article = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Which submit button was pressed.
+    action = forms.ChoiceField(
+        choices=ACTION_CHOICES,
+        error_messages={"required": _("请选择办理方式。"), "invalid_choice": _("请选择办理方式。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["channel"].queryset = Channel.objects.filter(is_active=True)
+        f["line"].queryset = Line.objects.filter(is_active=True)
+        f["appeal_type"].queryset = AppealType.objects.filter(is_active=True)
+        f["urgency"].queryset = Urgency.objects.all()
+        f["category"].queryset = Category.objects.filter(is_active=True)
+        f["hot_topics"].queryset = HotTopic.objects.filter(is_active=True)
+        f["town"].queryset = area_towns()
+        f["town"].widget.attrs.update(
+            {"hx-get": reverse_lazy("console:intake-areas"), "hx-target": "#id_community", "hx-trigger": "change"}
+        )
+        # Typing the title or the description asks the knowledge base for articles that may answer it.
+        suggest = {
+            "hx-get": reverse_lazy("console:intake-knowledge"),
+            "hx-trigger": "input changed delay:800ms",
+            "hx-target": "#kb-results",
+            "hx-include": "#id_title, #id_description, #id_line, #id_kb_q",
+        }
+        f["title"].widget.attrs.update(suggest)
+        f["description"].widget.attrs.update(suggest)
+        # The communities of the chosen town only; the town's select fills this list again when it changes.
+        town = self.data.get("town") if self.is_bound else self.initial.get("town")
+        try:
+            f["community"].queryset = area_communities(town=town or None)
+        except (TypeError, ValueError):
+            f["community"].queryset = Unit.objects.none()
+
+    def clean(self):
+        data = super().clean()
+        town, community = data.get("town"), data.get("community")
+        if community is not None and town is not None and community.parent_id != town.pk:
+            self.add_error("community", _("该社区不属于所选镇/街道。"))
+        if data.get("action") == ANSWER and not (data.get("answer") or "").strip():
+            self.add_error("answer", _("直接办结须填写答复内容。"))
+        if data.get("caller_is_enterprise") and not (data.get("enterprise_name") or "").strip():
+            self.add_error("enterprise_name", _("企业诉求请填写企业名称。"))
+        return data
+
+    def register_fields(self) -> dict:
+        """The cleaned input as `order_register`'s keyword arguments."""
+        d = self.cleaned_data
+        return {
+            "channel": d["channel"],
+            "line": d["line"],
+            "appeal_type": d["appeal_type"],
+            "urgency": d["urgency"],
+            "category": d["category"],
+            "title": d["title"],
+            "description": d["description"],
+            "occurred_at": d["occurred_at"],
+            "caller_phone": d["caller_phone"],
+            "caller_name": d["caller_name"],
+            "caller_gender": d["caller_gender"],
+            "confidential": d["confidential"],
+            "caller_is_enterprise": d["caller_is_enterprise"],
+            "enterprise_name": d["enterprise_name"] if d["caller_is_enterprise"] else "",
+            "enterprise_credit_code": d["enterprise_credit_code"] if d["caller_is_enterprise"] else "",
+            "area": d["community"] or d["town"],
+            "address": d["address"],
+            "hot_topics": list(d["hot_topics"]),
+        }
+
+
+def initial_intake() -> dict:
+    """An empty form's defaults: a phone call, of ordinary urgency."""
+    return {
+        "channel": Channel.objects.filter(code="phone").first(),
+        "urgency": Urgency.objects.order_by("rank").first(),
+    }

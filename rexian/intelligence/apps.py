@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntelligenceConfig(AppConfig):
+    name = "rexian.intelligence"
+    verbose_name = "智能辅助"

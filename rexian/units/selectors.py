@@ -1,0 +1,23 @@
+"""Reads of the organisation tree."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from rexian.units.models import Unit
+
+
+# --- Intake (受理): the area pickers --------------------------------------------------------------------------------
+
+
+def area_towns() -> QuerySet[Unit]:
+    """The towns and streets (镇/街道) an order's place can be in, in tree order."""
+    return Unit.objects.filter(kind=Unit.Kind.TOWN, is_active=True).order_by("path")
+
+
+def area_communities(*, town: Unit | int | None) -> QuerySet[Unit]:
+    """The villages and communities (村/社区) of a town, in tree order; none without a town."""
+    if town is None or town == "":
+        return Unit.objects.none()
+    town_id = town.pk if isinstance(town, Unit) else int(town)
+    return Unit.objects.filter(kind=Unit.Kind.COMMUNITY, is_active=True, parent_id=town_id).order_by("path")

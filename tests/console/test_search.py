@@ -1,0 +1,237 @@
+"""The search page (工单查询) and its Excel export."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import unquote
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from rexian.orders import services
+from rexian.orders.transitions import State
+from tests import factories as f
+from tests.conftest import register
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("console:search")
+EXPORT = reverse("console:search-export")
+PHONE = "13812348000"
+
+
+def dispatched_to(cast, lead, **overrides):
+    order = register(cast, **overrides)
+    services.order_send_to_dispatch(actor=cast.operator, order=order)
+    services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=lead)
+    order.refresh_from_db()
+    return order
+
+
+def numbers(response) -> list[str]:
+    return [row.order.number for row in response.context["rows"]]
+
+
+def sheet_rows(response) -> list[tuple]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True))
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role", ["operator", "dispatcher", "supervisor", "inspector", "leader", "admin", "housing_handler", "housing_admin"]
+)
+def test_every_staff_role_opens_the_search_page(signed_in, cast, role):
+    response = signed_in(getattr(cast, role)).get(SEARCH)
+    assert response.status_code == 200
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get(SEARCH)
+    assert response.status_code == 302
+
+
+def test_the_search_box_is_labelled_and_reachable_by_slash(signed_in, cast):
+    page = signed_in(cast.operator).get(SEARCH).content.decode()
+    assert 'data-search-box' in page
+    assert '<label for="id_words">' in page
+    for name in ("number", "phone", "date_from", "date_to", "state", "appeal_type", "category", "unit", "overdue"):
+        assert f'for="id_{name}"' in page
+    assert 'type="date"' in page
+
+
+def test_words_find_the_order_through_the_page(signed_in, cast):
+    order = register(cast, title="夜间施工噪音扰民", description="工地每晚打桩。")
+    register(cast, title="路灯不亮", description="晚上很黑。")
+    response = signed_in(cast.operator).get(SEARCH, {"words": "噪音"})
+    assert numbers(response) == [order.number]
+
+
+def test_the_page_shows_the_phone_masked(signed_in, cast):
+    register(cast, caller_phone=PHONE)
+    page = signed_in(cast.operator).get(SEARCH).content.decode()
+    assert "138****8000" in page
+    assert PHONE not in page
+
+
+def test_another_units_orders_are_never_shown(signed_in, cast):
+    order = dispatched_to(cast, cast.housing, title="电梯故障")
+    client = signed_in(cast.urban_handler)
+    for query in ({}, {"words": "电梯"}, {"number": order.number}, {"phone": PHONE}):
+        response = client.get(SEARCH, query)
+        assert response.status_code == 200
+        assert numbers(response) == []
+        assert reverse("console:order", args=[order.number]) not in response.content.decode()
+
+
+def test_unit_handler_cannot_find_a_whistleblower_by_phone_on_the_page(signed_in, cast):
+    order = dispatched_to(cast, cast.housing, caller_phone=PHONE, appeal_type=f.appeal_type("report"))
+    response = signed_in(cast.housing_handler).get(SEARCH, {"phone": PHONE})
+    assert numbers(response) == []
+    assert reverse("console:order", args=[order.number]) not in response.content.decode()
+
+
+def test_unit_choices_of_a_handler_are_their_own_unit(signed_in, cast):
+    response = signed_in(cast.housing_handler).get(SEARCH)
+    assert list(response.context["form"].fields["unit"].queryset) == [cast.housing]
+
+
+def test_home_card_links_work(signed_in, cast, make_order):
+    mine = register(cast)
+    client = signed_in(cast.operator)
+    assert numbers(client.get(SEARCH, {"mine": "1", "period": "today"})) == [mine.number]
+    assert client.get(SEARCH, {"deadline": "near"}).status_code == 200
+    assert client.get(SEARCH, {"deadline": "overdue"}).status_code == 200
+
+
+def test_filters_by_state_type_category_and_unit_through_the_page(signed_in, cast):
+    order = dispatched_to(cast, cast.housing, appeal_type=f.appeal_type("consult"))
+    register(cast, category=cast.noise)
+    query = {"state": State.DISPATCHED, "appeal_type": "consult", "category": "01", "unit": cast.housing.code}
+    assert numbers(signed_in(cast.operator).get(SEARCH, query)) == [order.number]
+
+
+def test_the_pager_links_to_the_next_page_with_the_filters(signed_in, cast):
+    for _ in range(51):
+        register(cast, title="电梯故障")
+    response = signed_in(cast.operator).get(SEARCH, {"words": "电梯"})
+    assert len(response.context["rows"]) == 50
+    assert response.context["has_next"]
+    page = response.content.decode()
+    assert "第 1 页" in page
+    assert "page=2" in page and "words=" in page
+    second = signed_in(cast.operator).get(SEARCH, {"words": "电梯", "page": 2})
+    assert len(second.context["rows"]) == 1 and not second.context["has_next"]
+
+
+# --- Bad filters -------------------------------------------------------------------------------------
+
+
+def test_a_malformed_date_is_400_with_the_message_beside_the_field(signed_in, cast):
+    response = signed_in(cast.operator).get(SEARCH, {"date_from": "2026-13-45"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_date_from_error"' in page
+    assert response.context["form"].errors["date_from"]
+
+
+def test_date_from_after_date_to_is_400_with_the_message_beside_the_field(signed_in, cast):
+    response = signed_in(cast.operator).get(SEARCH, {"date_from": "2026-03-05", "date_to": "2026-03-01"})
+    assert response.status_code == 400
+    assert "结束日期不能早于开始日期" in response.content.decode()
+    assert 'id="id_date_to_error"' in response.content.decode()
+
+
+def test_a_malformed_number_is_400(signed_in, cast):
+    response = signed_in(cast.operator).get(SEARCH, {"number": "abc'--"})
+    assert response.status_code == 400
+    assert 'id="id_number_error"' in response.content.decode()
+
+
+def test_a_malformed_phone_is_400(signed_in, cast):
+    response = signed_in(cast.operator).get(SEARCH, {"phone": "12"})
+    assert response.status_code == 400
+    assert 'id="id_phone_error"' in response.content.decode()
+
+
+def test_period_and_dates_together_are_400(signed_in, cast):
+    response = signed_in(cast.operator).get(SEARCH, {"period": "today", "date_from": "2026-03-01"})
+    assert response.status_code == 400
+    assert 'id="id_period_error"' in response.content.decode()
+
+
+def test_an_unknown_unit_code_is_400(signed_in, cast):
+    response = signed_in(cast.housing_handler).get(SEARCH, {"unit": cast.urban.code})
+    assert response.status_code == 400
+
+
+def test_a_bad_page_number_is_400_not_500(signed_in, cast):
+    assert signed_in(cast.operator).get(SEARCH, {"page": "x"}).status_code == 400
+
+
+# --- Export ----------------------------------------------------------------------------------------
+
+
+def test_export_holds_masked_phones_only(signed_in, cast):
+    register(cast, caller_phone=PHONE, caller_name="张三")
+    response = signed_in(cast.operator).get(EXPORT)
+    assert response.status_code == 200
+    header, row = sheet_rows(response)
+    assert header[0] == "工单编号" and len(header) == 16
+    assert row[header.index("联系电话")] == "138****8000"
+    assert row[header.index("诉求人")] != "张三"
+    flat = " ".join(str(cell) for cell in row)
+    assert PHONE not in flat
+    assert row[header.index("诉求分类")] == "城乡建设/物业管理/物业服务"
+
+
+def test_export_hides_a_whistleblower_from_the_unit(signed_in, cast):
+    dispatched_to(cast, cast.housing, caller_phone=PHONE, caller_name="张三", appeal_type=f.appeal_type("report"))
+    header, row = sheet_rows(signed_in(cast.housing_handler).get(EXPORT))
+    assert row[header.index("联系电话")] == "（保密）"
+    assert row[header.index("诉求人")] == "（保密）"
+
+
+def test_export_respects_the_filters(signed_in, cast):
+    wanted = register(cast, title="夜间施工噪音扰民")
+    register(cast, title="路灯不亮")
+    rows = sheet_rows(signed_in(cast.operator).get(EXPORT, {"words": "噪音"}))
+    assert [row[0] for row in rows[1:]] == [wanted.number]
+
+
+def test_export_respects_the_visibility(signed_in, cast):
+    dispatched_to(cast, cast.housing)
+    rows = sheet_rows(signed_in(cast.urban_handler).get(EXPORT))
+    assert rows[1:] == []
+
+
+def test_export_stops_at_the_row_cap(signed_in, cast, settings):
+    settings.EXPORT_MAX_ROWS = 2
+    for _ in range(3):
+        register(cast)
+    rows = sheet_rows(signed_in(cast.operator).get(EXPORT))
+    assert len(rows) == 1 + 2
+
+
+def test_export_is_named_in_chinese_with_an_rfc5987_filename(signed_in, cast):
+    response = signed_in(cast.operator).get(EXPORT)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''" in disposition
+    assert unquote(disposition.split("''", 1)[1]).startswith("工单查询_")
+    assert unquote(disposition).endswith(".xlsx")
+
+
+def test_export_writes_a_formula_like_text_as_text(signed_in, cast):
+    register(cast, title="=HYPERLINK(\"http://x\")")
+    header, row = sheet_rows(signed_in(cast.operator).get(EXPORT))
+    assert row[header.index("标题")] == "=HYPERLINK(\"http://x\")"
+
+
+def test_export_with_a_bad_filter_is_400(signed_in, cast):
+    response = signed_in(cast.operator).get(EXPORT, {"date_to": "yesterday"})
+    assert response.status_code == 400
+    assert 'id="id_date_to_error"' in response.content.decode()

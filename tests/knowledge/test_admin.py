@@ -1,0 +1,130 @@
+"""The knowledge base in Django admin: Chinese pages, full-text search, writes through the services, Excel."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from rexian.knowledge import search, selectors, services
+from rexian.knowledge.models import Article, ArticleUse, ReviewReminder, Section
+from rexian.units.models import User
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def url(model, view: str, *args) -> str:
+    return reverse(f"admin:knowledge_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def root(kb, client):
+    user = User.objects.create_superuser("root", "root@example.invalid", "not-a-real-password-1")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def workbook(rows) -> io.BytesIO:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    upload = io.BytesIO()
+    book.save(upload)
+    upload.seek(0)
+    upload.name = "knowledge.xlsx"
+    return upload
+
+
+@pytest.mark.parametrize("model", [Section, Article, ArticleUse, ReviewReminder], ids=lambda m: m.__name__)
+def test_changelist_renders_in_chinese(root, model):
+    response = root.get(url(model, "changelist"))
+    assert response.status_code == 200
+    assert str(model._meta.verbose_name_plural) in response.content.decode()
+
+
+def test_the_article_form_renders(root, kb):
+    assert root.get(url(Article, "add")).status_code == 200
+    assert "答复口径" in root.get(url(Article, "change", kb.fund_loan.pk)).content.decode()
+
+
+def test_admin_search_is_the_chinese_full_text_search_with_drafts(root, kb):
+    page = root.get(url(Article, "changelist"), {"q": "公积金提取"}).content.decode()
+    assert kb.fund_withdraw.title in page and kb.draft.title in page
+    assert kb.ss_card.title not in page
+    by_code = root.get(url(Article, "changelist"), {"q": kb.ss_card.code}).content.decode()
+    assert kb.ss_card.title in by_code
+
+
+def test_an_article_added_in_the_admin_is_numbered_and_searchable(root, kb):
+    response = root.post(
+        url(Article, "add"),
+        {
+            "code": "", "kind": "qa", "section": kb.general.pk, "title": "无犯罪记录证明开具",
+            "question": "无犯罪记录证明去哪里开？", "body": "可在户籍地或居住地派出所申请开具无犯罪记录证明。",
+            "keywords": "", "basis": "", "owner_unit": "", "valid_from": "", "valid_until": "", "review_due": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article = Article.objects.get(title="无犯罪记录证明开具")
+    assert article.code == f"KB{article.pk:06d}" and article.created_by == root.user
+    assert article.id in {h.id for h in selectors.article_search(query="无犯罪记录", user=root.user, include_inactive=True)}
+
+
+def test_the_publish_action_goes_through_the_service(root, kb):
+    root.post(url(Article, "changelist"), {"action": "publish", "_selected_action": [kb.draft.pk, kb.fund_loan.pk]})
+    kb.draft.refresh_from_db()
+    assert kb.draft.status == "published" and kb.draft.review_due is not None
+
+
+def test_an_unused_article_is_deleted_and_leaves_the_index(root, kb):
+    response = root.post(url(Article, "delete", kb.draft.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert search.indexed_ids([kb.draft.pk]) == set()
+
+
+def test_an_article_operators_answered_with_is_protected_from_deletion(root, kb, cast):
+    services.article_mark_used(actor=cast.operator, article=kb.ss_card, order_number="20260301-000001")
+    page = root.get(url(Article, "delete", kb.ss_card.pk)).content.decode()
+    assert "20260301-000001" in page  # Django lists the protected rows instead of deleting
+    root.post(url(Article, "delete", kb.ss_card.pk), {"post": "yes"})
+    assert Article.objects.filter(pk=kb.ss_card.pk).exists()
+
+
+def test_articles_export_to_excel_with_chinese_headers(root, kb):
+    fields = ["code", "title", "section", "status"]
+    response = root.post(
+        url(Article, "export"), {"format": "0", "resource": "0", **{f"articleresource_{n}": "on" for n in fields}}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("编号", "标题", "栏目编码", "状态")
+    assert (kb.ss_card.code, kb.ss_card.title, "12333", "已发布") in rows
+
+
+def test_an_imported_article_is_indexed(root, kb):
+    upload = workbook([
+        ["编号", "类型", "标题", "常见问法", "答复口径", "栏目编码", "责任单位编码", "状态"],
+        ["HJ-001", "问答", "新生儿出生登记", "小孩怎么上户口？", "新生儿出生后一个月内到派出所申报出生登记。", "general", "C-ZJJ", "已发布"],
+    ])
+    response = root.post(url(Article, "import"), {"format": "0", "resource": "0", "import_file": upload})
+    confirm = response.context["confirm_form"]
+    assert confirm is not None, response.context["result"].invalid_rows
+    assert not Article.objects.filter(code="HJ-001").exists()  # the preview is rolled back
+    root.post(url(Article, "process_import"), {**confirm.initial, "format": "0", "resource": "0"})
+    article = Article.objects.get(code="HJ-001")
+    assert article.published_at is not None and article.review_due is not None
+    assert article.id in {h.id for h in selectors.article_search(query="新生儿上户口")}
+
+
+def test_an_imported_row_without_a_number_is_refused(root, kb):
+    upload = workbook([
+        ["编号", "类型", "标题", "常见问法", "答复口径", "栏目编码"],
+        ["", "问答", "标题", "问法？", "答复。", "general"],
+    ])
+    response = root.post(url(Article, "import"), {"format": "0", "resource": "0", "import_file": upload})
+    assert [row.number for row in response.context["result"].invalid_rows] == [2]
+    assert "编号" in response.content.decode()
+    assert not Article.objects.filter(title="标题").exists()
