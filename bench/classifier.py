@@ -109,22 +109,50 @@ def main(argv=None) -> None:
 
     chars = statistics.mean(len(t) for t in train_texts)
     vocab = {view.name: view.size for view in model._views}
-    print(f"data: {args.orders:,} orders ({len(set(train_texts)):,} distinct texts: {len(labelled):,} labelled, "
-          f"the rest pseudo-labelled), {len(set(train_labels))} labels, {chars:.0f} characters per order on average")
-    print(f"vocabulary: " + ", ".join(f"{k} {v:,}" for k, v in vocab.items()) + f"; model file {model_bytes / 1e6:.1f} MB")
+    print(
+        f"data: {args.orders:,} orders ({len(set(train_texts)):,} distinct texts: {len(labelled):,} labelled, "
+        f"the rest pseudo-labelled), {len(set(train_labels))} labels, {chars:.0f} characters per order on average"
+    )
+    print(
+        "vocabulary: " + ", ".join(f"{k} {v:,}" for k, v in vocab.items()) + f"; model file {model_bytes / 1e6:.1f} MB"
+    )
     print(f"train: {train_wall:.1f} s wall, {train_cpu:.1f} s CPU for {args.orders:,} orders (target < 120 s)")
-    print(f"suggest, one order at a time ({len(probe)} orders): wall p50 {percentile(walls, .5):.2f} ms, "
-          f"p95 {percentile(walls, .95):.2f} ms, mean {statistics.mean(walls):.2f} ms; CPU mean {statistics.mean(cpus):.2f} ms "
-          f"(target < 10 ms)")
+    print(
+        f"suggest, one order at a time ({len(probe)} orders): wall p50 {percentile(walls, 0.5):.2f} ms, "
+        f"p95 {percentile(walls, 0.95):.2f} ms, mean {statistics.mean(walls):.2f} ms; "
+        f"CPU mean {statistics.mean(cpus):.2f} ms (target < 10 ms)"
+    )
     print(f"predict in one batch: {batch_per_s:,.0f} orders/s")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("BENCH " + json.dumps({"metric": "classifier_train", "orders": args.orders, "wall_s": round(train_wall, 2),
-                                 "cpu_s": round(train_cpu, 2), "labels": len(set(train_labels)),
-                                 "chars_per_order": round(chars), "vocabulary": vocab, "model_bytes": model_bytes}))
-    print("BENCH " + json.dumps({"metric": "classifier_suggest", "samples": len(probe),
-                                 "p50_ms": round(percentile(walls, .5), 2), "p95_ms": round(percentile(walls, .95), 2),
-                                 "mean_ms": round(statistics.mean(walls), 2), "cpu_mean_ms": round(statistics.mean(cpus), 2),
-                                 "batch_per_s": round(batch_per_s)}))
+    print(
+        "BENCH "
+        + json.dumps(
+            {
+                "metric": "classifier_train",
+                "orders": args.orders,
+                "wall_s": round(train_wall, 2),
+                "cpu_s": round(train_cpu, 2),
+                "labels": len(set(train_labels)),
+                "chars_per_order": round(chars),
+                "vocabulary": vocab,
+                "model_bytes": model_bytes,
+            }
+        )
+    )
+    print(
+        "BENCH "
+        + json.dumps(
+            {
+                "metric": "classifier_suggest",
+                "samples": len(probe),
+                "p50_ms": round(percentile(walls, 0.5), 2),
+                "p95_ms": round(percentile(walls, 0.95), 2),
+                "mean_ms": round(statistics.mean(walls), 2),
+                "cpu_mean_ms": round(statistics.mean(cpus), 2),
+                "batch_per_s": round(batch_per_s),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Benchmark the metrics (rexian.analytics) at N orders: rebuilding the rollups, then the queries dashboards make.
 
     .venv/bin/python bench/metrics.py --orders 1000000
-    .venv/bin/python bench/metrics.py --db /tmp/rexian-bench-1000000.sqlite3 --reuse      # a database kept by bench/orders.py --keep
-    .venv/bin/python bench/metrics.py --orders 1000000 --database-url postgres://postgres@127.0.0.1:5432/rexian_bench_metrics
+    # a database kept by `bench/orders.py --keep` (or by this bench):
+    .venv/bin/python bench/metrics.py --db /tmp/rexian-bench-1000000.sqlite3 --reuse
+    .venv/bin/python bench/metrics.py --orders 1000000 \
+        --database-url postgres://postgres@127.0.0.1:5432/rexian_bench_metrics
 
 The orders come from bench/orders.py's generator (a year of orders, a bounded
 open backlog; see docs/performance.md). It has no callbacks, so this bench adds
@@ -54,10 +56,14 @@ from bench.orders import (  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders to generate (default 1000000)")
     parser.add_argument("--db", help="SQLite file (default /tmp/rexian-bench-<N>.sqlite3)")
-    parser.add_argument("--database-url", help="run on PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/rexian_bench_metrics")
+    parser.add_argument(
+        "--database-url", help="run on PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/rexian_bench_metrics"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (with its bench keys)")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept by bench/orders.py or this bench")
     parser.add_argument("--replace", action="store_true", help="overwrite an existing SQLite file given with --db")
@@ -168,6 +174,8 @@ def measure(calls: dict, samples: int, warmup: int, budget: float = 60.0) -> lis
         deadline = time.perf_counter() + budget
         for _ in range(warmup):
             call()
+            if time.perf_counter() > deadline:
+                break
         timing = Timing(name, [])
         for n in range(samples):
             started = time.perf_counter()

@@ -303,3 +303,10 @@ NOTIFY_DEADLINE_HOURS = env_int("REXIAN_NOTIFY_DEADLINE_HOURS", 2, minimum=1)
 # The most orders one Excel export of the console's search (工单查询导出) holds.
 EXPORT_MAX_ROWS = env_int("REXIAN_EXPORT_MAX_ROWS", 10_000, minimum=1)
 # --- end Console ----------------------------------------------------------------------------------
+
+# --- Intelligence (rexian/intelligence; docs/intelligence.md) -------------------------------------
+# Trained models (the smart-dispatch ranker: dispatch.joblib) live here; `rexian train-dispatch` writes them.
+INTELLIGENCE_MODEL_DIR = Path(env_str("REXIAN_MODEL_DIR", str(DATA_DIR / "models")))
+# 智能派单: dispatch automatically only when the ranker's top unit reaches this confidence; 0 never dispatches.
+AUTO_DISPATCH_CONFIDENCE = env_float("REXIAN_AUTO_DISPATCH_CONFIDENCE", 0.9, minimum=0.0, maximum=1.0)
+# --- end Intelligence -----------------------------------------------------------------------------

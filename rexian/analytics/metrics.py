@@ -488,29 +488,37 @@ def period_metrics(
 # --- Grouped ----------------------------------------------------------------------------------------
 
 
-def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date):
-    """(queryset, group expression) for grouping rollup rows by `dimension`, or None."""
+def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date, keys: set | None):
+    """(queryset, group expression) for grouping rollup rows by `dimension`, or None.
+
+    `keys` (the groups wanted, when a level narrows them) is pushed into the SQL.
+    """
+    days = {"day__range": (start, end)}
     if dimension in ("day", "month"):
         key = _rollup_key(ids)
         if key is None:
             return None
         dim, k, k2 = key
-        rows = DailyRollup.objects.filter(dim=dim, key=k, key2=k2, day__range=(start, end))
+        rows = DailyRollup.objects.filter(dim=dim, key=k, key2=k2, **days)
         return rows, (F("day") if dimension == "day" else TruncMonth("day"))
     if not ids:
-        return DailyRollup.objects.filter(dim=dimension, day__range=(start, end)), F("key")
-    if dimension == "unit" and set(ids) == {"appeal_type"}:
-        return DailyRollup.objects.filter(dim="unit_type", key2=ids["appeal_type"], day__range=(start, end)), F("key")
-    if dimension == "type" and set(ids) == {"unit"}:
-        return DailyRollup.objects.filter(dim="unit_type", key=ids["unit"], day__range=(start, end)), F("key2")
-    return None
+        rows, group = DailyRollup.objects.filter(dim=dimension, **days), "key"
+    elif dimension == "unit" and set(ids) == {"appeal_type"}:
+        rows, group = DailyRollup.objects.filter(dim="unit_type", key2=ids["appeal_type"], **days), "key"
+    elif dimension == "type" and set(ids) == {"unit"}:
+        rows, group = DailyRollup.objects.filter(dim="unit_type", key=ids["unit"], **days), "key2"
+    else:
+        return None
+    if keys is not None:
+        rows = rows.filter(**{f"{group}__in": keys})
+    return rows, F(group)
 
 
 def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date, aggregates: dict,
-                pending_now: dt.datetime | None = None) -> dict:
+                pending_now: dt.datetime | None = None, keys: set | None = None) -> dict:
     """{group: {name: sum}} of the measures in `aggregates`, from the rollups when they hold the grouping."""
     result: dict = {}
-    source = None if pending_now is not None else _grouped_rollup(dimension, ids, start, end)
+    source = None if pending_now is not None else _grouped_rollup(dimension, ids, start, end, keys)
     if source is not None:
         rows, group = source
         for row in rows.annotate(group=group).values("group").annotate(**aggregates).order_by():
@@ -554,13 +562,12 @@ def _labels(dimension: str, keys) -> dict:
     return {}
 
 
-def _keep_level(dimension: str, keys, level) -> set:
-    if level is None:
-        return set(keys)
+def _level_keys(dimension: str, level) -> set:
+    """The groups of one level: categories of that level (1, 2, 3), or areas of that unit kind ("town")."""
     if dimension == "category":
-        return set(Category.objects.filter(pk__in=keys, level=level).values_list("pk", flat=True))
+        return set(Category.objects.filter(level=level).values_list("pk", flat=True))
     if dimension == "area":
-        return set(Unit.objects.filter(pk__in=keys, kind=level).values_list("pk", flat=True))
+        return set(Unit.objects.filter(kind=level).values_list("pk", flat=True))
     raise ValueError("level applies to category (1, 2, 3) and area (a unit kind such as 'town')")
 
 
@@ -596,14 +603,15 @@ def metrics_by(
     now = now or timezone.now()
     ids = resolve_slice(unit=unit, appeal_type=appeal_type, category=category, area=area, line=line,
                         channel=channel, operator=operator)
-    sums = _group_sums(dimension, ids, start, end, _SUMS)
+    wanted = _level_keys(dimension, level) if level is not None else None
+    sums = _group_sums(dimension, ids, start, end, _SUMS, keys=wanted)
     pending = _group_sums(dimension, ids, start, end, _PENDING, pending_now=now)
     volume = {"volume": Sum("volume")}
     if dimension in ("day", "month"):
         previous = last_year = None
     else:
-        previous = _group_sums(dimension, ids, *previous_period(start, end), volume)
-        last_year = _group_sums(dimension, ids, *same_period_last_year(start, end), volume)
+        previous = _group_sums(dimension, ids, *previous_period(start, end), volume, keys=wanted)
+        last_year = _group_sums(dimension, ids, *same_period_last_year(start, end), volume, keys=wanted)
 
     if dimension == "day":
         keys = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
@@ -617,10 +625,7 @@ def metrics_by(
         sums = {_as_date(k): v for k, v in sums.items()}
         pending = {_as_date(k): v for k, v in pending.items()}
     else:
-        keys = sorted(k for k in sums if include_none or k)
-        if level is not None:
-            kept = _keep_level(dimension, keys, level)
-            keys = [k for k in keys if k in kept]
+        keys = sorted(k for k in sums if (include_none or k) and (wanted is None or k in wanted))
         periods = {k: (start, end) for k in keys}
     labels = _labels(dimension, keys)
     calls = _grouped_calls(dimension, ids, start, end, now)

@@ -156,6 +156,8 @@ class DailyRollup(RollupCounts):  # 日汇总
         verbose_name = _("日汇总")
         verbose_name_plural = _("日汇总")
         constraints = [models.UniqueConstraint(fields=["dim", "key", "key2", "day"], name="daily_rollup_key")]
+        # Grouping one dimension over a period (a ranking) reads that period's rows, not the dimension's history.
+        indexes = [models.Index(fields=["dim", "day"], name="daily_rollup_dim_day")]
 
 
 class HourlyRollup(models.Model):  # 时段受理量

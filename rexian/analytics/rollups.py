@@ -111,10 +111,11 @@ def _fold_statements(scope_sql: str, sign: int, vendor: str, by_kind: bool) -> t
             ))
     for dim, key_column in HOURLY_SLICES:
         group = "day, hour" + (f", {key_column}" if key_column != "0" else "")
+        # "+kind": an index on kind (a quarter of the facts) must not win over the scope's order ids.
         statements.append((
             f"INSERT INTO {hourly} (day, hour, dim, {key}, volume) "
             f"SELECT day, hour, %s, {key_column}, {sign} * SUM(volume) FROM {facts} "
-            f"WHERE ({scope_sql}) AND kind = %s GROUP BY {group} "
+            f"WHERE ({scope_sql}) AND +kind = %s GROUP BY {group} "
             f"ON CONFLICT (dim, {key}, day, hour) DO UPDATE SET volume = {hourly}.volume + excluded.volume",
             (dim, int(FactKind.REGISTRATION)),
         ))

@@ -250,13 +250,20 @@ BY_ACTION = {spec.action: spec for spec in ACTIONS}
 
 
 def initial_for(spec: ConsoleAction, order: WorkOrder) -> dict:
-    """Sensible defaults: the catalogue's units for a dispatch, the current deadline plus a week for an extension."""
+    """Sensible defaults: the catalogue's units for a dispatch (else the smart-dispatch top unit), the current
+    deadline plus a week for an extension."""
     if spec.action == A.DISPATCH:
         from rexian.catalog.selectors import dispatch_suggestion
 
         suggestion = dispatch_suggestion(category=order.category, area=order.area)
         if suggestion is not None:
             return {"lead_unit": suggestion.lead_unit, "assisting_units": list(suggestion.assisting_units)}
+        # No catalogue entry: preselect the smart-dispatch ranker's first choice (智能推荐), if there is a model.
+        from rexian.orders.smart_dispatch import dispatch_suggestions_for
+
+        smart = dispatch_suggestions_for(order, k=1)
+        if smart:
+            return {"lead_unit": smart[0].unit}
     if spec.action == A.REQUEST_EXTENSION and order.reply_deadline:
         return {"new_deadline": timezone.localtime(order.reply_deadline) + dt.timedelta(days=7)}
     return {}

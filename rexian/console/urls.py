@@ -14,6 +14,7 @@ urlpatterns = [
     # Operators: intake (受理) with its live panels, the review queue and callbacks (回访).
     path("intake/", intake.intake, name="intake"),
     path("intake/caller/", intake.caller_panel, name="intake-caller"),
+    path("intake/duplicates/", intake.duplicates_panel, name="intake-duplicates"),
     path("intake/categories/", intake.category_search, name="intake-categories"),
     path("intake/knowledge/", intake.knowledge_panel, name="intake-knowledge"),
     path("intake/screen-pop/", intake.screen_pop, name="screen-pop"),

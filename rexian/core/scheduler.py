@@ -55,6 +55,11 @@ def jobs() -> list[Job]:
             task_path="rexian.notifications.tasks:deadline_soon_scan_task",
             every=dt.timedelta(minutes=5),
         ),
+        Job(
+            name="knowledge_review_scan",
+            task_path="rexian.knowledge.tasks:knowledge_review_scan_task",
+            every=dt.timedelta(days=1),
+        ),
     ]
 
 

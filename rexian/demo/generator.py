@@ -1356,7 +1356,7 @@ def demo_load(
         # 90 days of calls matching the orders (arrival pattern, a surge day, some abandoned).
         calls = demo_calls_load(now=now, days=days, seed=seed)
         order_text_reindex()  # the orders were written in bulk, without order_register's full-text indexing
-        demo_knowledge_load(now=now)  # the knowledge base: sections, ~80 articles, review reminders
+        demo_knowledge_load(now=now)  # the knowledge base: sections, ~90 articles, review reminders
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
     summary = sim.summary

@@ -88,7 +88,7 @@ class _View:
         if not found:
             return np.empty(0, dtype=np.int64), np.empty(0)
         columns = np.fromiter((c for c, _ in found), dtype=np.int64, count=len(found))
-        values = (1.0 + np.log(np.fromiter((n for _, n in found), dtype=np.float64, count=len(found))))
+        values = 1.0 + np.log(np.fromiter((n for _, n in found), dtype=np.float64, count=len(found)))
         values *= self._idf[columns]
         values *= self.weight / np.linalg.norm(values)
         return columns, values

@@ -103,7 +103,7 @@ class ArticleAdmin(_SpreadsheetAdmin):
         return queryset.filter(pk__in=ids), False
 
     def save_model(self, request, obj, form, change):
-        services.article_save(actor=request.user, article=obj, is_new=not change)
+        services.article_save(actor=request.user, article=obj, is_new=not change, changed=form.changed_data)
 
     def delete_model(self, request, obj):
         # Articles operators answered with are protected (ArticleUse → PROTECT): the admin's

@@ -8,8 +8,8 @@ Owner units are keys of `rexian.demo.data` (RSJ → JA-RSJ, 江安市人力资�
 
 Dates are days relative to the day the demo is loaded, so the demo looks the same
 whenever it is loaded: most articles are valid and reviewed on time; a few are due for
-review or about to lapse (the review reminders have something to show), two have lapsed
-(operators no longer see them), two are drafts and one was archived when its policy
+review or about to lapse (the review reminders have something to show), one has lapsed
+(operators no longer see it), two are drafts and one was archived when its policy
 was replaced. The text avoids naming years for the same reason.
 """
 

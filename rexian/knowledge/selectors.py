@@ -85,10 +85,11 @@ def article_search(
 
     Articles holding all the query's words in their title, common questions or keywords
     come first, then those holding them anywhere, then those holding some of them
-    (`search.SEARCH_TIERS`); within each, title words count more than body words. `section` (a Section or its id)
-    narrows the search to one section. Drafts, archived articles and articles not valid
-    on `valid_on` (today) are hidden unless `include_inactive` and `user` manages the
-    knowledge base. An empty query, or one of filler words and punctuation only, finds nothing.
+    (`search.SEARCH_TIERS`); within each, title words count more than body words.
+    `section` (a Section or its id) narrows the search to one section. Drafts, archived
+    articles and articles not valid on `valid_on` (today) are hidden unless
+    `include_inactive` and `user` manages the knowledge base. An empty query, or one of
+    filler words and punctuation only, finds nothing.
     """
     terms = query_terms(query)
     if not terms:

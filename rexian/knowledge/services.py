@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -221,22 +222,29 @@ def article_delete(*, actor, article: Article) -> None:
         search.unindex_article(article_id)
 
 
-def article_save(*, actor, article: Article, is_new: bool) -> Article:
-    """Save an article the admin's form (or spreadsheet import) has filled in and validated, and index it.
+def article_save(*, actor, article: Article, is_new: bool, changed: Iterable[str] = ()) -> Article:
+    """Save an article the admin's form has filled in and validated, and index it.
 
     For the admin only, whose form runs the model's checks; other callers use
-    `article_create` / `article_update`. Managers only.
+    `article_create` / `article_update`. Managers only. `changed` names the fields the
+    form changed: a new review date or validity settles the reminders it answers, as
+    in `article_update`.
     """
     _check(access.may_manage(actor), _("只有值班长或系统管理员可以维护知识库。"))
     with transaction.atomic():
         if is_new:
             article.created_by = actor
-        was_published = article.status == Article.Status.PUBLISHED and article.published_at is not None
-        if article.status == Article.Status.PUBLISHED and not was_published:
-            article.published_at = timezone.now()
-            if article.review_due is None:
-                article.review_due = timezone.localdate() + dt.timedelta(days=REVIEW_INTERVAL_DAYS)
         _write(article, actor=actor)
+        settled = [
+            reason
+            for field, reason in (
+                ("review_due", ReviewReminder.Reason.REVIEW_DUE),
+                ("valid_until", ReviewReminder.Reason.EXPIRING),
+            )
+            if field in changed
+        ]
+        if settled and not is_new:
+            _resolve_reminders(article, actor=actor, reasons=settled)
     return article
 
 

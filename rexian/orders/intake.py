@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.knowledge.services import KnowledgeInputError, article_mark_used
-from rexian.orders import services
+from rexian.orders import access, services
 from rexian.orders.models import WorkOrder
 from rexian.orders.services import OrderInputError
 from rexian.telephony.services import call_link_current
@@ -33,6 +33,7 @@ def order_intake(
     action: str,
     answer: str = "",
     knowledge_article_id: int | None = None,
+    merge_into: int | None = None,
     **register_fields,
 ) -> WorkOrder:
     """Register a request taken by an operator and answer it, send it to dispatch or leave it registered.
@@ -43,14 +44,28 @@ def order_intake(
     article they answered from, recorded as its use (答复依据). When the
     operator is on a call (telephony), the order is linked to it.
 
+    `merge_into` is the id of an open order the request repeats (重复诉求, from
+    `selectors.duplicate_candidates`): the new order is then merged into it
+    (并单) instead of going to dispatch or staying registered; an order answered
+    on the spot is closed and cannot be merged.
+
     Operators and supervisors may call it. Raises PermissionDenied,
     OrderInputError (with the form field at fault: a lapsed article is
     reported on "answer") or InvalidTransition; any of them undoes the whole intake.
     """
     if action not in INTAKE_ACTIONS:
         raise OrderInputError(_("请选择办理方式：直接办结、转派遣或仅登记。"), field="action")
+    master = None
+    if merge_into is not None:
+        if action == ANSWER:
+            raise OrderInputError(_("直接办结的工单不能并单：请取消并单，或改为转派遣/仅登记。"), field="action")
+        master = access.orders_visible_to(actor).filter(pk=merge_into).first()
+        if master is None:
+            raise OrderInputError(_("要并入的工单不存在或无权查看。"), field=None)
     order = services.order_register(actor=actor, **register_fields)
-    if action == ANSWER:
+    if master is not None:
+        order = services.order_merge(actor=actor, order=order, master=master)
+    elif action == ANSWER:
         article = None
         if knowledge_article_id is not None:
             article = knowledge_selectors.article_get(article_id=knowledge_article_id, user=actor)

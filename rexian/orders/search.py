@@ -167,10 +167,11 @@ def restrict_to_terms(queryset, terms: list[str]):
     ).order_by("-pk")
 
 
-#: A search whose terms are held by at least this many orders is "common": with another filter, that filter's
-#: index drives and each of its orders is tested against the index (`filter_by_terms`), where walking the
-#: term's orders newest first (`restrict_to_terms`) could pass hundreds of thousands of them before reaching,
-#: say, last March's. A rarer search walks its few orders: at most this many, a few microseconds each.
+#: A search whose terms are held by at least this many orders is "common". With a filter whose own index reads
+#: few orders (a phone, a number, dates, a quiet unit …), those orders are read and each is tested against the
+#: index (`filter_by_terms`, some 30 µs each), where walking the term's orders newest first (`restrict_to_terms`)
+#: could pass hundreds of thousands of them before reaching, say, last March's. A rarer search, or one with no
+#: such filter, walks the term's orders (a few µs each) and stops when the page is full.
 COMMON_TERMS = 20_000
 
 

@@ -754,6 +754,9 @@ def _search_queryset(
     from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms, terms_are_common
 
     queryset = access.orders_visible_to(user)
+    # Whether a filter reads its own few orders through an index (a "driver"): then common words are tested on those
+    # orders one by one; without one, the word index is walked newest first (see COMMON_TERMS in orders/search.py).
+    drivers = bool(number or phone or date_from or date_to or deadline or overdue or state in OPEN_STATES)
     number = (number or "").strip()
     if number:
         low, high = _number_range(number)
@@ -773,18 +776,23 @@ def _search_queryset(
     if appeal_type is not None:
         appeal_id = getattr(appeal_type, "pk", appeal_type)
         matches = WorkOrder.objects.filter(appeal_type_id=appeal_id)
-        queryset = _steer(queryset, matches, "appeal_type_id", [appeal_id])
+        queryset, drives = _steer(queryset, matches, "appeal_type_id", [appeal_id])
+        drivers |= drives
     if category is not None:
         categories = _category_subtree(category)
-        queryset = _steer(queryset, WorkOrder.objects.filter(category_id__in=categories), "category_id", categories)
+        matches = WorkOrder.objects.filter(category_id__in=categories)
+        queryset, drives = _steer(queryset, matches, "category_id", categories)
+        drivers |= drives
     if unit is not None:
-        queryset = _unit_filter(queryset, unit.pk if hasattr(unit, "pk") else unit)
+        queryset, drives = _unit_filter(queryset, unit.pk if hasattr(unit, "pk") else unit)
+        drivers |= drives
     elif user.role == Role.UNIT_HANDLER and user.unit_id is not None:
         # The orders access.orders_visible_to already allows a handler, said again for a quiet unit, so that its few
         # orders drive the query instead of a walk through every order testing each one (see _unit_filter).
         parts = _unit_parts(user.unit_id)
         if not _is_dense(parts):
             queryset = queryset.filter(pk__in=parts.values("order_id"))
+            drivers = True
     now = now or timezone.now()
     if overdue or deadline == "overdue":
         queryset = queryset.filter(state__in=OPEN_STATES, is_overdue=True)
@@ -793,18 +801,15 @@ def _search_queryset(
     if deadline == "near":
         queryset = queryset.filter(state__in=OPEN_STATES, is_overdue=False, due_warn_at__lte=now, due_at__gte=now)
     if mine:
-        queryset = _steer(queryset, WorkOrder.objects.filter(registered_by=user), "registered_by_id", [user.pk])
+        queryset, drives = _steer(queryset, WorkOrder.objects.filter(registered_by=user), "registered_by_id", [user.pk])
+        drivers |= drives
     queryset = queryset.select_related("appeal_type", "urgency", "lead_unit")
     ordered = queryset.order_by("-number") if number else queryset.order_by("-registered_at", "-pk")
     terms = query_terms(words) if words else []
     if not terms:
         return ordered
-    others = (
-        number or phone or date_from or date_to or state or appeal_type is not None or category is not None
-        or unit is not None or overdue is not None or deadline or mine or user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
-    )
-    if others and terms_are_common(terms):
-        # Held by many orders: let the other filters' index drive and test each of their orders (see COMMON_TERMS).
+    if drivers and terms_are_common(terms):
+        # Held by many orders: let the driving filter's index read its orders and test each (see COMMON_TERMS).
         return filter_by_terms(ordered, terms)
     return restrict_to_terms(queryset, terms)
 
@@ -821,15 +826,15 @@ def _is_dense(matches: QuerySet) -> bool:
     return matches.order_by()[:SEARCH_DENSE].count() >= SEARCH_DENSE
 
 
-def _steer(queryset: QuerySet, matches: QuerySet, column: str, values: list) -> QuerySet:
+def _steer(queryset: QuerySet, matches: QuerySet, column: str, values: list) -> tuple[QuerySet, bool]:
     """`queryset` narrowed to `column IN values`, written so that the database uses the column's index only when
-    the values are rare (`column + 0` is the same test with no index to use)."""
+    the values are rare (`column + 0` is the same test with no index to use); and whether the index drives."""
     if _is_dense(matches):
-        return queryset.alias(**{f"_{column}_test": F(column) + 0}).filter(**{f"_{column}_test__in": values})
-    return queryset.filter(**{f"{column}__in": values})
+        return queryset.alias(**{f"_{column}_test": F(column) + 0}).filter(**{f"_{column}_test__in": values}), False
+    return queryset.filter(**{f"{column}__in": values}), True
 
 
-def _unit_filter(queryset: QuerySet, unit_id: int) -> QuerySet:
+def _unit_filter(queryset: QuerySet, unit_id: int) -> tuple[QuerySet, bool]:
     """Orders the unit has a part in (lead or assisting; a part withdrawn by an approved return does not count).
 
     A busy unit's parts are tested order by order along the newest-first walk (the (order, unit) index); a quiet
@@ -837,8 +842,8 @@ def _unit_filter(queryset: QuerySet, unit_id: int) -> QuerySet:
     """
     parts = _unit_parts(unit_id)
     if _is_dense(parts):
-        return queryset.filter(Exists(parts.filter(order=OuterRef("pk"))))
-    return queryset.filter(pk__in=parts.values("order_id"))
+        return queryset.filter(Exists(parts.filter(order=OuterRef("pk")))), False
+    return queryset.filter(pk__in=parts.values("order_id")), True
 
 
 def _unit_parts(unit_id: int) -> QuerySet:
@@ -892,26 +897,214 @@ def order_search(
     return SearchPage(rows=_rows(user, orders[:page_size]), page=page, has_next=has_next)
 
 
+# What the export reads of an order (the rest of its 50 columns, a dozen of them dates, would cost time to convert).
+EXPORT_FIELDS = (
+    "number", "registered_at", "state", "title", "description", "caller_name", "caller_phone", "caller_id_number",
+    "confidential", "address", "due_at", "is_overdue", "channel", "urgency", "category", "area", "lead_unit",
+    "appeal_type",
+)
+
+
 @dataclass(frozen=True)
 class ExportRow:
     order: WorkOrder
     caller: access.CallerView  # always masked: an export leaves the system
-    category_path: str
+    channel: str
+    category_path: str  # 城乡建设/物业管理/物业服务
+    urgency: str
+    state: str
+    area: str
+    lead_unit: str
 
 
 def order_search_export(*, user, limit: int, **filters) -> Iterator[ExportRow]:
     """The first `limit` orders of `order_search(**filters)`, for the Excel export, read in chunks.
 
     The caller is masked for every role, so the export holds no personal data in clear
-    (and its reading needs no access log).
+    (and its reading needs no access log). Names of master data (channels, categories,
+    units …) come from one read of each small table, not from joins on every row.
     """
-    queryset = _search_queryset(user, **filters).select_related(
-        "channel", "category__parent__parent", "area"
+    from rexian.catalog.models import Category, Channel, Urgency
+    from rexian.units.models import Unit
+
+    channels = dict(Channel.objects.values_list("pk", "name"))
+    urgencies = dict(Urgency.objects.values_list("pk", "name"))
+    units = dict(Unit.objects.values_list("pk", "name"))
+    categories = {pk: (name, parent) for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id")}
+    paths: dict[int, str] = {}
+    for pk in categories:
+        names, node, steps = [], pk, 0
+        while node is not None and steps < 6:
+            name, node = categories[node]
+            names.append(name)
+            steps += 1
+        paths[pk] = "/".join(reversed(names))
+    states = dict(State.choices)
+    queryset = (
+        _search_queryset(user, **filters)
+        .select_related(None)
+        .select_related("appeal_type")
+        .only(*EXPORT_FIELDS, "appeal_type__name", "appeal_type__protects_identity")
     )
-    for order in queryset[: max(limit, 0)].iterator(chunk_size=1000):
-        names = []
-        node = order.category
-        while node is not None and len(names) < 3:
-            names.append(node.name)
-            node = node.parent if node.parent_id else None
-        yield ExportRow(order=order, caller=access.masked_caller(user, order), category_path="/".join(reversed(names)))
+    for order in queryset[: max(limit, 0)].iterator(chunk_size=2000):
+        yield ExportRow(
+            order=order,
+            caller=access.masked_caller(user, order),
+            channel=channels.get(order.channel_id, ""),
+            category_path=paths.get(order.category_id, ""),
+            urgency=urgencies.get(order.urgency_id, ""),
+            state=str(states.get(order.state, order.state)),
+            area=units.get(order.area_id, ""),
+            lead_unit=units.get(order.lead_unit_id, ""),
+        )
+
+
+# --- Smart dispatch training data ---------------------------------------------------------------------------------
+
+
+def dispatch_training_examples(*, since: dt.datetime | None = None) -> Iterator[dict]:
+    """The dispatch history the smart-dispatch ranker (智能派单) learns from, one dict per order, streamed.
+
+    One row per order that reached a unit and still has its lead unit: `order_id`, `title`, `description`,
+    `category_code`, `area_code` (blank when unknown), `unit_code` — the *final* lead unit, after any return
+    (退单) and re-dispatch (改派) —, `return_count`, `registered_at`, and `returned_unit_codes`: the lead units
+    that returned the order, oldest first. Orders registered before `since` are left out. Two `values()`
+    queries in order-id order, merged as they stream; for the training command only, not for pages.
+    """
+    orders = WorkOrder.objects.filter(lead_unit__isnull=False)
+    returned = Assignment.objects.filter(role=Assignment.Role.LEAD, status=Assignment.Status.WITHDRAWN)
+    if since is not None:
+        orders = orders.filter(registered_at__gte=since)
+        returned = returned.filter(order__registered_at__gte=since)
+    rows = orders.order_by("pk").values_list(
+        "pk", "title", "description", "category__code", "area__code", "lead_unit__code", "return_count", "registered_at"
+    )
+    withdrawn = returned.order_by("order_id", "dispatched_at", "pk").values_list("order_id", "unit__code")
+    pending = iter(withdrawn.iterator(chunk_size=5000))
+    current = next(pending, None)
+    for pk, title, description, category, area, unit, return_count, registered_at in rows.iterator(chunk_size=2000):
+        codes = []
+        while current is not None and current[0] <= pk:
+            if current[0] == pk:
+                codes.append(current[1])
+            current = next(pending, None)
+        yield {
+            "order_id": pk,
+            "title": title,
+            "description": description,
+            "category_code": category or "",
+            "area_code": area or "",
+            "unit_code": unit,
+            "return_count": return_count,
+            "registered_at": registered_at,
+            "returned_unit_codes": tuple(codes),
+        }
+
+
+# --- Duplicates (重复诉求) ---
+
+DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up
+DUPLICATE_PLACE_CAP = 300  # the place's newest orders of the window read per look-up
+# What ranking reads of each candidate: plain tuples, not model instances (300 instances cost ~30 ms).
+_DUPLICATE_COLUMNS = ("pk", "title", "description", "address", "area_id", "caller_phone_hash", "registered_at")
+_DUPLICATE_SHOWN = ("number", "title", "state", "registered_at", "due_at", "is_overdue", "lead_unit__name")
+
+
+@dataclass(frozen=True)
+class DuplicateHit:  # 疑似重复
+    order: WorkOrder  # with its lead unit
+    score: float  # rexian.intelligence.duplicates.score, 0–1
+    reasons: list[str]  # 同一来电人 / 同一地点 / 内容相似
+    likely: bool  # at or above the measured operating point (duplicates.DUPLICATE_SCORE)
+    mergeable: bool  # still open: a new order may be merged into it (并单)
+
+
+def _duplicate_reason_labels() -> dict[str, str]:
+    from rexian.intelligence import duplicates as dup
+
+    return {dup.SAME_CALLER: _("同一来电人"), dup.SAME_PLACE: _("同一地点"), dup.SIMILAR: _("内容相似")}
+
+
+def duplicate_candidates(
+    *,
+    user,
+    phone: str = "",
+    area=None,
+    address: str = "",
+    title: str = "",
+    description: str = "",
+    days: int = 30,
+    limit: int = 10,
+    now: dt.datetime | None = None,
+) -> list[DuplicateHit]:
+    """疑似重复: earlier orders the request being recorded may repeat, best first, as far as `user` may see.
+
+    Candidates are read through indexes, never by scanning: the caller's orders by the phone's keyed hash
+    (open ones of any age, others of the last `days` days; at most DUPLICATE_CALLER_CAP), and the orders of
+    the same place (`area` and the units below it) registered in the last `days` days (the newest
+    DUPLICATE_PLACE_CAP). Merged and voided orders are left out. They are ranked by
+    `rexian.intelligence.duplicates.rank_candidates` on title, description and address: the caller's orders
+    are always listed, the others from a modest text similarity on. Unit staff never find a whistle-blower's or
+    confidential caller's order by phone (as in `caller_history`).
+    """
+    from rexian.intelligence import duplicates as dup
+    from rexian.intelligence.text import order_text
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    digest = crypto.phone_hash(phone) if phone else ""
+    area_id = getattr(area, "pk", area)
+    query_text = f"{order_text(title, description)} {address or ''}".strip()
+    if not digest and not (area_id and query_text):
+        return []
+    visible = access.orders_visible_to(user).exclude(state__in=(State.MERGED, State.VOIDED))
+    found: dict[int, tuple] = {}
+    if digest:
+        mine = visible.filter(caller_phone_hash=digest).filter(Q(registered_at__gte=since) | Q(state__in=OPEN_STATES))
+        if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
+            mine = mine.exclude(confidential=True).exclude(appeal_type__protects_identity=True)
+        rows = mine.order_by("-registered_at").values_list(*_DUPLICATE_COLUMNS)[:DUPLICATE_CALLER_CAP]
+        found.update((row[0], row) for row in rows)
+    places: set[int] = set()
+    if area_id and query_text:
+        places = _place_units(area_id)
+        # A busy place's orders are met along the newest-first walk of the registration index (at 1,000,000 orders
+        # a town holds 100,000: read through the area index and sorted, that took over a second); a quiet place's
+        # few orders are read through the area index (see _steer).
+        nearby, _drives = _steer(visible, WorkOrder.objects.filter(area_id__in=places), "area_id", list(places))
+        rows = nearby.filter(registered_at__gte=since).order_by("-registered_at").values_list(*_DUPLICATE_COLUMNS)
+        found.update((row[0], row) for row in rows[:DUPLICATE_PLACE_CAP])
+    candidates = [
+        dup.Candidate(
+            id=pk,
+            text=f"{order_text(title_, text_)} {address_}".strip(),
+            same_caller=bool(digest) and phone_hash == digest,
+            same_place=area_ in places,
+            age_days=max((now - registered_at).total_seconds(), 0) / 86400,
+        )
+        for pk, title_, text_, address_, area_, phone_hash, registered_at in found.values()
+    ]
+    ranked = dup.rank_candidates(query_text, candidates, limit=max(1, min(limit, 50)))
+    # The few columns the panel shows: loading a whole order would decrypt its caller for nothing.
+    shown = WorkOrder.objects.select_related("lead_unit").only(*_DUPLICATE_SHOWN)
+    orders = shown.in_bulk([hit.id for hit in ranked])
+    labels = _duplicate_reason_labels()
+    return [
+        DuplicateHit(
+            order=orders[hit.id],
+            score=hit.score,
+            reasons=[labels[code] for code in hit.reasons],
+            likely=hit.likely,
+            mergeable=orders[hit.id].state in OPEN_STATES,
+        )
+        for hit in ranked
+        if hit.id in orders
+    ]
+
+
+def _place_units(area_id: int) -> set[int]:
+    """The area and the units below it (a town's communities): an order recorded under either is the same place."""
+    path = Unit.objects.filter(pk=area_id).values_list("path", flat=True).first()
+    if path is None:
+        return {area_id}
+    return set(Unit.objects.filter(path__startswith=path).values_list("pk", flat=True)) | {area_id}

@@ -428,6 +428,14 @@ def test_volume_of_a_slice(sliced, slices, volume):
     assert period_metrics(start=NOV_3, end=NOV_3, now=LATER, **slices).volume == volume
 
 
+def test_metrics_by_area_of_one_kind(sliced, cast):
+    towns = metrics_by("area", start=NOV_3, end=NOV_3, level="town", now=LATER)
+    communities = metrics_by("area", start=NOV_3, end=NOV_3, level="community", now=LATER)
+
+    assert [(row.key, row.volume) for row in towns] == [(cast.town.pk, 3)]
+    assert [(row.key, row.volume) for row in communities] == [(cast.community.pk, 2)]
+
+
 def test_the_facts_and_the_rollups_give_the_same_metrics(sliced, cast):
     from_rollup = period_metrics(start=NOV_3, end=NOV_30, unit=cast.housing, appeal_type="complaint", now=LATER)
     from_facts = period_metrics(start=NOV_3, end=NOV_30, unit=cast.housing, appeal_type="complaint",

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from rexian.intelligence.evaluation import TYPE_LABELS_PATH, APPEAL_TYPES, read_type_labels
+from rexian.intelligence.evaluation import APPEAL_TYPES, TYPE_LABELS_PATH, read_type_labels
 from tests.intelligence.conftest import HOUSING, LABOUR, write_orders
 
 SUMMARY = re.compile(r"^macro_f1=\d\.\d{3} accuracy=\d\.\d{3} ms_per_order=\d+\.\d$")
@@ -71,7 +71,10 @@ def test_extra_columns_such_as_time_are_ignored(separable, tmp_path):
     train, _ = separable
     test = write_orders(
         tmp_path / "timed.csv",
-        [("t1", "物业乱收停车费", "", "2020/1/6 12:09:38", "城乡建设"), ("t2", "公司拖欠工资", "", "", "劳动和社会保障")],
+        [
+            ("t1", "物业乱收停车费", "", "2020/1/6 12:09:38", "城乡建设"),
+            ("t2", "公司拖欠工资", "", "", "劳动和社会保障"),
+        ],
         header=("id", "title", "text", "time", "label"),
     )
     assert run("--train", str(train), "--test", str(test)).splitlines()[-1].startswith("macro_f1=1.000")
@@ -114,7 +117,9 @@ def test_a_missing_file_is_refused_in_chinese(separable, tmp_path):
 
 
 def test_training_on_a_single_label_is_refused(tmp_path):
-    train = write_orders(tmp_path / "one.csv", [("1", "物业乱收费", "", "城乡建设"), ("2", "物业不作为", "", "城乡建设")])
+    train = write_orders(
+        tmp_path / "one.csv", [("1", "物业乱收费", "", "城乡建设"), ("2", "物业不作为", "", "城乡建设")]
+    )
     with pytest.raises(CommandError, match="两个类别"):
         run("--train", str(train), "--test", str(train))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -219,3 +221,13 @@ def test_the_index_can_be_rebuilt_after_a_bulk_load(kb, cast):
     Article.objects.bulk_create([article])
     assert search.index_rebuild() == Article.objects.count()
     assert Article.objects.get(title="批量导入的条目").id in found("批量导入")
+
+
+def test_the_reindex_command_recuts_and_reindexes_every_article(kb):
+    Article.objects.filter(pk=kb.ss_card.pk).update(search_title="", search_body="")  # a restore without the words
+    search.index_rebuild()
+    assert kb.ss_card.id not in found("社保卡")
+    out = io.StringIO()
+    call_command("knowledge-reindex", stdout=out)
+    assert kb.ss_card.id in found("社保卡")
+    assert f"reindexed {Article.objects.count()} articles" in out.getvalue()

@@ -4,6 +4,7 @@ The page is one form (`IntakeForm`) saved by one service (`order_intake`).
 Around it, htmx fragments: the caller's earlier and open orders as the phone
 number is typed (来电弹屏 by hand), the category search (pinyin initials work),
 the area pickers, the knowledge base with suggestions for the text being typed,
+the suspected duplicates (疑似重复) with their merge choice,
 and the screen pop of the call ringing at the operator's seat, polled every 3 s.
 """
 
@@ -68,6 +69,13 @@ def _saved_message(order) -> str:
     link = format_html(
         '<a class="order-number" href="{}">{}</a>', reverse("console:order", args=[order.number]), order.number
     )
+    if order.state == State.MERGED:
+        master = format_html(
+            '<a class="order-number" href="{}">{}</a>',
+            reverse("console:order", args=[order.master.number]),
+            order.master.number,
+        )
+        return format_html(_("工单 {number} 已登记，并已并入工单 {master}。"), number=link, master=master)
     if order.state == State.CLOSED:
         text = _("工单 {number} 已直接办结。")
     elif order.state == State.AWAITING_CALLBACK:
@@ -97,6 +105,7 @@ def intake(request):
                     action=data["action"],
                     answer=data["answer"],
                     knowledge_article_id=data["knowledge_article"] if data["action"] == ANSWER else None,
+                    merge_into=_merge_into(request),
                     **form.register_fields(),
                 )
             except OrderInputError as error:
@@ -109,6 +118,12 @@ def intake(request):
     if phone := request.GET.get("phone", "").strip()[:30]:
         initial["caller_phone"] = phone  # from a callback or a missed-call list
     return _render_intake(request, IntakeForm(initial=initial))
+
+
+def _merge_into(request) -> int | None:
+    """The order chosen in the 疑似重复 panel to merge the new one into (「并入此单」), if any."""
+    value = request.POST.get("merge_into", "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def _phone_param(request) -> str:
@@ -130,6 +145,31 @@ def caller_panel(request):
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "").strip()
     return int(value) if value.isdigit() else None
+
+
+@intake_staff
+@require_GET
+def duplicates_panel(request):
+    """疑似重复: open or recent orders from the same caller, or at the same place with similar text.
+
+    Each open one offers 「并入此单」: a radio button of the intake form (`merge_into`), so saving the new
+    order merges it into the chosen one (并单) in the same transaction.
+    """
+    phone = _phone_param(request)
+    digits = crypto.normalize_phone(phone)
+    if not digits.isdigit() or len(digits) < MIN_PHONE_DIGITS:
+        phone = ""
+    area = _int_param(request, "community") or _int_param(request, "town")
+    hits = selectors.duplicate_candidates(
+        user=request.user,
+        phone=phone,
+        area=area,
+        address=request.GET.get("address", "")[:200],
+        title=request.GET.get("title", "")[:200],
+        description=request.GET.get("description", "")[:4000],
+    )
+    context = {"hits": hits, "chosen": _int_param(request, "merge_into")}
+    return render(request, "console/partials/intake_duplicates.html", context)
 
 
 @intake_staff

@@ -242,10 +242,9 @@ def export(request):
             o = row.order
             count += 1
             yield (
-                o.number, _local(o.registered_at), o.channel.name, o.appeal_type.name, row.category_path,
-                o.urgency.name, o.get_state_display(), o.title, o.description, row.caller.name, row.caller.phone,
-                o.area.name if o.area_id else "", o.address, o.lead_unit.name if o.lead_unit_id else "",
-                _local(o.due_at), yes if o.is_overdue else no,
+                o.number, _local(o.registered_at), row.channel, o.appeal_type.name, row.category_path, row.urgency,
+                row.state, o.title, o.description, row.caller.name, row.caller.phone, row.area, o.address,
+                row.lead_unit, _local(o.due_at), yes if o.is_overdue else no,
             )
 
     body = workbook_bytes(

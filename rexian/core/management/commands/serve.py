@@ -27,4 +27,7 @@ class Command(BaseCommand):
             threading.Thread(target=run_scheduler, args=(stop,), name="rexian-scheduler", daemon=True).start()
             worker = make_worker()
             threading.Thread(target=worker.run, name="rexian-worker", daemon=True).start()
+        from rexian.knowledge.segment import warm_up
+
+        threading.Thread(target=warm_up, name="rexian-warm-up", daemon=True).start()
         call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)

@@ -1,0 +1,118 @@
+"""重复诉求: `selectors.duplicate_candidates` finds the orders a new request may repeat."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from rexian.orders.models import WorkOrder
+from rexian.orders.selectors import duplicate_candidates
+from rexian.orders.transitions import State
+
+pytestmark = pytest.mark.django_db
+
+LIFT_TITLE = "小区电梯长期故障无人维修"
+LIFT_TEXT = "幸福小区3号楼电梯停运两周，物业不予维修，老人出行困难。"
+STRANGER = "13900001111"
+
+
+def numbers(hits) -> list[str]:
+    return [hit.order.number for hit in hits]
+
+
+def test_the_same_callers_open_order_is_found_by_phone_alone(cast, make_order):
+    earlier = make_order(caller_phone="13812348000", title="路灯不亮", description="幸福路路灯坏了三天。")
+    [hit] = duplicate_candidates(user=cast.operator, phone="138 1234 8000")
+    assert hit.order.number == earlier.number
+    assert hit.reasons == ["同一来电人"]
+    assert hit.mergeable and not hit.likely
+
+
+def test_the_same_place_and_similar_text_from_another_caller_is_listed(cast, make_order):
+    earlier = make_order(caller_phone="13812348000", area=cast.community)
+    hits = duplicate_candidates(
+        user=cast.operator, phone=STRANGER, area=cast.community, title=LIFT_TITLE,
+        description="幸福小区3号楼的电梯停了两周了，物业一直不修，老人下不了楼。",
+    )
+    assert numbers(hits) == [earlier.number]
+    assert hits[0].reasons == ["同一地点", "内容相似"]
+    assert hits[0].order.title == LIFT_TITLE
+
+
+def test_the_same_request_retold_at_the_same_place_is_a_likely_duplicate(cast, make_order):
+    earlier = make_order(caller_phone="13812348000", area=cast.community)
+    [hit] = duplicate_candidates(
+        user=cast.operator, phone=STRANGER, area=cast.community, address="城东街道幸福小区3号楼",
+        title="小区电梯长期故障没人维修", description=LIFT_TEXT,
+    )
+    assert hit.order.number == earlier.number and hit.likely
+
+
+def test_an_order_of_the_towns_community_is_the_same_place_when_only_the_town_is_chosen(cast, make_order):
+    earlier = make_order(area=cast.community)
+    hits = duplicate_candidates(user=cast.operator, area=cast.town, title=LIFT_TITLE, description=LIFT_TEXT)
+    assert numbers(hits) == [earlier.number]
+
+
+def test_unrelated_text_at_the_same_place_is_not_listed(cast, make_order):
+    make_order(area=cast.community)
+    hits = duplicate_candidates(
+        user=cast.operator, phone=STRANGER, area=cast.community, title="夜间施工噪声扰民",
+        description="工地每晚十一点后仍在施工，噪声很大。",
+    )
+    assert hits == []
+
+
+def test_similar_text_at_another_place_from_another_caller_is_not_fetched(cast, make_order):
+    make_order(area=cast.community)
+    assert duplicate_candidates(user=cast.operator, phone=STRANGER, area=cast.urban, title=LIFT_TITLE) == []
+
+
+def test_nothing_to_look_up_finds_nothing(cast, make_order):
+    make_order()
+    assert duplicate_candidates(user=cast.operator) == []
+    assert duplicate_candidates(user=cast.operator, area=cast.community) == []  # a place but no text yet
+
+
+def test_orders_older_than_the_window_are_left_out_unless_the_caller_has_them_open(cast, make_order):
+    closed = make_order(State.CLOSED)
+    still_open = make_order(title="另一个问题", description="楼道灯坏了。")
+    old = timezone.now() - dt.timedelta(days=40)
+    WorkOrder.objects.filter(pk__in=[closed.pk, still_open.pk]).update(registered_at=old)
+    by_place = duplicate_candidates(user=cast.operator, area=cast.community, title=LIFT_TITLE, description=LIFT_TEXT)
+    assert by_place == []
+    by_caller = duplicate_candidates(user=cast.operator, phone="13812348000", title=LIFT_TITLE, days=30)
+    assert numbers(by_caller) == [still_open.number]
+    wider = duplicate_candidates(user=cast.operator, phone="13812348000", days=60)
+    assert set(numbers(wider)) == {closed.number, still_open.number}
+
+
+def test_closed_orders_of_the_window_are_listed_but_cannot_be_merged_into(cast, make_order):
+    closed = make_order(State.CLOSED)
+    [hit] = duplicate_candidates(user=cast.operator, phone="13812348000", title=LIFT_TITLE, description=LIFT_TEXT)
+    assert hit.order.number == closed.number and not hit.mergeable
+
+
+def test_merged_and_voided_orders_are_not_listed(cast, make_order):
+    from rexian.orders import services
+
+    master = make_order()
+    repeat = make_order()
+    services.order_merge(actor=cast.operator, order=repeat, master=master)
+    hits = duplicate_candidates(user=cast.operator, phone="13812348000", title=LIFT_TITLE, description=LIFT_TEXT)
+    assert numbers(hits) == [master.number]
+
+
+def test_a_unit_handler_sees_only_the_orders_of_their_own_unit(cast, make_order):
+    theirs = make_order(State.DISPATCHED)  # led by the housing bureau
+    make_order()  # not dispatched: no unit has it
+    lookup = dict(phone="13812348000", area=cast.community, title=LIFT_TITLE, description=LIFT_TEXT)
+    assert numbers(duplicate_candidates(user=cast.housing_handler, **lookup)) == [theirs.number]
+    assert duplicate_candidates(user=cast.urban_handler, **lookup) == []
+
+
+def test_a_unit_handler_never_finds_a_confidential_callers_order_by_phone(cast, make_order):
+    make_order(State.DISPATCHED, confidential=True, title="举报", description="某餐馆后厨卫生很差。")
+    assert duplicate_candidates(user=cast.housing_handler, phone="13812348000") == []

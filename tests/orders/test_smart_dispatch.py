@@ -1,0 +1,120 @@
+"""Smart dispatch (智能派单): the training data, the suggestions and their place on the dispatch pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from rexian.orders import selectors, services, smart_dispatch
+from rexian.orders.transitions import State
+from tests.conftest import register
+
+
+@pytest.fixture
+def model_dir(tmp_path, settings):
+    settings.INTELLIGENCE_MODEL_DIR = tmp_path / "models"
+    smart_dispatch.forget_dispatch_model()
+    yield settings.INTELLIGENCE_MODEL_DIR
+    smart_dispatch.forget_dispatch_model()
+
+
+def returned_and_redispatched(cast, make_order):
+    """Dispatched to housing, returned (退单), then re-dispatched (改派) to urban management."""
+    order = make_order(State.DISPATCHED)
+    services.return_request(actor=cast.housing_handler, order=order, reason="不属于本单位职责")
+    order.refresh_from_db()
+    services.return_approve(actor=cast.dispatcher, order=order)
+    order.refresh_from_db()
+    return services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban)
+
+
+def train_small_model(cast, make_order):
+    for _ in range(3):
+        make_order(State.DISPATCHED)
+        register(cast, category=cast.noise, title="工地夜间施工噪音", description="晚上十一点还在打桩。")
+    noisy = [o for o in selectors_pending(cast)]
+    for order in noisy:
+        services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban)
+    return smart_dispatch.train_dispatch_model()
+
+
+def selectors_pending(cast):
+    from rexian.orders.models import WorkOrder
+
+    for order in WorkOrder.objects.filter(state=State.REGISTERED):
+        yield services.order_send_to_dispatch(actor=cast.operator, order=order)
+
+
+def test_training_examples_take_the_final_unit_after_a_return_and_redispatch(cast, make_order):
+    order = returned_and_redispatched(cast, make_order)
+    make_order(State.REGISTERED)  # never reached a unit: no example
+    rows = list(selectors.dispatch_training_examples())
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["order_id"] == order.pk
+    assert row["unit_code"] == cast.urban.code
+    assert row["returned_unit_codes"] == (cast.housing.code,)
+    assert row["return_count"] == 1
+    assert row["category_code"] == cast.property_service.code
+    assert row["area_code"] == cast.community.code
+    assert smart_dispatch.example_from_row(row).text.startswith("小区电梯")
+
+
+def test_training_examples_since_leaves_older_orders_out(cast, make_order):
+    order = make_order(State.DISPATCHED)
+    assert list(selectors.dispatch_training_examples(since=order.registered_at)) != []
+    later = order.registered_at.replace(year=order.registered_at.year + 1)
+    assert list(selectors.dispatch_training_examples(since=later)) == []
+
+
+def test_no_model_means_no_suggestions(cast, make_order, model_dir):
+    order = make_order(State.PENDING_DISPATCH)
+    assert smart_dispatch.dispatch_suggestions_for(order) == []
+    assert smart_dispatch.auto_dispatch_if_confident(order=order, actor=cast.dispatcher) is None
+
+
+def test_suggestions_from_a_trained_model_rank_the_usual_unit_first(cast, make_order, model_dir):
+    ranker, count = train_small_model(cast, make_order)
+    assert count == 6 and (model_dir / "dispatch.joblib").exists()
+    order = register(cast, category=cast.noise, title="施工噪音扰民", description="工地夜里施工。")
+    suggestions = smart_dispatch.dispatch_suggestions_for(order)
+    assert suggestions[0].unit == cast.urban
+    assert 0 < suggestions[0].confidence <= 1
+
+
+def test_auto_dispatch_only_above_the_configured_confidence(cast, make_order, model_dir, settings):
+    train_small_model(cast, make_order)
+    order = services.order_send_to_dispatch(
+        actor=cast.operator, order=register(cast, category=cast.noise, title="施工噪音", description="夜间打桩。")
+    )
+    settings.AUTO_DISPATCH_CONFIDENCE = 0
+    assert smart_dispatch.auto_dispatch_if_confident(order=order, actor=cast.dispatcher) is None
+    settings.AUTO_DISPATCH_CONFIDENCE = 0.999  # never reached: confidences are smoothed
+    assert smart_dispatch.auto_dispatch_if_confident(order=order, actor=cast.dispatcher) is None
+    settings.AUTO_DISPATCH_CONFIDENCE = 0.01
+    dispatched = smart_dispatch.auto_dispatch_if_confident(order=order, actor=cast.dispatcher)
+    assert dispatched.state == State.DISPATCHED and dispatched.lead_unit == cast.urban
+
+
+def test_dispatch_form_shows_smart_suggestions_with_a_model(cast, make_order, model_dir, client):
+    order = make_order(State.PENDING_DISPATCH)
+    client.force_login(type(cast.dispatcher).objects.get(pk=cast.dispatcher.pk))
+    assert "智能推荐" not in client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert "智能推荐" not in client.get(reverse("console:dispatch")).content.decode()
+    train_small_model(cast, make_order)
+    page = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert "智能推荐" in page and cast.housing.name in page.split("智能推荐")[1][:200]
+    assert "智能推荐" in client.get(reverse("console:dispatch")).content.decode()
+
+
+def test_train_dispatch_command_writes_the_model(cast, make_order, model_dir):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    returned_and_redispatched(cast, make_order)
+    make_order(State.DISPATCHED)
+    out = StringIO()
+    call_command("train-dispatch", stdout=out)
+    assert "orders=2 units=2" in out.getvalue()
+    assert (model_dir / "dispatch.joblib").exists()
