@@ -235,3 +235,13 @@ def test_export_with_a_bad_filter_is_400(signed_in, cast):
     response = signed_in(cast.operator).get(EXPORT, {"date_to": "yesterday"})
     assert response.status_code == 400
     assert 'id="id_date_to_error"' in response.content.decode()
+
+
+def test_a_hyphen_before_the_date_ends_is_400(signed_in, cast):
+    assert signed_in(cast.operator).get(SEARCH, {"number": "2026-11"}).status_code == 400
+
+
+def test_full_width_digits_find_the_number(signed_in, cast):
+    order = register(cast)
+    wide = order.number.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    assert numbers(signed_in(cast.operator).get(SEARCH, {"number": wide})) == [order.number]

@@ -29,20 +29,13 @@ def returned_and_redispatched(cast, make_order):
 
 
 def train_small_model(cast, make_order):
+    """Three property-service orders led by housing, three noise orders led by urban management; then train."""
     for _ in range(3):
         make_order(State.DISPATCHED)
-        register(cast, category=cast.noise, title="工地夜间施工噪音", description="晚上十一点还在打桩。")
-    noisy = [o for o in selectors_pending(cast)]
-    for order in noisy:
-        services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban)
+        noise = register(cast, category=cast.noise, title="工地夜间施工噪音", description="晚上十一点还在打桩。")
+        noise = services.order_send_to_dispatch(actor=cast.operator, order=noise)
+        services.order_dispatch(actor=cast.dispatcher, order=noise, lead_unit=cast.urban)
     return smart_dispatch.train_dispatch_model()
-
-
-def selectors_pending(cast):
-    from rexian.orders.models import WorkOrder
-
-    for order in WorkOrder.objects.filter(state=State.REGISTERED):
-        yield services.order_send_to_dispatch(actor=cast.operator, order=order)
 
 
 def test_training_examples_take_the_final_unit_after_a_return_and_redispatch(cast, make_order):

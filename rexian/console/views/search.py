@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -36,8 +37,8 @@ from rexian.units.models import Role, Unit
 logger = logging.getLogger(__name__)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# A whole number (20261126-000123) or its beginning, with or without the hyphen.
-NUMBER = re.compile(r"^\d{1,8}(-\d*)?$|^\d{9,}$")
+# A whole number (20261126-000123) or its beginning, with or without the hyphen (which follows the date).
+NUMBER = re.compile(r"^([0-9]{1,8}|[0-9]{8}-[0-9]*|[0-9]{9,})$")
 PERIODS = (("", _("不限")), ("today", _("今日")), ("week", _("近7日")), ("month", _("近30日")))
 PERIOD_DAYS = {"today": 0, "week": 6, "month": 29}
 DEADLINES = (("", _("不限")), ("near", _("临近时限")), ("overdue", _("已超期")))
@@ -114,7 +115,7 @@ class SearchForm(forms.Form):
             del self.fields["mine"]  # only those who register orders have orders of their own
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"].strip()
+        number = unicodedata.normalize("NFKC", self.cleaned_data["number"]).strip()  # full-width digits too
         if number and not NUMBER.match(number):
             raise forms.ValidationError(_("工单编号由数字和一个连字符组成，如 20261126-000123，可只填前几位。"))
         return number

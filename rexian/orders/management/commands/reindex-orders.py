@@ -3,8 +3,8 @@
 Needed once for orders stored before the index existed, and after a bulk load or a
 restore that bypassed `order_register`. With `--missing`, only orders not yet in the
 index are added (quick, and safe while staff work); without it, the index is emptied and
-rebuilt batch by batch (a word search finds fewer orders until it ends: about a minute per
-100,000 orders on 2 cores).
+rebuilt batch by batch (a word search finds fewer orders until it ends: about 40 s per
+100,000 orders on a busy 2-core machine, docs/performance.md).
 """
 
 from __future__ import annotations
