@@ -305,8 +305,11 @@ EXPORT_MAX_ROWS = env_int("REXIAN_EXPORT_MAX_ROWS", 10_000, minimum=1)
 # --- end Console ----------------------------------------------------------------------------------
 
 # --- Intelligence (rexian/intelligence; docs/intelligence.md) -------------------------------------
-# Trained models (the smart-dispatch ranker: dispatch.joblib) live here; `rexian train-dispatch` writes them.
+# Trained models (versioned files <kind>-v<N>.joblib, the active version recorded in the database) live here;
+# `rexian train` (and the nightly job) writes them from the newest REXIAN_TRAIN_MAX_ORDERS orders per model.
 INTELLIGENCE_MODEL_DIR = Path(env_str("REXIAN_MODEL_DIR", str(DATA_DIR / "models")))
-# 智能派单: dispatch automatically only when the ranker's top unit reaches this confidence; 0 never dispatches.
-AUTO_DISPATCH_CONFIDENCE = env_float("REXIAN_AUTO_DISPATCH_CONFIDENCE", 0.9, minimum=0.0, maximum=1.0)
+INTELLIGENCE_TRAIN_MAX_ORDERS = env_int("REXIAN_TRAIN_MAX_ORDERS", 20000, minimum=100)
+# 智能派单: an order reaching 待派单 is dispatched automatically when the ranker's top unit reaches this
+# confidence; 0 (the default) never dispatches automatically.
+AUTO_DISPATCH_CONFIDENCE = env_float("REXIAN_AUTO_DISPATCH_CONFIDENCE", 0.0, minimum=0.0, maximum=1.0)
 # --- end Intelligence -----------------------------------------------------------------------------

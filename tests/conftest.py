@@ -139,3 +139,50 @@ def make_order(cast):
         return advance(cast, order, state, assisting=assisting)
 
     return make
+
+
+# --- A small history of orders in the database, for training and suggestions ----------------------------------
+
+NOISE_TEXTS = ["工地夜间施工噪音扰民", "晚上打桩声音太大睡不着", "建筑工地凌晨还在施工", "夜里搅拌机噪声严重"]
+PROPERTY_TEXTS = ["咨询小区物业费收费标准", "想了解物业费怎么计算", "咨询物业维修基金如何使用", "问一下物业费缴纳方式"]
+
+
+@pytest.fixture
+def model_dir(tmp_path, settings):
+    from rexian.intelligence import registry
+
+    settings.INTELLIGENCE_MODEL_DIR = tmp_path / "models"
+    registry.forget()
+    yield settings.INTELLIGENCE_MODEL_DIR
+    registry.forget()
+
+
+@pytest.fixture
+def history(cast, model_dir):
+    """40 dispatched orders: 20 construction-noise complaints led by 城管局, 20 property-fee consultations by 住建局,
+    registered one minute apart in alternation (so the held-out newest tenth has both)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rexian.orders.models import WorkOrder
+
+    start = timezone.now() - dt.timedelta(days=10)
+    orders = []
+    for i in range(40):
+        noise = i % 2 == 0
+        texts = NOISE_TEXTS if noise else PROPERTY_TEXTS
+        order = register(
+            cast,
+            category=cast.noise if noise else cast.property_service,
+            appeal_type=f.appeal_type("complaint" if noise else "consult"),
+            title=f"{texts[i // 2 % 4]}（{i}）",
+            description=f"{texts[(i // 2 + 1) % 4]}，第{i}次反映。",
+        )
+        WorkOrder.objects.filter(pk=order.pk).update(registered_at=start + dt.timedelta(minutes=i))
+        order.refresh_from_db()
+        order = services.order_send_to_dispatch(actor=cast.operator, order=order)
+        orders.append(
+            services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban if noise else cast.housing)
+        )
+    return orders

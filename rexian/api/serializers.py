@@ -384,6 +384,29 @@ class PageSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50)
 
 
+class SuggestionQuerySerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    limit = StrictIntegerField(required=False, min_value=1, max_value=10, default=3)
+
+
+class LabelSuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField(help_text="0–1")
+
+
+class TextSuggestionsSerializer(serializers.Serializer):
+    categories = LabelSuggestionSerializer(many=True)
+    appeal_types = LabelSuggestionSerializer(many=True)
+
+
+class UnitSuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField(source="unit.code")
+    name = serializers.CharField(source="unit.name")
+    confidence = serializers.FloatField(help_text="0–1")
+
+
 class CallerHistoryQuerySerializer(serializers.Serializer):
     # Digits and the usual separators only, checked as sent (no trimming), so the schema's limits hold exactly.
     phone = serializers.RegexField(

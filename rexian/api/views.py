@@ -29,9 +29,11 @@ from rexian.api.actions import ACTIONS, ActionSpec
 from rexian.api.authentication import ApiTokenAuthentication, IsActiveUser
 from rexian.api.exceptions import IdempotencyKeyReused, OrderNotFound, error_body, exception_handler
 from rexian.catalog.models import AppealType, Category, Channel, Urgency
+from rexian.intelligence.suggest import text_suggestions
 from rexian.orders import access, selectors, services
 from rexian.orders.attachments import attachment_add
 from rexian.orders.models import WorkOrder
+from rexian.orders.smart_dispatch import dispatch_suggestions_for
 from rexian.orders.transitions import Action
 from rexian.units.models import Unit
 
@@ -312,6 +314,39 @@ class CallerHistoryView(ApiView):
         rows = [row for row in rows if not row.caller.hidden]
         api_selectors.load_list_references(rows)
         return Response(s.CallerHistorySerializer({"results": rows}).data)
+
+
+class SuggestionView(ApiView):
+    @extend_schema(
+        operation_id="suggestions",
+        summary="智能建议 The likeliest categories and appeal types for an order's text",
+        description="From the active versions of the hotline's own classifiers (`rexian train`); empty lists "
+        "while no model is trained. For the accounts that register orders. What the registrant finally chooses "
+        "is compared with the top suggestion and kept as feedback.",
+        request=s.SuggestionQuerySerializer,
+        responses={200: s.TextSuggestionsSerializer, **errors(400, 403, 413, 415)},
+        tags=["intelligence"],
+    )
+    def post(self, request):
+        access.require(request.user, Action.REGISTER)
+        d = _parse(s.SuggestionQuerySerializer, request.data)
+        found = text_suggestions(d["title"], d["description"], k=d["limit"])
+        return Response(s.TextSuggestionsSerializer(found).data)
+
+
+class DispatchSuggestionView(ApiView):
+    @extend_schema(
+        operation_id="orders_dispatch_suggestions",
+        summary="智能推荐 The likeliest lead units for an order, with confidence",
+        description="From the active smart-dispatch ranker; an empty list while none is trained. For the "
+        "accounts that may dispatch the order.",
+        responses={200: s.UnitSuggestionSerializer(many=True), **errors(403, 404)},
+        tags=["intelligence"],
+    )
+    def get(self, request, number: str):
+        order = _order_for_action(request.user, number, Action.DISPATCH)
+        access.require(request.user, Action.DISPATCH, order)
+        return Response(s.UnitSuggestionSerializer(dispatch_suggestions_for(order), many=True).data)
 
 
 # --- Master data and the viewer -----------------------------------------------------------------

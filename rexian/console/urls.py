@@ -17,6 +17,7 @@ urlpatterns = [
     path("intake/duplicates/", intake.duplicates_panel, name="intake-duplicates"),
     path("intake/categories/", intake.category_search, name="intake-categories"),
     path("intake/knowledge/", intake.knowledge_panel, name="intake-knowledge"),
+    path("intake/suggestions/", intake.suggestions_panel, name="intake-suggestions"),
     path("intake/screen-pop/", intake.screen_pop, name="screen-pop"),
     path("intake/screen-pop/number/", intake.screen_pop_number, name="screen-pop-number"),
     path("intake/areas/", intake.area_options, name="intake-areas"),

@@ -60,6 +60,7 @@ def jobs() -> list[Job]:
             task_path="rexian.knowledge.tasks:knowledge_review_scan_task",
             every=dt.timedelta(days=1),
         ),
+        Job(name="train_models", task_path="rexian.intelligence.tasks:train_models_task", every=dt.timedelta(days=1)),
     ]
 
 

@@ -1001,6 +1001,22 @@ def dispatch_training_examples(*, since: dt.datetime | None = None) -> Iterator[
         }
 
 
+def classification_training_examples(*, label: str, limit: int) -> list[tuple[str, str, str]]:
+    """The newest `limit` orders' (title, description, label code), oldest first, for the text classifiers.
+
+    `label` is "category" (the leaf category the operator chose) or "appeal_type". Voided orders are left
+    out: they are often test calls or nonsense. For training only, not for pages.
+    """
+    code = {"category": "category__code", "appeal_type": "appeal_type__code"}[label]
+    newest = (
+        WorkOrder.objects.exclude(state=State.VOIDED)
+        .filter(**{f"{label}__isnull": False})
+        .order_by("-registered_at", "-pk")
+        .values_list("title", "description", code)[:limit]
+    )
+    return list(reversed(newest))
+
+
 # --- Duplicates (重复诉求) ---
 
 DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up

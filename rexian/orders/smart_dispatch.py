@@ -1,45 +1,46 @@
 """Smart dispatch (智能派单): the seam between the orders and the ranker in `rexian.intelligence.dispatch`.
 
-* `train_dispatch_model` learns from the history (`selectors.dispatch_training_examples`) and writes
-  `INTELLIGENCE_MODEL_DIR/dispatch.joblib`; `rexian train-dispatch` calls it.
-* `dispatch_suggestions_for(order)` is what the console shows as 智能推荐: the top three lead units with
-  the ranker's confidence. Without a model file it returns nothing, so the pages work before any training.
+* `train_dispatch_model` learns from the history (`selectors.dispatch_training_examples`) and saves the
+  ranker as a new active version (`rexian.intelligence.registry`); `rexian train-dispatch` calls it, and
+  `rexian train` (nightly) retrains it with a held-out check (`rexian.intelligence.training`).
+* `dispatch_suggestions_for(order)` is what the console and the API show as 智能推荐: the top three lead
+  units with the ranker's confidence. Without an active model it returns nothing, so the pages work before
+  any training.
 * `auto_dispatch_if_confident(order=…, actor=…)` dispatches to the top unit when its confidence reaches
-  `AUTO_DISPATCH_CONFIDENCE`. Nothing calls it on its own: a centre that wants automatic dispatch calls it
-  where orders reach 待派单 (docs/intelligence.md).
+  `AUTO_DISPATCH_CONFIDENCE`; `on_order_event` calls it, as the 智能派单 account, for every order that
+  reaches 待派单 while the setting is above 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 
+from rexian.intelligence import registry
 from rexian.intelligence.dispatch import DispatchExample, UnitRanker
+from rexian.intelligence.models import ModelKind
 from rexian.intelligence.text import order_text
 from rexian.orders import selectors, services
-from rexian.orders.models import WorkOrder
-from rexian.units.models import Unit
+from rexian.orders.models import OrderEvent, WorkOrder
+from rexian.orders.transitions import State
+from rexian.units.models import Role, Unit, User
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "dispatch.joblib"
+AUTO_DISPATCHER = "rexian-auto-dispatch"  # the account automatic dispatches are recorded under
 
 
 @dataclass(frozen=True)
 class UnitSuggestion:  # 智能推荐
     unit: Unit
     confidence: float
-
-
-def model_path() -> Path:
-    return Path(settings.INTELLIGENCE_MODEL_DIR) / MODEL_FILE
 
 
 def example_from_row(row: dict) -> DispatchExample:
@@ -56,42 +57,30 @@ def example_from_row(row: dict) -> DispatchExample:
 def train_dispatch_model(
     *, since: dt.datetime | None = None, path: Path | None = None, **options
 ) -> tuple[UnitRanker, int]:
-    """Train the ranker on every dispatched order (registered since `since`) and save it; returns it and the count.
+    """Train the ranker on every dispatched order (registered since `since`); returns it and the count.
 
-    For the training command and the nightly job. Raises ValueError when the history has fewer than two units.
+    Without `path` it becomes the active version at once (an explicit training, no held-out check); with
+    `path` it is only written there. Raises ValueError when the history has fewer than two units.
     """
     examples = [example_from_row(row) for row in selectors.dispatch_training_examples(since=since)]
     ranker = UnitRanker(**options).fit(examples)
-    ranker.save(path or model_path())
-    forget_dispatch_model()
+    if path is not None:
+        ranker.save(path)
+    else:
+        registry.save_version(
+            ModelKind.DISPATCH, ranker, examples=len(examples), holdout=0, metric="", score=None,
+            previous_score=None, activate=True, note="rexian train-dispatch",
+        )
     return ranker, len(examples)
 
 
-_cache: dict = {}
-_lock = threading.Lock()
-
-
 def forget_dispatch_model() -> None:
-    with _lock:
-        _cache.clear()
+    registry.forget()
 
 
 def _ranker() -> UnitRanker | None:
-    """The active model, read once per process and again when the file changes; None without a usable file."""
-    path = model_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        return None
-    with _lock:
-        if _cache.get("key") != (str(path), stamp):
-            try:
-                _cache["ranker"] = UnitRanker.load(path)
-            except Exception:  # a corrupt or foreign file must not break the dispatch page
-                logger.exception("cannot load the dispatch model %s", path)
-                _cache["ranker"] = None
-            _cache["key"] = (str(path), stamp)
-        return _cache["ranker"]
+    """The active version, or None without a usable one."""
+    return registry.active_model(ModelKind.DISPATCH)[1]
 
 
 def dispatch_suggestions_for(order: WorkOrder, *, k: int = 3) -> list[UnitSuggestion]:
@@ -151,3 +140,30 @@ def auto_dispatch_if_confident(*, order: WorkOrder, actor) -> WorkOrder | None:
     best = suggestions[0]
     note = _("智能派单：置信度 %(confidence).2f") % {"confidence": best.confidence}
     return services.order_dispatch(actor=actor, order=order, lead_unit=best.unit, note=note)
+
+
+def auto_dispatcher() -> User:
+    """The 智能派单 service account: a dispatcher that cannot sign in (no usable password)."""
+    user, _created = User.objects.get_or_create(
+        username=AUTO_DISPATCHER,
+        defaults={"role": Role.DISPATCHER, "display_name": "智能派单", "password": make_password(None)},
+    )
+    return user
+
+
+def on_order_event(sender, *, order_id: int, event_id: int, **kwargs) -> None:
+    """After an order reaches 待派单: dispatch it automatically if the ranker is confident enough.
+
+    Connected to `order_event` (sent on commit). A failure is logged, never raised: the order simply waits
+    in the dispatch queue for a person, as it would without automatic dispatch.
+    """
+    if settings.AUTO_DISPATCH_CONFIDENCE <= 0:
+        return
+    if not OrderEvent.objects.filter(pk=event_id, to_state=State.PENDING_DISPATCH).exists():
+        return
+    try:
+        order = WorkOrder.objects.select_related("category", "area").get(pk=order_id)
+        if order.state == State.PENDING_DISPATCH:
+            auto_dispatch_if_confident(order=order, actor=auto_dispatcher())
+    except Exception:
+        logger.exception("automatic dispatch of order %s failed", order_id)

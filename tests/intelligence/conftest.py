@@ -43,3 +43,4 @@ def write_orders(path: Path, rows: list[tuple[str, str, str, str]], header=("id"
         writer.writerow(header)
         writer.writerows(rows)
     return path
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from rexian.intelligence.models import ModelKind, SuggestionFeedback, TrainedModel
 from rexian.orders import selectors, services, smart_dispatch
 from rexian.orders.transitions import State
 from tests.conftest import register
@@ -68,7 +69,7 @@ def test_no_model_means_no_suggestions(cast, make_order, model_dir):
 
 def test_suggestions_from_a_trained_model_rank_the_usual_unit_first(cast, make_order, model_dir):
     ranker, count = train_small_model(cast, make_order)
-    assert count == 6 and (model_dir / "dispatch.joblib").exists()
+    assert count == 6 and (model_dir / "dispatch-v1.joblib").exists()
     order = register(cast, category=cast.noise, title="施工噪音扰民", description="工地夜里施工。")
     suggestions = smart_dispatch.dispatch_suggestions_for(order)
     assert suggestions[0].unit == cast.urban
@@ -110,4 +111,29 @@ def test_train_dispatch_command_writes_the_model(cast, make_order, model_dir):
     out = StringIO()
     call_command("train-dispatch", stdout=out)
     assert "orders=2 units=2" in out.getvalue()
-    assert (model_dir / "dispatch.joblib").exists()
+    record = TrainedModel.objects.get(kind=ModelKind.DISPATCH, is_active=True)
+    assert (record.version, record.examples) == (1, 2)
+    assert (model_dir / "dispatch-v1.joblib").exists()
+
+
+def test_an_order_reaching_pending_dispatch_is_dispatched_automatically_when_allowed(
+    cast, make_order, model_dir, settings, django_capture_on_commit_callbacks
+):
+    train_small_model(cast, make_order)
+    settings.AUTO_DISPATCH_CONFIDENCE = 0  # the default: never
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = services.order_send_to_dispatch(actor=cast.operator, order=register(cast))
+    waiting.refresh_from_db()
+    assert waiting.state == State.PENDING_DISPATCH
+
+    settings.AUTO_DISPATCH_CONFIDENCE = 0.01
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.order_send_to_dispatch(actor=cast.operator, order=register(cast))
+    order.refresh_from_db()
+    assert order.state == State.DISPATCHED
+    assert order.lead_unit == cast.housing
+    event = order.events.get(action="dispatch")
+    assert event.actor.username == smart_dispatch.AUTO_DISPATCHER
+    assert "智能派单" in event.note
+    # The automatic dispatch is not a person's choice: it gives no feedback on the suggestion.
+    assert not SuggestionFeedback.objects.filter(order=order, kind=ModelKind.DISPATCH).exists()

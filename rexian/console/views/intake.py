@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rexian.catalog import selectors as catalog_selectors
 from rexian.catalog.models import Line
+from rexian.intelligence.suggest import text_suggestions
 from rexian.console.intake_forms import IntakeForm, initial_intake
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access, selectors
@@ -208,6 +209,14 @@ def knowledge_panel(request):
     line = Line.objects.filter(pk=line_id, is_active=True).first() if line_id else None
     hits = knowledge_selectors.articles_suggested_for(title=title, description=description, line=line)
     return render(request, "console/partials/intake_knowledge.html", {"hits": hits, "suggested": True})
+
+
+@intake_staff
+@require_GET
+def suggestions_panel(request):
+    """智能建议 under the category picker: the likeliest categories and appeal types for the text typed."""
+    suggestions = text_suggestions(request.GET.get("title", "")[:200], request.GET.get("description", "")[:4000])
+    return render(request, "console/partials/intake_suggestions.html", {"suggestions": suggestions})
 
 
 @intake_staff

@@ -108,6 +108,20 @@
     if (button) { choose(button); }
   });
 
+  // 智能建议: a suggested category is chosen as from the picker; a suggested appeal type sets its select.
+  var suggestions = $("suggestions-panel");
+  if (suggestions) {
+    suggestions.addEventListener("click", function (event) {
+      var category = event.target.closest("button[data-category-id]");
+      if (category) { choose(category); return; }
+      var type = event.target.closest("button[data-appeal-type-id]");
+      if (type) {
+        $("id_appeal_type").value = type.getAttribute("data-appeal-type-id");
+        $("id_appeal_type").dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+
   // The list is one Tab stop (a roving tabindex): the arrows move the focus, and the Tab stop with it.
   function moveIn(list, current, step) {
     var buttons = Array.prototype.slice.call(list.querySelectorAll("button"));

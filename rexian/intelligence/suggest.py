@@ -1,0 +1,75 @@
+"""Live suggestions for the order being recorded (智能建议): category and appeal type from its text.
+
+Both come from the active versions of the hotline's own classifiers (`rexian train`); with no active model a
+kind has no suggestions and the pages and API simply show none. Only labels still in the catalogue
+(active categories and appeal types) are offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rexian.catalog.models import AppealType, Category
+from rexian.intelligence import registry
+from rexian.intelligence.models import ModelKind, TrainedModel
+from rexian.intelligence.text import order_text
+
+MIN_TEXT = 4  # characters: shorter text says nothing a classifier could use
+
+
+@dataclass(frozen=True)
+class LabelSuggestion:
+    pk: int  # of the Category or AppealType
+    code: str
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class TextSuggestions:
+    categories: list[LabelSuggestion] = field(default_factory=list)
+    appeal_types: list[LabelSuggestion] = field(default_factory=list)
+    models: dict[str, TrainedModel] = field(default_factory=dict)  # the version behind each kind shown
+
+    def top(self, kind: str) -> LabelSuggestion | None:
+        found = self.categories if kind == ModelKind.CATEGORY else self.appeal_types
+        return found[0] if found else None
+
+
+def _ranked(model, text: str, k: int, names) -> list[LabelSuggestion]:
+    """The model's best labels that `names(codes)` (code → (pk, name) of what is still active) knows, best first."""
+    ranked = model.suggest(text, k=k + 3)  # a few spare, in case a label has left the catalogue
+    known = names([item.label for item in ranked])
+    return [
+        LabelSuggestion(known[item.label][0], item.label, known[item.label][1], round(float(item.confidence), 4))
+        for item in ranked
+        if item.label in known
+    ][:k]
+
+
+def _category_names(codes: list[str]) -> dict[str, tuple[int, str]]:
+    found = Category.objects.filter(code__in=codes, is_active=True).select_related("parent__parent")
+    return {category.code: (category.pk, category.full_name) for category in found}
+
+
+def _type_names(codes: list[str]) -> dict[str, tuple[int, str]]:
+    found = AppealType.objects.filter(code__in=codes, is_active=True).values_list("code", "pk", "name")
+    return {code: (pk, name) for code, pk, name in found}
+
+
+NAMES = {ModelKind.CATEGORY: _category_names, ModelKind.APPEAL_TYPE: _type_names}
+
+
+def text_suggestions(title: str | None, description: str | None, *, k: int = 3) -> TextSuggestions:
+    """The `k` likeliest categories and appeal types for an order's title and description, best first."""
+    text = order_text(title, description)
+    if len(text) < MIN_TEXT:
+        return TextSuggestions()
+    found: dict[str, list[LabelSuggestion]] = {}
+    models: dict[str, TrainedModel] = {}
+    for kind, names in NAMES.items():
+        record, model = registry.active_model(kind)
+        if model is not None:
+            found[kind] = _ranked(model, text, k, names)
+            models[kind] = record
+    return TextSuggestions(found.get(ModelKind.CATEGORY, []), found.get(ModelKind.APPEAL_TYPE, []), models)

@@ -1,0 +1,38 @@
+"""智能建议 on the intake page: the live category and appeal-type suggestions for the text typed."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from rexian.intelligence import training
+
+pytestmark = pytest.mark.django_db
+
+PANEL = reverse("console:intake-suggestions")
+
+
+def test_the_intake_page_asks_for_suggestions_as_the_text_is_typed(signed_in, cast):
+    page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
+    assert 'id="suggestions-panel"' in page
+    assert PANEL in page
+
+
+def test_the_panel_offers_the_likeliest_category_and_type_to_take_in_one_click(signed_in, cast, history):
+    training.train_all()
+    html = signed_in(cast.operator).get(PANEL, {"title": "工地晚上施工太吵", "description": "凌晨打桩噪音扰民"})
+    body = html.content.decode()
+    assert html.status_code == 200
+    assert "智能建议" in body
+    first = body.index("data-category-id=")
+    assert body[first:].startswith(f'data-category-id="{cast.noise.pk}" data-category-path="生态环境/噪声污染/施工噪声"')
+    assert 'data-appeal-type-id="' in body and "投诉" in body
+
+
+def test_without_a_model_the_panel_is_empty(signed_in, cast, model_dir):
+    body = signed_in(cast.operator).get(PANEL, {"title": "工地晚上施工太吵"}).content.decode()
+    assert body.strip() == ""
+
+
+def test_a_unit_handler_may_not_ask(signed_in, cast):
+    assert signed_in(cast.housing_handler).get(PANEL, {"title": "工地晚上施工太吵"}).status_code == 403
