@@ -135,8 +135,6 @@ def order_detail(*, user, number: str) -> OrderDetail:
     caller = access.caller_view(user, order)
     events = list(order.events.select_related("actor", "unit").order_by("seq"))
     assignments = list(order.assignments.select_related("unit").order_by("dispatched_at", "role"))
-    from rexian.orders.transitions import allowed_actions
-
     part = access.acting_assignment(user, order) if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) else None
     actions = [
         a for a in allowed_actions(order.state) if access.may(user, a, order) and _applicable(a, order, part)
@@ -174,11 +172,11 @@ def workload_counts(*, user, now=None) -> dict[str, int]:
     visible = access.orders_visible_to(user)
     counts: dict[str, int] = {}
     role = user.role
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     if role in (Role.OPERATOR, Role.SUPERVISOR):
         counts["to_review"] = visible.filter(state=State.REGISTERED).count()
         counts["awaiting_callback"] = visible.filter(state=State.AWAITING_CALLBACK).count()
         counts["callback_overdue"] = visible.filter(state=State.AWAITING_CALLBACK, is_overdue=True).count()
-        start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         counts["registered_today_by_me"] = WorkOrder.objects.filter(
             registered_by=user, registered_at__gte=start_of_day
         ).count()
@@ -189,12 +187,9 @@ def workload_counts(*, user, now=None) -> dict[str, int]:
         counts["replied"] = visible.filter(state=State.REPLIED).count()
         counts["reopened"] = visible.filter(state=State.REOPENED).count()
     if role in (Role.SUPERVISOR, Role.LEADER):
-        start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         counts["registered_today"] = visible.filter(registered_at__gte=start_of_day).count()
         counts["overdue"] = visible.filter(state__in=OPEN_STATES, is_overdue=True).count()
-        counts["near_deadline"] = visible.filter(
-            state__in=OPEN_STATES, is_overdue=False, due_warn_at__lte=now, due_at__gte=now
-        ).count()
+        counts["near_deadline"] = visible.filter(_queue_near(now), state__in=OPEN_STATES).count()
     if role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and user.unit_id is not None:
         # The same aggregate as the inbox page's counts (a unit admin's: the unit's subtree).
         inbox = unit_inbox_filtered(user=user, page_size=1, now=now).counts
@@ -439,24 +434,16 @@ def _queue_near(now: dt.datetime, prefix: str = "") -> Q:
 
 
 def _part_actions(user, part: Assignment, order: WorkOrder) -> frozenset[str]:
-    """The unit actions the list offers for a part, as `access.may` and the services would allow them.
-
-    Worked out from the rows already loaded instead of asking `access.may` row by row; the action itself is
-    checked again when it is taken.
-    """
+    """The unit actions the inbox offers for a part: the lifecycle's, narrowed by `_applicable` as on the
+    detail page, worked out from the rows already loaded instead of asking `access.may` row by row (the
+    action itself is checked again when it is taken)."""
     if part.unit_id != user.unit_id:
         return frozenset()  # a unit admin sees the subtree's parts but acts only for the own unit
-    allowed = set(allowed_actions(order.state))
-    actions = set()
-    if part.status == Assignment.Status.DISPATCHED and Action.SIGN in allowed:
-        actions.add(Action.SIGN)
-    if part.status == Assignment.Status.SIGNED and Action.REPLY in allowed:
-        actions.add(Action.REPLY)
+    candidates = [Action.SIGN, Action.REPLY]
     if part.role == Assignment.Role.LEAD:
-        actions |= {action for action in (Action.REQUEST_RETURN, Action.REQUEST_EXTENSION) if action in allowed}
-        if order.pending_extension:
-            actions.discard(Action.REQUEST_EXTENSION)
-    return frozenset(actions)
+        candidates += [Action.REQUEST_RETURN, Action.REQUEST_EXTENSION]
+    allowed = allowed_actions(order.state)
+    return frozenset(a for a in candidates if a in allowed and _applicable(a, order, part))
 
 
 def unit_inbox_filtered(
