@@ -18,10 +18,11 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from rexian.core import ratelimit
 from rexian.orders.models import Satisfaction, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
 from rexian.orders.transitions import InvalidTransition
-from rexian.portal import ratelimit, selectors, services, tokens
+from rexian.portal import selectors, services, tokens
 from rexian.portal.forms import MAX_PHOTOS, RatingForm, SubmitForm, TrackForm, photo_max_bytes
 from rexian.privacy import crypto
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rexian.console.forms import LanguageForm, LoginForm
-from rexian.portal import ratelimit
-from rexian.portal.ratelimit import Limit
+from rexian.core import ratelimit
+from rexian.core.ratelimit import Limit
 
 # Logins are throttled (PRODUCT.md, "Security and privacy"): per account and per client address.
 LOGINS_PER_ACCOUNT = Limit("login-user", "CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR", 10)

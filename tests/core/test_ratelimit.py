@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import RequestFactory
 
-from rexian.portal import ratelimit
-from rexian.portal.ratelimit import WINDOW_SECONDS, Limit, client_address, hit, hit_all
+from rexian.core import ratelimit
+from rexian.core.ratelimit import WINDOW_SECONDS, Limit, client_address, hit, hit_all
 
 THREE = Limit("test", "PORTAL_TEST_LIMIT", 3)
 HOUR_START = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS

@@ -1,4 +1,4 @@
-"""Rate limits (限流) for the public portal, counted in Django's cache.
+"""Rate limits (限流) for the public portal and the staff sign-in, counted in Django's cache.
 
 Each limit counts attempts per key (a client address or a phone's keyed hash)
 in hourly windows and estimates a sliding hour from the current and previous
