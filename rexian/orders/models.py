@@ -37,6 +37,9 @@ class Satisfaction(models.TextChoices):
 
 class WorkOrder(models.Model):  # 工单
     number = models.CharField(_("工单编号"), max_length=20, unique=True)
+    # The old system's number of an order loaded by `rexian import-orders` (NULL for Rexian's own orders):
+    # unique, so importing the same file twice adds nothing.
+    legacy_number = models.CharField(_("原工单号"), max_length=40, unique=True, null=True, blank=True, default=None)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.REGISTERED)
     version = models.PositiveIntegerField(_("版本"), default=1)
     event_count = models.PositiveIntegerField(default=0, editable=False)
