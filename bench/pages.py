@@ -185,8 +185,29 @@ def build(args, console) -> dict:
         f"Generated {generation.orders:,} orders in {generation.seconds:.0f} s; indexed {indexed:,} in {index_seconds:.0f} s "
         f"({indexed / index_seconds:,.0f} orders/s)."
     )
+    rollup_seconds = build_rollups(console)
     return {"generate_s": round(generation.seconds, 1), "index_s": round(index_seconds, 1),
-            "index_orders_per_s": round(indexed / index_seconds)}
+            "index_orders_per_s": round(indexed / index_seconds), "rollup_s": round(rollup_seconds, 1)}
+
+
+def build_rollups(console) -> float:
+    """The dashboards read the metrics' rollups: add callbacks (bench/metrics.py's, the generator writes none) and
+    rebuild them, as `rexian demo` and an import do after writing orders in bulk. Returns the seconds it took."""
+    from django.db import connection
+
+    from bench.metrics import add_callbacks
+    from rexian.analytics.rollups import rollup_rebuild
+
+    started = time.perf_counter()
+    with console.status("callbacks and rollup_rebuild() for the dashboards…"):
+        callbacks = add_callbacks()
+        rebuild = rollup_rebuild()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    console.print(f"Added {callbacks:,} callbacks; rollup_rebuild(): {rebuild.facts:,} facts in "
+                  f"{rebuild.seconds:.0f} s.")
+    return time.perf_counter() - started
 
 
 # --- What is measured ------------------------------------------------------------------------------
@@ -323,7 +344,35 @@ def measurements(pool: Pool) -> dict:
         "bell": (pool.pick(pool.busy_handlers), lambda: reverse("console:bell")),
         "export_10k": (op, lambda: url(export)),
         "export_words": (op, lambda: url(export, words=pool.pick(kinds))),
+        # Dashboards (统计分析) over the last 365 days, as a leader; each chart is one request of its page.
+        **dashboard_measurements(pool, url),
     }
+
+
+DASHBOARD_CHARTS = ("headline", "volume_hours", "volume_days", "by_type", "by_category", "by_area", "by_channel",
+                    "calls", "calls_trend", "calls_by_line", "units")
+
+
+def dashboard_measurements(pool: Pool, url) -> dict:
+    """The dashboard pages and every chart's JSON over a year (the longest period offered), and today's figures."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    year = {"period": "custom", "date_from": (today - dt.timedelta(days=364)).isoformat(), "date_to": today.isoformat()}
+    data, leader = reverse("console:dashboard-data"), pool.leader
+    calls = {
+        "dashboard_page_year": (leader, lambda: url(reverse("console:dashboard"), **year)),
+        "dashboard_units_page_year": (leader, lambda: url(reverse("console:dashboard-units"), **year)),
+        "bigscreen_page": (leader, lambda: reverse("console:bigscreen")),
+    }
+    for chart in DASHBOARD_CHARTS:
+        calls[f"data_{chart}_year"] = (leader, lambda chart=chart: url(data, chart=chart, **year))
+    for chart in ("headline", "volume_hours", "by_category", "calls_trend"):
+        calls[f"data_{chart}_today"] = (leader, lambda chart=chart: url(data, chart=chart, period="today"))
+    calls["export_dashboard_units_year"] = (leader, lambda: url(reverse("console:dashboard-export"), chart="units",
+                                                                **year))
+    return calls
 
 
 def measure(calls: dict, args, console) -> list[Timing]:
@@ -446,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)
+            from rexian.analytics.models import OrderFact
+
+            if not OrderFact.objects.exists():  # a database kept before the dashboards were measured
+                build_rollups(console)
         else:
             results.append({"metric": "build", "orders": args.orders, **build(args, console)})
         with connection.cursor() as cursor:

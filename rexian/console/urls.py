@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from rexian.console.views import auth, board, dispatch, home, inbox, intake, notifications, orders, queues, search
+from rexian.console.views import (
+    auth,
+    board,
+    dashboards,
+    dispatch,
+    home,
+    inbox,
+    intake,
+    notifications,
+    orders,
+    queues,
+    search,
+)
 
 app_name = "console"
 
@@ -41,4 +53,10 @@ urlpatterns = [
     # Supervisors and leaders: the live board (值班看板).
     path("board/", board.board, name="board"),
     path("board/figures/", board.figures, name="board-figures"),
+    # Supervisors, leaders, inspectors and admins: dashboards (统计分析), unit ranking (部门考评), big screen (大屏).
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/units/", dashboards.dashboard_units, name="dashboard-units"),
+    path("dashboard/data/", dashboards.dashboard_data, name="dashboard-data"),
+    path("dashboard/export/", dashboards.dashboard_export, name="dashboard-export"),
+    path("bigscreen/", dashboards.bigscreen, name="bigscreen"),
 ]

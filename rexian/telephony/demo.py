@@ -268,13 +268,45 @@ _HOURS = (0.6, 0.4, 0.3, 0.25, 0.25, 0.4, 0.9, 2.2, 4.8, 7.2, 7.6, 6.2, 3.9, 4.2
           2.8, 2.2, 1.5, 1.0)
 
 
-def _agent_time(calls: list[Call], operators: dict[int, str], now: dt.datetime, rng: random.Random) -> tuple[int, int]:
-    """Each operator is logged in and ready around the calls they answered (sessions merge when close), with a
-    short not-ready pause now and then; a session that runs at `now` is the seat's current, open state."""
-    by_agent: dict[str, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+# Staffing the demo's seats: a centre staffs each hour for its traffic A (erlangs) with about
+# A + BETA·√A operators ready (square-root staffing, the shape Erlang C gives for a good service level),
+# at least MIN_READY: occupancy A ÷ (A + BETA·√A) is about 0.65-0.7 in the demo's busy hours (A ≈ 3) and
+# low at night, when one operator waits for the odd call.
+STAFFING_BETA = 0.8
+MIN_READY = 1.0
+SESSION_GAP = dt.timedelta(minutes=45)  # a longer break between calls is logged out, a shorter one not ready
+
+
+def _occupancy_by_hour(calls: list[Call], now: dt.datetime, tz) -> dict[tuple[dt.date, int], float]:
+    """The occupancy a centre staffed for each local hour's traffic would run at, from the demo's answered calls."""
+    busy: dict[tuple[dt.date, int], float] = defaultdict(float)
     for call in calls:
         if call.answered_at is not None:
-            by_agent[call.agent_number].append((call.answered_at, call.ended_at or now))
+            local = timezone.localtime(call.answered_at, tz)
+            busy[(local.date(), local.hour)] += ((call.ended_at or now) - call.answered_at).total_seconds() + (
+                call.wrap_seconds or 0)
+    occupancy = {}
+    for slot, seconds in busy.items():
+        erlangs = seconds / 3600
+        occupancy[slot] = min(0.9, erlangs / max(MIN_READY, erlangs + STAFFING_BETA * erlangs ** 0.5))
+    return occupancy
+
+
+def _agent_time(calls: list[Call], operators: dict[int, str], now: dt.datetime, rng: random.Random) -> tuple[int, int]:
+    """Each operator's ready, not-ready and logged-out time around the calls they answered.
+
+    Before each call the operator waits ready for it: an idle time drawn so that talk ÷ ready (occupancy,
+    see figures.py) comes out as a centre staffed for that hour's traffic would run (`_occupancy_by_hour`).
+    After the call comes the wrap-up (after-call work, not ready), then other work (callbacks, records: not
+    ready) until they wait for their next call, or, after a break longer than SESSION_GAP, nothing (logged
+    out). A state that runs at `now` is the seat's current, open state.
+    """
+    tz = timezone.get_current_timezone()
+    occupancy = _occupancy_by_hour(calls, now, tz)
+    by_agent: dict[str, list[tuple[dt.datetime, dt.datetime, float]]] = defaultdict(list)
+    for call in calls:
+        if call.answered_at is not None:
+            by_agent[call.agent_number].append((call.answered_at, call.ended_at or now, call.wrap_seconds or 0.0))
     users = {number: pk for pk, number in operators.items()}
     agents = {a.agent_number: a for a in Agent.objects.filter(agent_number__in=list(users))}
     for number, pk in users.items():
@@ -283,35 +315,37 @@ def _agent_time(calls: list[Call], operators: dict[int, str], now: dt.datetime, 
     Agent.objects.bulk_create([a for a in agents.values() if a.pk is None])
     agents = {a.agent_number: a for a in Agent.objects.filter(agent_number__in=list(users))}
     pieces: list[AgentInterval] = []
-    gap = dt.timedelta(minutes=45)
     for number, spans in by_agent.items():
         agent = agents[number]
         spans.sort()
-        sessions: list[list[dt.datetime]] = []
-        for begin, end in spans:
-            begin -= dt.timedelta(minutes=rng.uniform(2, 8))
-            end = min(now, end + dt.timedelta(minutes=rng.uniform(2, 8)))
-            if sessions and begin - sessions[-1][1] < gap:
-                sessions[-1][1] = max(sessions[-1][1], end)
-            else:
-                sessions.append([begin, end])
-        for begin, end in sessions:
-            states = [(AgentState.READY, begin, end)]
-            length = (end - begin).total_seconds()
-            if length > 3 * 3600:  # a pause in a long session
-                pause = begin + dt.timedelta(seconds=length * rng.uniform(0.4, 0.6))
-                back = pause + dt.timedelta(minutes=rng.uniform(10, 20))
-                states = [(AgentState.READY, begin, pause), (AgentState.NOT_READY, pause, back),
-                          (AgentState.READY, back, end)]
-            for state, a, b in states:
-                if b >= now:
-                    pieces.append(AgentInterval(agent=agent, state=state, started_at=a))
-                    agent.state, agent.state_since = state, a
-                    break
-                pieces.extend(
-                    AgentInterval(agent=agent, state=s, started_at=x, ended_at=y, seconds=(y - x).total_seconds())
-                    for s, x, y in half_hour_pieces(state, a, b)
-                )
+        states: list[tuple[str, dt.datetime, dt.datetime]] = []
+        free_at: dt.datetime | None = None  # when the previous call's wrap-up ended
+        for answered, ended, wrap in spans:
+            if free_at is not None and ended <= free_at:
+                continue  # answered while still on the previous call (the demo draws calls per order): no new time
+            local = timezone.localtime(answered, tz)
+            rho = occupancy.get((local.date(), local.hour), 0.5)
+            talk = (ended - answered).total_seconds()
+            idle = min(SESSION_GAP.total_seconds(), rng.expovariate(rho / (talk * (1 - rho))) if talk > 0 else 0.0)
+            ready_from = answered - dt.timedelta(seconds=idle)
+            if free_at is not None:
+                if ready_from <= free_at:
+                    ready_from = free_at
+                elif ready_from - free_at < SESSION_GAP:
+                    states.append((AgentState.NOT_READY, free_at, ready_from))
+            states.append((AgentState.READY, ready_from, ended))
+            free_at = min(now, ended + dt.timedelta(seconds=wrap))
+            if free_at > ended:
+                states.append((AgentState.NOT_READY, ended, free_at))
+        for state, a, b in states:
+            if b >= now:
+                pieces.append(AgentInterval(agent=agent, state=state, started_at=a))
+                agent.state, agent.state_since = state, a
+                break
+            pieces.extend(
+                AgentInterval(agent=agent, state=s, started_at=x, ended_at=y, seconds=(y - x).total_seconds())
+                for s, x, y in half_hour_pieces(state, a, b)
+            )
     AgentInterval.objects.bulk_create(pieces, batch_size=5000)
     Agent.objects.bulk_update(list(agents.values()), ["state", "state_since"])
     return len(pieces), len(agents)
