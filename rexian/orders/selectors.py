@@ -720,26 +720,43 @@ def _category_subtree(category) -> list[int]:
     return found
 
 
-def _search_queryset(
-    user,
-    *,
-    number: str = "",
-    phone: str = "",
-    words: str = "",
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    state: str = "",
-    appeal_type=None,
-    category=None,
-    unit=None,
-    overdue: bool | None = None,
-    deadline: str = "",
-    mine: bool = False,
-    now: dt.datetime | None = None,
-) -> QuerySet:
+@dataclass(frozen=True)
+class SearchFilters:  # 查询条件
+    """What 工单查询 filters on; every field is optional (the defaults filter nothing).
+
+    number: a whole order number or its beginning (2026112, 20261126-00); phone: the caller's
+    phone, matched by its keyed hash (unit staff never find a whistle-blower's or confidential
+    caller's order by phone); words: every word must occur in the title or description (see
+    rexian.orders.search); date_from / date_to: registration days, both included; appeal_type,
+    category (the category or anything below it) and unit (orders the unit has a part in, lead or
+    assisting, a part withdrawn by an approved return excepted) as instances or primary keys;
+    overdue: True for open orders past a deadline, False for orders not overdue; deadline:
+    "overdue" or "near" (yellow: less than the warning share of the time left); mine: registered
+    by the user.
+    """
+
+    number: str = ""
+    phone: str = ""
+    words: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    state: str = ""
+    appeal_type: object = None
+    category: object = None
+    unit: object = None
+    overdue: bool | None = None
+    deadline: str = ""
+    mine: bool = False
+
+
+def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = None) -> QuerySet:
     """The orders `user` may see that pass every given filter, in the order the page shows them (newest first)."""
     from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms, terms_are_common
 
+    f = filters
+    number, phone, words, date_from, date_to, state = f.number, f.phone, f.words, f.date_from, f.date_to, f.state
+    appeal_type, category, unit = f.appeal_type, f.category, f.unit
+    overdue, deadline, mine = f.overdue, f.deadline, f.mine
     queryset = access.orders_visible_to(user)
     # Whether a filter reads its own few orders through an index (a "driver"): then common words are tested on those
     # orders one by one; without one, the word index is walked newest first (see COMMON_TERMS in orders/search.py).
@@ -786,7 +803,7 @@ def _search_queryset(
     elif overdue is False:
         queryset = queryset.filter(is_overdue=False)
     if deadline == "near":
-        queryset = queryset.filter(state__in=OPEN_STATES, is_overdue=False, due_warn_at__lte=now, due_at__gte=now)
+        queryset = queryset.filter(_queue_near(now), state__in=OPEN_STATES)
     if mine:
         queryset, drives = _steer(queryset, WorkOrder.objects.filter(registered_by=user), "registered_by_id", [user.pk])
         drivers |= drives
@@ -844,38 +861,16 @@ def _search_day_start(day: dt.date) -> dt.datetime:
 def order_search(
     *,
     user,
-    number: str = "",
-    phone: str = "",
-    words: str = "",
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    state: str = "",
-    appeal_type=None,
-    category=None,
-    unit=None,
-    overdue: bool | None = None,
-    deadline: str = "",
-    mine: bool = False,
+    filters: SearchFilters = SearchFilters(),
     page: int = 1,
     page_size: int = SEARCH_PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> SearchPage:
-    """工单查询: one page of the orders the user may see that pass every given filter, newest first.
+    """工单查询: one page of the orders the user may see that pass every filter (`SearchFilters`), newest first.
 
-    number: a whole order number or its beginning (2026112, 20261126-00); phone: the caller's
-    phone, matched by its keyed hash (unit staff never find a whistle-blower's or confidential
-    caller's order by phone); words: every word must occur in the title or description (see
-    rexian.orders.search); date_from / date_to: registration days, both included; category:
-    the category or anything below it; unit: orders the unit has a part in, lead or
-    assisting (a part withdrawn by an approved return excepted); overdue: True for open
-    orders past a deadline, False for orders not overdue; deadline: "overdue" or "near"
-    (yellow: less than the warning share of the time left); mine: registered by the user.
     Pages beyond SEARCH_MAX_PAGE are not served (the last one is). Callers are masked.
     """
-    queryset = _search_queryset(
-        user, number=number, phone=phone, words=words, date_from=date_from, date_to=date_to, state=state,
-        appeal_type=appeal_type, category=category, unit=unit, overdue=overdue, deadline=deadline, mine=mine, now=now,
-    )
+    queryset = _search_queryset(user, filters, now)
     page = min(max(page, 1), SEARCH_MAX_PAGE)
     page_size = min(max(page_size, 1), 200)
     start = (page - 1) * page_size
@@ -904,8 +899,8 @@ class ExportRow:
     lead_unit: str
 
 
-def order_search_export(*, user, limit: int, **filters) -> Iterator[ExportRow]:
-    """The first `limit` orders of `order_search(**filters)`, for the Excel export, read in chunks.
+def order_search_export(*, user, filters: SearchFilters, limit: int) -> Iterator[ExportRow]:
+    """The first `limit` orders of `order_search(filters=…)`, for the Excel export, read in chunks.
 
     The caller is masked for every role, so the export holds no personal data in clear
     (and its reading needs no access log). Names of master data (channels, categories,
@@ -928,7 +923,7 @@ def order_search_export(*, user, limit: int, **filters) -> Iterator[ExportRow]:
         paths[pk] = "/".join(reversed(names))
     states = dict(State.choices)
     queryset = (
-        _search_queryset(user, **filters)
+        _search_queryset(user, filters)
         .select_related(None)
         .select_related("appeal_type")
         .only(*EXPORT_FIELDS, "appeal_type__name", "appeal_type__protects_identity")

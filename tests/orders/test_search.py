@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 PHONE = "13812348000"
 
 
-def found(user, **filters) -> list[str]:
-    return [row.order.number for row in selectors.order_search(user=user, **filters).rows]
+def found(user, now=None, **filters) -> list[str]:
+    page = selectors.order_search(user=user, filters=selectors.SearchFilters(**filters), now=now)
+    return [row.order.number for row in page.rows]
 
 
 def dispatched_to(cast, lead, assisting=(), **overrides) -> WorkOrder:
@@ -309,7 +310,9 @@ def test_pages_follow_each_other_newest_first(cast):
 
 def test_word_search_pages_follow_each_other(cast):
     orders = [register(cast, title=f"电梯故障{n}") for n in range(3)]
-    second = selectors.order_search(user=cast.operator, words="电梯", page=2, page_size=2)
+    second = selectors.order_search(
+        user=cast.operator, filters=selectors.SearchFilters(words="电梯"), page=2, page_size=2
+    )
     assert [r.order.number for r in second.rows] == [orders[0].number]
     assert second.page == 2 and not second.has_next
 
@@ -326,7 +329,7 @@ def test_page_beyond_the_last_served_is_the_last_served(cast):
 
 def test_export_rows_are_masked_even_for_the_operator(cast):
     register(cast, caller_phone=PHONE, caller_name="张三")
-    row = next(selectors.order_search_export(user=cast.operator, limit=10))
+    row = next(selectors.order_search_export(user=cast.operator, filters=selectors.SearchFilters(), limit=10))
     assert row.caller.phone == "138****8000"
     assert "三" not in row.caller.name
     assert row.category_path == "城乡建设/物业管理/物业服务"
@@ -335,7 +338,7 @@ def test_export_rows_are_masked_even_for_the_operator(cast):
 def test_export_stops_at_the_limit(cast):
     for _ in range(3):
         register(cast)
-    assert len(list(selectors.order_search_export(user=cast.operator, limit=2))) == 2
+    assert len(list(selectors.order_search_export(user=cast.operator, filters=selectors.SearchFilters(), limit=2))) == 2
 
 
 # --- Plans: a filter's rows drive the query when few, ride the newest-first walk when many ----------------

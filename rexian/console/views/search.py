@@ -143,27 +143,27 @@ class SearchForm(forms.Form):
             self.add_error("date_to", _("结束日期不能早于开始日期。"))
         return data
 
-    def filters(self) -> dict:
-        """The selector's keyword arguments (without user, page)."""
+    def filters(self) -> selectors.SearchFilters:
+        """What the selector filters on."""
         data = self.cleaned_data
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if data.get("period"):
             today = timezone.localdate()
             date_from, date_to = today - dt.timedelta(days=PERIOD_DAYS[data["period"]]), today
-        return {
-            "number": data.get("number", ""),
-            "phone": data.get("phone", ""),
-            "words": data.get("words", ""),
-            "date_from": date_from,
-            "date_to": date_to,
-            "state": data.get("state", ""),
-            "appeal_type": data.get("appeal_type"),
-            "category": data.get("category"),
-            "unit": data.get("unit"),
-            "overdue": True if data.get("overdue") else None,
-            "deadline": data.get("deadline", ""),
-            "mine": bool(data.get("mine")),
-        }
+        return selectors.SearchFilters(
+            number=data.get("number", ""),
+            phone=data.get("phone", ""),
+            words=data.get("words", ""),
+            date_from=date_from,
+            date_to=date_to,
+            state=data.get("state", ""),
+            appeal_type=data.get("appeal_type"),
+            category=data.get("category"),
+            unit=data.get("unit"),
+            overdue=True if data.get("overdue") else None,
+            deadline=data.get("deadline", ""),
+            mine=bool(data.get("mine")),
+        )
 
     @property
     def page_number(self) -> int:
@@ -200,7 +200,7 @@ def search(request):
     form = SearchForm(request.GET, user=request.user)
     if not form.is_valid():
         return _bad_filters(request, form)
-    result = selectors.order_search(user=request.user, page=form.page_number, **form.filters())
+    result = selectors.order_search(user=request.user, filters=form.filters(), page=form.page_number)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -233,7 +233,7 @@ def export(request):
     form = SearchForm(request.GET, user=request.user)
     if not form.is_valid():
         return _bad_filters(request, form)
-    rows = selectors.order_search_export(user=request.user, limit=settings.EXPORT_MAX_ROWS, **form.filters())
+    rows = selectors.order_search_export(user=request.user, filters=form.filters(), limit=settings.EXPORT_MAX_ROWS)
     yes, no = gettext("是"), gettext("否")
     count = 0
 
