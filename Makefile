@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 DEMO_ENV := REXIAN_SECRET_KEY_FILE=$(CURDIR)/var/secret.key REXIAN_DATA_KEY_FILE=$(CURDIR)/var/data.key \
 	DATABASE_URL=sqlite:///$(DEMO_DB) REXIAN_DATA_DIR=$(CURDIR)/var
 
-.PHONY: demo demo-reset test test-sqlite test-postgres install install-test browser-deps clean
+.PHONY: demo demo-reset test test-sqlite test-postgres install install-test browser-deps report-fonts clean
 
 $(VENV)/bin/activate:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Rexian needs Python 3.11 or newer"'
@@ -34,7 +34,7 @@ install-test: $(VENV)/.test-installed browser-deps
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright, which cannot download browsers
 # here, and need CJK fonts for Chinese in their screenshots: apt-get installs what is missing when we are root.
 # Without Chromium they are skipped, except where REXIAN_REQUIRE_BROWSER=1 (CI) makes that a failure.
-browser-deps:
+browser-deps: report-fonts
 	@missing=""; \
 	[ -x $(CHROMIUM) ] || missing=" chromium"; \
 	if command -v dpkg-query >/dev/null && \
@@ -55,11 +55,28 @@ browser-deps:
 		echo "fonts-noto-cjk is missing: Chinese will not render in the browser tests' screenshots."; \
 	fi
 
+# The reports' PDF and charts embed a CJK font with TrueType outlines (Noto CJK's are PostScript, which reportlab
+# cannot embed): WenQuanYi Zen Hei, installed by apt-get when we are root. Else set REXIAN_REPORT_FONT (docs/reports.md).
+report-fonts:
+	@if command -v dpkg-query >/dev/null && \
+		! dpkg-query -W -f='$${Status}' fonts-wqy-zenhei 2>/dev/null | grep -q "ok installed"; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing fonts-wqy-zenhei for the reports' PDF and charts"; \
+			log=$$(mktemp); export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q --no-install-recommends fonts-wqy-zenhei >$$log 2>&1 \
+			|| { apt-get update -q >>$$log 2>&1 && apt-get install -y -q --no-install-recommends fonts-wqy-zenhei >>$$log 2>&1; } \
+			|| { tail -n 20 $$log; echo "apt-get could not install fonts-wqy-zenhei: report PDFs need REXIAN_REPORT_FONT."; }; \
+			rm -f $$log; \
+		else \
+			echo "fonts-wqy-zenhei is missing: report PDFs need it (apt-get install fonts-wqy-zenhei) or REXIAN_REPORT_FONT."; \
+		fi; \
+	fi
+
 # Keys for the demo are made once and kept in var/ (ignored by git).
 var/secret.key var/data.key:
 	@mkdir -p var && umask 077 && $(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $@
 
-demo: install var/secret.key var/data.key
+demo: install report-fonts var/secret.key var/data.key
 	@$(DEMO_ENV) $(REXIAN) migrate --noinput -v 0
 	@$(DEMO_ENV) $(REXIAN) collectstatic --noinput -v 0
 	@$(DEMO_ENV) $(REXIAN) demo

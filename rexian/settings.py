@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "rexian.console",
     "rexian.notifications",
     "rexian.intelligence",
+    "rexian.hotspots",
+    "rexian.reports",
 ]
 
 MIDDLEWARE = [
@@ -313,3 +315,16 @@ INTELLIGENCE_TRAIN_MAX_ORDERS = env_int("REXIAN_TRAIN_MAX_ORDERS", 20000, minimu
 # confidence; 0 (the default) never dispatches automatically.
 AUTO_DISPATCH_CONFIDENCE = env_float("REXIAN_AUTO_DISPATCH_CONFIDENCE", 0.0, minimum=0.0, maximum=1.0)
 # --- end Intelligence -----------------------------------------------------------------------------
+
+# --- Hot spots (rexian/hotspots; docs/hotspots.md) ----------------------------------------------
+# Surges (激增预警): the count of the latest window against the mean of the same window over the baseline days,
+# flagged when at least the minimum count and one-sided Poisson P(X ≥ count | baseline) is below the p-value.
+HOTSPOT_SURGE_WINDOW_HOURS = env_int("REXIAN_HOTSPOT_SURGE_WINDOW_HOURS", 24, minimum=1)
+if HOTSPOT_SURGE_WINDOW_HOURS > 24:  # the baseline is the same hours on each earlier day
+    raise ImproperlyConfigured(f"REXIAN_HOTSPOT_SURGE_WINDOW_HOURS={HOTSPOT_SURGE_WINDOW_HOURS} must be at most 24.")
+HOTSPOT_SURGE_BASELINE_DAYS = env_int("REXIAN_HOTSPOT_SURGE_BASELINE_DAYS", 28, minimum=7)
+HOTSPOT_SURGE_MIN_COUNT = env_int("REXIAN_HOTSPOT_SURGE_MIN_COUNT", 5, minimum=1)
+HOTSPOT_SURGE_P_VALUE = env_float("REXIAN_HOTSPOT_SURGE_P_VALUE", 0.001, minimum=0.0, maximum=1.0)
+# Runs kept per window (one an hour): older ones are deleted by the scan.
+HOTSPOT_KEEP_RUNS = env_int("REXIAN_HOTSPOT_KEEP_RUNS", 48, minimum=1)
+# --- end Hot spots --------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("board", _("值班看板"), frozenset({R.SUPERVISOR, R.LEADER}), "b"),
     MenuItem("dashboard", _("统计分析"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "o"),
     MenuItem("bigscreen", _("大屏"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "w"),
+    MenuItem("reports", _("报告"), frozenset({R.SUPERVISOR, R.LEADER, R.ADMIN}), "p"),
+    MenuItem("hotspots", _("热点"), frozenset({R.SUPERVISOR, R.LEADER}), "t"),
     MenuItem("search", _("查询"), ALL_STAFF, "s"),
 )
 

@@ -8,11 +8,13 @@ from rexian.console.views import (
     dashboards,
     dispatch,
     home,
+    hotspots,
     inbox,
     intake,
     notifications,
     orders,
     queues,
+    reports,
     search,
 )
 
@@ -59,4 +61,13 @@ urlpatterns = [
     path("dashboard/data/", dashboards.dashboard_data, name="dashboard-data"),
     path("dashboard/export/", dashboards.dashboard_export, name="dashboard-export"),
     path("bigscreen/", dashboards.bigscreen, name="bigscreen"),
+    # Reports (报告): the report centre for supervisors and admins, the reading list for leaders.
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/inbox/", reports.inbox, name="report-inbox"),
+    path("reports/new/", reports.report_new, name="report-new"),
+    path("reports/<int:pk>/", reports.report_detail, name="report"),
+    path("reports/<int:pk>/download/<str:fmt>/", reports.report_download, name="report-download"),
+    # Supervisors, leaders, inspectors and admins: hot spots and surges (热点与舆情预警).
+    path("hotspots/", hotspots.hotspots, name="hotspots"),
+    path("hotspots/recompute/", hotspots.hotspots_recompute, name="hotspots-recompute"),
 ]

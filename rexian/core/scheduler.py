@@ -22,9 +22,25 @@ class Job:
     name: str
     task_path: str  # "module:attribute" of a django-tasks Task
     every: dt.timedelta
+    # A local time of day (REXIAN_TIME_ZONE): the job runs daily at that time instead of `every` after its last run.
+    at: dt.time | None = None
+
+    def next_run(self, now: dt.datetime) -> dt.datetime:
+        """When the job is due again after a run at `now`: `every` later, or the next occurrence of `at`."""
+        if self.at is None:
+            return now + self.every
+        tz = timezone.get_default_timezone()
+        day = timezone.localtime(now, tz).date()
+        while True:
+            moment = timezone.make_aware(dt.datetime.combine(day, self.at), tz)
+            if moment > now:
+                return moment
+            day += dt.timedelta(days=1)
 
 
 def jobs() -> list[Job]:
+    from rexian.reports.schedule import report_jobs  # at a time of day: REXIAN_DAILY_REPORT_TIME
+
     return [
         Job(
             name="deadline_scan",
@@ -60,7 +76,14 @@ def jobs() -> list[Job]:
             task_path="rexian.knowledge.tasks:knowledge_review_scan_task",
             every=dt.timedelta(days=1),
         ),
-        Job(name="train_models", task_path="rexian.intelligence.tasks:train_models_task", every=dt.timedelta(days=1)),
+        Job(
+            name="train_models",
+            task_path="rexian.intelligence.tasks:train_models_task",
+            every=dt.timedelta(days=1),
+            at=dt.time(2, 0),  # nightly, when the centre is quiet
+        ),
+        Job(name="hotspot_scan", task_path="rexian.hotspots.tasks:hotspot_scan_task", every=dt.timedelta(hours=1)),
+        *report_jobs(),
     ]
 
 
@@ -74,9 +97,11 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     enqueued = []
     for job in jobs():
-        PeriodicJob.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
+        # A new job runs at once, except one kept to a time of day: it waits for that time.
+        first = now if job.at is None else job.next_run(now)
+        PeriodicJob.objects.get_or_create(name=job.name, defaults={"next_run_at": first})
         claimed = PeriodicJob.objects.filter(name=job.name, next_run_at__lte=now).update(
-            next_run_at=now + job.every, last_run_at=now
+            next_run_at=job.next_run(now), last_run_at=now
         )
         if claimed:
             _task(job.task_path).enqueue()

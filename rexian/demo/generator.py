@@ -51,6 +51,7 @@ from rexian.analytics.rollups import rollup_rebuild
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
 from rexian.orders.search import order_text_reindex
+from rexian.hotspots.services import hotspot_scan
 from rexian.telephony.demo import demo_calls_load
 from rexian.telephony.models import Call
 from rexian.orders.deadlines import refresh_due
@@ -1006,6 +1007,7 @@ class _Simulator:
         self.hash_cache: dict[str, str] = {}
         self.topic_ids = {name: topic.pk for name, topic in city.topics.items()}
         self.incidents = self._incidents(random.Random(seed + 1))
+        self.recent_burst = self._recent_burst(random.Random(seed + 2))
         self.summary = DemoSummary()
         self.states: Counter[str] = Counter()
 
@@ -1064,6 +1066,20 @@ class _Simulator:
                 town_entry = rng.choice(self.city.towns)
                 incidents[offset] = (entry, town_entry, rng.choice(town_entry[0].compounds))
         return incidents
+
+    def _recent_burst(self, rng: random.Random) -> tuple[tuple | None, list[dt.datetime]]:
+        """A water outage in one compound in the hours before "now": the surge the hot-spot page shows at once.
+
+        Its orders are composed with their own random stream (see `day`): the other orders of the
+        last two days draw the same numbers whatever the moment of loading.
+        """
+        water = next((leaf for leaf in self.city.leaves if leaf[0].code == "090101"), None)
+        if water is None or self.per_day == 0:
+            return None, []
+        town_entry = rng.choice(self.city.towns)
+        compound = rng.choice(town_entry[0].compounds)
+        times = [self.now - dt.timedelta(minutes=rng.uniform(30, 18 * 60)) for _ in range(max(5, self.per_day // 12))]
+        return (water, town_entry, compound), sorted(t.replace(microsecond=0) for t in times)
 
     # Content.
 
@@ -1268,13 +1284,19 @@ class _Simulator:
                 extra.append(dt.datetime.combine(day, dt.time(start), tzinfo=tz)
                              + dt.timedelta(minutes=rng.uniform(0, 9 * 60)))
             extra = [t.replace(microsecond=0) for t in extra]
-        arrivals = sorted([(t, None) for t in times] + [(t, incident) for t in extra], key=lambda pair: pair[0])
+        burst, burst_times = self.recent_burst
+        burst_rng = random.Random(self.seed * 7_919 + offset)
+        arrivals = sorted(
+            [(t, None) for t in times] + [(t, incident) for t in extra]
+            + [(t, burst) for t in burst_times if timezone.localtime(t, tz).date() == day],
+            key=lambda pair: pair[0],
+        )
         lives: list[_Life] = []
         for index, (t, surge) in enumerate(arrivals, start=1):
             if t > self.now:
                 break
             number = f"{day:%Y%m%d}-{index:0{settings.ORDER_NUMBER_DIGITS}d}"
-            order, plan = self.compose(rng, t, number, surge)
+            order, plan = self.compose(burst_rng if surge is burst and burst else rng, t, number, surge)
             life = _Life(self, order, plan, random.Random((self.seed * 1_000_003 + offset) * 100_003 + index))
             life.run()
             lives.append(life)
@@ -1359,6 +1381,7 @@ def demo_load(
         demo_knowledge_load(now=now)  # the knowledge base: sections, ~90 articles, review reminders
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
+    hotspot_scan(now=now)  # the hot-spot page's first run (the worker recomputes it every hour)
     summary = sim.summary
     summary.units = len(units) + 2
     summary.categories = len(categories)

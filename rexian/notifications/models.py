@@ -1,7 +1,8 @@
 """Notifications (通知): what the bell in the console's header counts.
 
-Created only by `rexian.notifications.services`, from committed order events
-and from the deadline scan, never by the pages.
+Created by `rexian.notifications.services`, from committed order events and
+from the deadline scan, and by `rexian.reports.services` when a report is
+published; never by the pages.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Notification(models.Model):  # 通知
         REPLY_REJECTED = "reply_rejected", _("回复被退回")
         REOPENED = "reopened", _("工单重办")
         CALLBACK_DISSATISFIED = "callback_dissatisfied", _("回访不满意")
+        REPORT = "report", _("新报告")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
@@ -30,13 +32,16 @@ class Notification(models.Model):  # 通知
         "orders.WorkOrder", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("工单")
     )
     order_number = models.CharField(_("工单编号"), max_length=20, blank=True)
+    # Where a notification about something other than an order leads (a report on the reading list): a path.
+    link = models.CharField(_("链接"), max_length=200, blank=True)
     text = models.CharField(_("内容"), max_length=200)
     # The deadline a "deadline soon" notice is about: the scan skips orders already told about it.
     deadline = models.DateTimeField(_("时限"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"))
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     # What makes the notification happen once per recipient: "event:<order event id>" for a step of the
-    # lifecycle, "due:<order id>:<deadline kind>:<unit id>:<deadline ISO>" for a deadline coming up.
+    # lifecycle, "due:<order id>:<deadline kind>:<unit id>:<deadline ISO>" for a deadline coming up,
+    # "report:<report id>" for a published report.
     key = models.CharField(max_length=80, editable=False)
 
     class Meta:

@@ -270,11 +270,19 @@ def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def notification_open(*, user, notification_id: int) -> str | None:
-    """Follow one of the user's notifications: mark it read and return the order number to show.
+@dataclass(frozen=True)
+class Opened:
+    """Where a followed notification leads: its order (when the user may still see it), or its link."""
 
-    Returns None when the notification is not the user's, has no order, or the user may no
-    longer see the order (a unit whose return was approved, 退单).
+    order_number: str | None = None
+    link: str = ""
+
+
+def notification_open(*, user, notification_id: int) -> Opened | None:
+    """Follow one of the user's notifications: mark it read and say where it leads.
+
+    Returns None when the notification is not the user's. The order number is None when the
+    notification has no order or the user may no longer see it (a unit whose return was approved, 退单).
     """
     notification = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
     if notification is None:
@@ -283,6 +291,6 @@ def notification_open(*, user, notification_id: int) -> str | None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     if notification.order_id is None:
-        return None
+        return Opened(link=notification.link)
     visible = access.orders_visible_to(user, WorkOrder.objects.filter(pk=notification.order_id))
-    return notification.order_number if visible.exists() else None
+    return Opened(order_number=notification.order_number if visible.exists() else None, link=notification.link)

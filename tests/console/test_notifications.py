@@ -153,3 +153,19 @@ def test_a_dispatch_reaches_the_units_bell(signed_in, cast, make_order, django_c
         )
     page = signed_in(cast.housing_handler).get(BELL).content.decode()
     assert '<span class="bell__count" aria-hidden="true">1</span>' in page
+
+
+def test_a_report_notification_opens_the_report(signed_in, cast):
+    from django.utils import timezone
+
+    note = Notification.objects.create(
+        recipient=cast.leader, kind=Notification.Kind.REPORT, text="新报告：工作日报", link="/console/reports/7/",
+        created_at=timezone.now(), key="report:7",
+    )
+    client = signed_in(cast.leader)
+    page = client.get(reverse("console:notifications")).content.decode()
+    assert f'?read={note.pk}">新报告：工作日报</a>' in page
+    response = client.get(reverse("console:notifications"), {"read": note.pk})
+    assert response.status_code == 302 and response["Location"] == "/console/reports/7/"
+    note.refresh_from_db()
+    assert note.read_at is not None

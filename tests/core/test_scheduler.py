@@ -7,12 +7,14 @@ from rexian.core.models import PeriodicJob
 from rexian.core.scheduler import jobs, scheduler_tick
 from rexian.orders.models import Escalation
 
-EVERY_JOB = [job.name for job in jobs()]  # a fresh database: every job is due at once
+# A fresh database: every job is due at once, except those kept to a time of day (nightly training, reports).
+EVERY_JOB = [job.name for job in jobs() if job.at is None]
+NOON = timezone.make_aware(dt.datetime(2026, 3, 4, 12, 0))  # hours away from every job's time of day
 
 
 def test_a_due_job_is_enqueued_once_per_interval(db, settings):
     settings.WORKER_SCAN_INTERVAL_SECONDS = 60
-    now = timezone.now()
+    now = NOON
     assert scheduler_tick(now=now) == EVERY_JOB
     assert scheduler_tick(now=now + dt.timedelta(seconds=30)) == []
     assert scheduler_tick(now=now + dt.timedelta(seconds=61)) == ["deadline_scan", "webhook_redeliver"]
@@ -20,8 +22,16 @@ def test_a_due_job_is_enqueued_once_per_interval(db, settings):
     assert job.next_run_at == now + dt.timedelta(seconds=121)
 
 
+def test_a_job_kept_to_a_time_of_day_waits_for_it_then_runs_daily(db):
+    assert "train_models" not in scheduler_tick(now=NOON)
+    two_am = timezone.make_aware(dt.datetime(2026, 3, 5, 2, 0))
+    assert PeriodicJob.objects.get(name="train_models").next_run_at == two_am
+    assert "train_models" in scheduler_tick(now=two_am)
+    assert PeriodicJob.objects.get(name="train_models").next_run_at == two_am + dt.timedelta(days=1)
+
+
 def test_two_workers_ticking_at_the_same_moment_enqueue_one_run(db):
-    now = timezone.now()
+    now = NOON
     first = scheduler_tick(now=now)
     second = scheduler_tick(now=now)
     assert (first, second) == (EVERY_JOB, [])

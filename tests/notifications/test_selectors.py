@@ -114,7 +114,8 @@ def test_a_user_cannot_mark_another_users_notification(cast):
 def test_opening_a_notification_marks_it_read_and_gives_the_order(cast, make_order):
     order = make_order(State.DISPATCHED)
     notification = note(cast.housing_handler, 1, order=order)
-    assert services.notification_open(user=cast.housing_handler, notification_id=notification.pk) == order.number
+    opened = services.notification_open(user=cast.housing_handler, notification_id=notification.pk)
+    assert opened.order_number == order.number
     notification.refresh_from_db()
     assert notification.read_at is not None and notification.read_at <= timezone.now()
 

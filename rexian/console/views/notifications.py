@@ -42,14 +42,17 @@ def bell(request):
 @login_required
 @require_GET
 def notification_list(request):
-    """The user's notifications, newest first, unread highlighted; `?read=<id>` marks one read and opens its order."""
+    """The user's notifications, newest first, unread highlighted; `?read=<id>` marks one read and opens its order
+    (or, for a report, the report)."""
     if "read" in request.GET:
         notification_id = _int(request.GET["read"])
         if notification_id is None:
             return HttpResponseBadRequest(_("通知编号不正确。"))
-        number = services.notification_open(user=request.user, notification_id=notification_id)
-        if number:
-            return HttpResponseRedirect(reverse("console:order", args=[number]))
+        opened = services.notification_open(user=request.user, notification_id=notification_id)
+        if opened and opened.order_number:
+            return HttpResponseRedirect(reverse("console:order", args=[opened.order_number]))
+        if opened and opened.link.startswith("/console/"):
+            return HttpResponseRedirect(opened.link)
         messages.info(request, _("无法打开该通知对应的工单：它已不在您的权限范围内。"))
         return HttpResponseRedirect(reverse("console:notifications"))
     page = _int(request.GET.get("page"), 1) or 1

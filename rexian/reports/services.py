@@ -1,0 +1,248 @@
+"""Writes of the reports app: generate a report, correct a draft, publish it to the leaders, mark it read.
+
+Who may do what (`permissions.py`): supervisors (值班长) and admins generate, edit and
+publish; leaders (领导) read what was published to them; the worker generates and publishes
+the 工作日报 each morning and the 简报 each month without a user (`by=None`).
+
+Publishing gives the report its issue number 第N期 (per kind, per year of publication,
+taken under a row lock of `ReportSequence` so two publications never share one), puts it
+on the reading list of every active leader and supervisor (`ReportDelivery`) and tells
+them with a notification (通知) once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rexian.notifications.models import Notification
+from rexian.reports import builders, selectors
+from rexian.reports.builders import ReportError
+from rexian.reports.models import Report, ReportDelivery, ReportSequence
+from rexian.reports.permissions import READER_ROLES, may_manage
+from rexian.units.models import User
+
+Kind = Report.Kind
+TEXT_LENGTH = Notification._meta.get_field("text").max_length
+MAX_TEXT = 5000  # an edited paragraph
+
+
+def _require_manager(by) -> None:
+    if by is not None and not may_manage(by):
+        raise PermissionDenied(_("只有值班长和系统管理员可以生成、修改和发布报告。"))
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now, timezone.get_default_timezone()).date()
+
+
+def _parse_date(value, what: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ReportError(_("%(what)s「%(value)s」不是有效日期（格式：2026-03-05）。") % {"what": what, "value": value}) from None
+
+
+def _parse_month(value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    try:
+        year, month = str(value).split("-")[:2]
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise ReportError(_("月份「%(value)s」无效（格式：2026-03）。") % {"value": value}) from None
+
+
+def report_generate(
+    kind: str,
+    *,
+    by=None,
+    day=None,
+    month=None,
+    start=None,
+    end=None,
+    category=None,
+    area=None,
+    keyword: str = "",
+    issue=None,
+    surge=None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Build a report from the metrics and store it as a draft (草稿).
+
+    kind "daily": `day` (default yesterday); "monthly": `month` (a date or "YYYY-MM", default
+    last month); "special": `start`, `end` and at least one of `category`, `area` (codes or ids)
+    and `keyword`; "quick": `issue` (a HotIssue id) or `surge` (a Surge id). `by` is the
+    supervisor or admin who asks (None: the worker). Raises PermissionDenied for anyone else
+    and ReportError, with a message for the user, for what cannot make a report.
+    """
+    _require_manager(by)
+    now = now or timezone.now()
+    today = _today(now)
+    viewer = by or builders.LeaderView()
+    if kind == Kind.DAILY:
+        day = _parse_date(day, _("日期")) if day else today - dt.timedelta(days=1)
+        if day >= today:
+            raise ReportError(_("工作日报只能针对已经结束的日期（今天之前）。"))
+        params = {"day": day.isoformat()}
+        content = builders.build_daily(day, now=now, viewer=viewer)
+    elif kind == Kind.MONTHLY:
+        first = _parse_month(month) if month else (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        if first > today:
+            raise ReportError(_("简报的月份尚未开始。"))
+        params = {"month": f"{first:%Y-%m}"}
+        content = builders.build_monthly(first, now=now, viewer=viewer)
+    elif kind == Kind.SPECIAL:
+        if not start or not end:
+            raise ReportError(_("专报需要统计起止日期。"))
+        start, end = _parse_date(start, _("起始日")), _parse_date(end, _("截止日"))
+        if end < start:
+            raise ReportError(_("统计截止日早于起始日。"))
+        if (end - start).days > 366 * 3:
+            raise ReportError(_("专报的统计期不能超过三年。"))
+        topic = builders.resolve_topic(category=category, area=area, keyword=keyword)
+        params = {"start": start.isoformat(), "end": end.isoformat(), "keyword": topic.keyword,
+                  "category": topic.category.code if topic.category else "",
+                  "area": topic.area.code if topic.area else ""}
+        content = builders.build_special(start, end, topic=topic, now=now, viewer=viewer)
+    elif kind == Kind.QUICK:
+        if bool(issue) == bool(surge):
+            raise ReportError(_("快报需要指定一个热点问题或一个预警（二选一）。"))
+        found_issue = selectors.hot_issue(issue) if issue else None
+        found_surge = selectors.surge(surge) if surge else None
+        params = {"issue": found_issue.pk} if found_issue else {"surge": found_surge.pk}
+        content = builders.build_quick(issue=found_issue, surge=found_surge, now=now, viewer=viewer)
+    else:
+        raise ReportError(_("未知的报告类型：%(kind)s") % {"kind": kind})
+    return Report.objects.create(
+        kind=kind,
+        title=content["title"][:200],
+        period_start=dt.date.fromisoformat(content["period_start"]),
+        period_end=dt.date.fromisoformat(content["period_end"]),
+        params=params,
+        content=content,
+        created_by=by,
+        created_at=now,
+    )
+
+
+def report_update_text(*, report: Report, by, title: str | None = None, texts: dict[str, str]) -> Report:
+    """Correct a draft before it is published: its title and the paragraphs marked editable (by their key).
+
+    Supervisors and admins only; raises ReportError for a published report, an unknown
+    paragraph or an empty text.
+    """
+    _require_manager(by)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if not report.is_draft:
+            raise ReportError(_("报告已发布，不能再修改。"))
+        content = dict(report.content)
+        blocks = [dict(block) for block in content.get("blocks", [])]
+        editable = {block["key"]: block for block in blocks if block.get("editable")}
+        unknown = set(texts) - set(editable)
+        if unknown:
+            raise ReportError(_("报告中没有可修改的段落：%(keys)s") % {"keys": "、".join(sorted(unknown))})
+        for key, text in texts.items():
+            text = (text or "").strip()
+            if not text:
+                raise ReportError(_("段落内容不能为空。"))
+            if len(text) > MAX_TEXT:
+                raise ReportError(_("段落不能超过 %(n)s 个字。") % {"n": MAX_TEXT})
+            editable[key]["text"] = text
+        if title is not None:
+            title = title.strip()
+            if not title:
+                raise ReportError(_("标题不能为空。"))
+            content["title"] = title[:200]
+            report.title = title[:200]
+        content["blocks"] = blocks
+        report.content = content
+        report.save(update_fields=["title", "content"])
+    return report
+
+
+def _next_number(kind: str, year: int) -> int:
+    """The next 第N期 of the kind in the year, taken under the sequence row's lock (call inside a transaction)."""
+    ReportSequence.objects.get_or_create(kind=kind, year=year)
+    sequence = ReportSequence.objects.select_for_update().get(kind=kind, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return sequence.last
+
+
+def _readers():
+    """Who receives a published report: every active leader and supervisor."""
+    return User.objects.filter(role__in=READER_ROLES, is_active=True)
+
+
+def report_publish(report: Report, *, by=None, now: dt.datetime | None = None) -> Report:
+    """Publish a draft: number it (第N期), deliver it to every active leader and supervisor, notify them.
+
+    `by` is the supervisor or admin who publishes (None: the worker). Raises PermissionDenied
+    for anyone else and ReportError when the report is already published.
+    """
+    _require_manager(by)
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if not report.is_draft:
+            raise ReportError(_("该报告已经发布（%(issue)s）。") % {"issue": report.issue_label})
+        report.year = _today(now).year
+        report.number = _next_number(report.kind, report.year)
+        report.status = Report.Status.PUBLISHED
+        report.published_by = by
+        report.published_at = now
+        report.save(update_fields=["year", "number", "status", "published_by", "published_at"])
+        readers = list(_readers().values_list("pk", flat=True))
+        ReportDelivery.objects.bulk_create(
+            [ReportDelivery(report=report, user_id=pk, delivered_at=now) for pk in readers], ignore_conflicts=True
+        )
+        transaction.on_commit(lambda: _notify(report.pk, [pk for pk in readers if by is None or pk != by.pk]))
+    return report
+
+
+def _notify(report_id: int, user_ids: list[int]) -> int:
+    """Tell the readers a report is on their reading list (once per reader: key "report:<id>")."""
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None or not user_ids:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("新报告：%(title)s（%(kind)s %(issue)s），请在「报告」中阅读。") % {
+            "title": report.title, "kind": report.get_kind_display(), "issue": report.issue_label,
+        }
+    link = reverse("console:report", args=[report.pk])
+    made = Notification.objects.bulk_create(
+        [
+            Notification(recipient_id=pk, kind=Notification.Kind.REPORT, text=text[:TEXT_LENGTH], link=link,
+                         created_at=report.published_at, key=f"report:{report.pk}")
+            for pk in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+    return len(made)
+
+
+def report_mark_read(*, report: Report, user, now: dt.datetime | None = None) -> bool:
+    """Mark the report read on the user's reading list; True when it was unread. Anyone may mark their own."""
+    now = now or timezone.now()
+    changed = ReportDelivery.objects.filter(report=report, user_id=user.pk, read_at__isnull=True).update(read_at=now)
+    if changed:
+        Notification.objects.filter(recipient_id=user.pk, key=f"report:{report.pk}", read_at__isnull=True).update(
+            read_at=now
+        )
+    return bool(changed)
+
+
+def report_generate_and_publish(kind: str, *, by=None, now: dt.datetime | None = None, **params) -> Report:
+    """Generate a report and publish it at once (the worker's schedule, the demo, `rexian report --publish`)."""
+    report = report_generate(kind, by=by, now=now, **params)
+    return report_publish(report, by=by, now=now)

@@ -1,0 +1,147 @@
+"""Generating, numbering (第N期), correcting, publishing and reading reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from rexian.notifications.models import Notification
+from rexian.reports import services
+from rexian.reports.builders import ReportError
+from rexian.reports.models import Report, ReportDelivery
+from rexian.units.models import Role
+from tests import factories as f
+from tests.analytics.conftest import at
+
+Kind = Report.Kind
+NOW = at(2025, 11, 20, 9)
+
+
+def _special(**overrides):
+    params = dict(start="2025-11-01", end="2025-11-19", category="01", now=NOW)
+    params.update(overrides)
+    return services.report_generate(Kind.SPECIAL, **params)
+
+
+def test_a_generated_report_is_an_unnumbered_draft_with_its_period_and_params(cast):
+    report = _special(by=cast.supervisor, keyword="电梯")
+
+    assert report.status == Report.Status.DRAFT and report.number is None and report.issue_label == "草稿"
+    assert (report.period_start, report.period_end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 19))
+    assert report.params == {"start": "2025-11-01", "end": "2025-11-19", "keyword": "电梯", "category": "01", "area": ""}
+    assert report.title == "关于城乡建设·“电梯”诉求情况的专报"
+    assert report.created_by == cast.supervisor
+
+
+def test_issue_numbers_count_per_kind_and_per_year_of_publication(cast):
+    first, second, other_kind = _special(), _special(), _special()
+    services.report_publish(first, now=NOW)
+    services.report_publish(second, now=NOW)
+    other_kind.kind = Kind.QUICK
+    other_kind.save()
+    services.report_publish(other_kind, now=NOW)
+    next_year = services.report_publish(_special(), now=at(2026, 1, 2, 9))
+
+    numbers = {r.pk: (r.kind, r.year, r.number) for r in Report.objects.all()}
+    assert numbers[first.pk] == (Kind.SPECIAL, 2025, 1)
+    assert numbers[second.pk] == (Kind.SPECIAL, 2025, 2)
+    assert numbers[other_kind.pk] == (Kind.QUICK, 2025, 1)
+    assert numbers[next_year.pk] == (Kind.SPECIAL, 2026, 1)
+    assert Report.objects.get(pk=second.pk).issue_label == "2025年第2期"
+
+
+def test_a_draft_that_is_never_published_takes_no_number(cast):
+    _special()  # thrown away
+    published = services.report_publish(_special(), now=NOW)
+    assert published.number == 1
+
+
+def test_publishing_delivers_to_active_leaders_and_supervisors_unread_and_notifies_them(
+    cast, django_capture_on_commit_callbacks
+):
+    second_leader = f.UserFactory(username="leader2", role=Role.LEADER, unit=cast.city)
+    f.UserFactory(username="retired", role=Role.LEADER, unit=cast.city, is_active=False)
+    report = _special(by=cast.supervisor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_publish(report, by=cast.supervisor, now=NOW)
+
+    deliveries = ReportDelivery.objects.filter(report=report)
+    assert sorted(d.user.username for d in deliveries) == ["leader", "leader2", "supervisor"]
+    assert all(d.read_at is None and d.delivered_at == NOW for d in deliveries)
+    notified = Notification.objects.filter(key=f"report:{report.pk}")
+    # The supervisor who published it is not told about it.
+    assert sorted(n.recipient.username for n in notified) == ["leader", "leader2"]
+    told = notified.get(recipient=second_leader)
+    assert "关于城乡建设诉求情况的专报" in told.text
+    assert (told.kind, told.link) == (Notification.Kind.REPORT, f"/console/reports/{report.pk}/")
+    report.refresh_from_db()
+    assert (report.status, report.published_by, report.published_at) == (Report.Status.PUBLISHED, cast.supervisor, NOW)
+
+
+def test_marking_read_changes_only_the_reader_s_own_delivery_and_its_notification(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_publish(_special(), now=NOW)
+
+    assert services.report_mark_read(report=report, user=cast.leader, now=NOW + dt.timedelta(hours=1)) is True
+    assert services.report_mark_read(report=report, user=cast.leader) is False  # already read
+
+    read = {d.user.username: d.read_at for d in ReportDelivery.objects.filter(report=report)}
+    assert read == {"leader": NOW + dt.timedelta(hours=1), "supervisor": None}
+    assert Notification.objects.get(recipient=cast.leader, key=f"report:{report.pk}").read_at is not None
+    assert Notification.objects.get(recipient=cast.supervisor, key=f"report:{report.pk}").read_at is None
+
+
+def test_a_published_report_cannot_be_published_or_edited_again(cast):
+    report = services.report_publish(_special(), now=NOW)
+    with pytest.raises(ReportError, match="已经发布"):
+        services.report_publish(report, now=NOW)
+    with pytest.raises(ReportError, match="已发布"):
+        services.report_update_text(report=report, by=cast.supervisor, texts={"advice": "新的建议"})
+
+
+def test_a_draft_s_title_and_editable_paragraphs_can_be_corrected(cast):
+    report = _special()
+
+    services.report_update_text(report=report, by=cast.admin, title="关于物业服务问题的专报",
+                                texts={"advice": "建议住建局约谈物业企业。"})
+
+    report.refresh_from_db()
+    assert report.title == report.content["title"] == "关于物业服务问题的专报"
+    advice = [b for b in report.content["blocks"] if b.get("key") == "advice"]
+    assert advice[0]["text"] == "建议住建局约谈物业企业。"
+    with pytest.raises(ReportError, match="没有可修改的段落"):
+        services.report_update_text(report=report, by=cast.admin, texts={"heading": "x"})
+    with pytest.raises(ReportError, match="不能为空"):
+        services.report_update_text(report=report, by=cast.admin, texts={"advice": "  "})
+
+
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "leader", "housing_handler", "inspector"])
+def test_only_supervisors_and_admins_generate_and_publish(cast, role):
+    user = getattr(cast, role)
+    with pytest.raises(PermissionDenied):
+        _special(by=user)
+    report = _special(by=cast.supervisor)
+    with pytest.raises(PermissionDenied):
+        services.report_publish(report, by=user)
+
+
+def test_what_cannot_make_a_report_is_told_in_chinese(cast):
+    with pytest.raises(ReportError, match="今天之前"):
+        services.report_generate(Kind.DAILY, day="2025-11-20", now=NOW)
+    with pytest.raises(ReportError, match="不是有效日期"):
+        services.report_generate(Kind.DAILY, day="2025-13-01", now=NOW)
+    with pytest.raises(ReportError, match="月份"):
+        services.report_generate(Kind.MONTHLY, month="2025/11", now=NOW)
+    with pytest.raises(ReportError, match="尚未开始"):
+        services.report_generate(Kind.MONTHLY, month="2025-12", now=NOW)
+    with pytest.raises(ReportError, match="起止日期"):
+        services.report_generate(Kind.SPECIAL, start="2025-11-01", now=NOW)
+    with pytest.raises(ReportError, match="二选一"):
+        services.report_generate(Kind.QUICK, now=NOW)
+    with pytest.raises(ReportError, match="未知的报告类型"):
+        services.report_generate("weekly", now=NOW)

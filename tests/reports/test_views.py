@@ -1,0 +1,167 @@
+"""The report centre in the console: who may see, generate, correct, publish and download; the reading list."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from rexian.reports import services
+from rexian.reports.models import Report, ReportDelivery
+from tests.analytics.conftest import at
+from tests.console.conftest import signed_in  # noqa: F401  (fixture)
+
+Kind = Report.Kind
+REPORTS = reverse("console:reports")
+INBOX = reverse("console:report-inbox")
+NEW = reverse("console:report-new")
+NOW = at(2025, 11, 20, 9)
+
+
+def _special(**overrides) -> Report:
+    params = dict(start="2025-11-01", end="2025-11-19", category="01", now=NOW)
+    params.update(overrides)
+    return services.report_generate(Kind.SPECIAL, **params)
+
+
+@pytest.fixture
+def draft(cast) -> Report:
+    return _special(by=cast.supervisor)
+
+
+@pytest.fixture
+def published(cast) -> Report:
+    return services.report_publish(_special(), now=NOW)
+
+
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "inspector", "housing_handler", "housing_admin"])
+def test_staff_outside_supervision_and_leadership_get_403_everywhere(cast, signed_in, published, role):
+    client = signed_in(getattr(cast, role))
+    for url in (REPORTS, INBOX, NEW, reverse("console:report", args=[published.pk]),
+                reverse("console:report-download", args=[published.pk, "xlsx"])):
+        assert client.get(url).status_code == 403, url
+
+
+def test_the_menu_shows_reports_to_supervisors_leaders_and_admins_only(cast, signed_in):
+    for role, shown in (("supervisor", True), ("leader", True), ("admin", True), ("operator", False)):
+        page = signed_in(getattr(cast, role)).get(reverse("console:home")).content.decode()
+        assert (f'href="{REPORTS}" accesskey="p">报告</a>' in page) is shown, role
+
+
+def test_leaders_see_published_reports_but_neither_drafts_nor_the_generate_form(cast, signed_in, draft, published):
+    client = signed_in(cast.leader)
+
+    listing = client.get(REPORTS).content.decode()
+    assert published.title in listing and f'href="{reverse("console:report", args=[draft.pk])}"' not in listing
+    assert client.get(reverse("console:report", args=[draft.pk])).status_code == 404
+    assert client.get(NEW).status_code == 403
+    response = client.post(reverse("console:report", args=[published.pk]), {"action": "publish"})
+    assert response.status_code == 403
+
+
+def test_the_reading_list_shows_unread_first_and_opening_a_report_marks_it_read(cast, signed_in):
+    older = services.report_publish(_special(), now=NOW)
+    newer = services.report_publish(_special(end="2025-11-18"), now=at(2025, 11, 20, 10))
+    services.report_mark_read(report=newer, user=cast.leader)
+    client = signed_in(cast.leader)
+
+    page = client.get(INBOX).content.decode()
+    position = {r.pk: page.index(reverse("console:report", args=[r.pk])) for r in (older, newer)}
+    assert position[older.pk] < position[newer.pk]
+    assert "1 份未读" in page
+
+    assert client.get(reverse("console:report", args=[older.pk])).status_code == 200
+    assert ReportDelivery.objects.get(report=older, user=cast.leader).read_at is not None
+    assert "0 份未读" in client.get(INBOX).content.decode()
+
+
+def test_a_supervisor_generates_a_draft_from_the_form(cast, signed_in):
+    client = signed_in(cast.supervisor)
+    assert client.get(NEW).status_code == 200
+
+    response = client.post(NEW, {"kind": "special", "start": "2025-11-01", "end": "2025-11-19", "keyword": "电梯"})
+
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("console:report", args=[report.pk])
+    assert (report.kind, report.status, report.created_by) == (Kind.SPECIAL, Report.Status.DRAFT, cast.supervisor)
+    assert report.params["keyword"] == "电梯"
+
+
+def test_a_request_that_cannot_make_a_report_gets_400_with_the_reason(cast, signed_in):
+    client = signed_in(cast.supervisor)
+
+    response = client.post(NEW, {"kind": "special", "start": "2025-11-01", "end": "2025-11-19"})
+
+    assert response.status_code == 400
+    assert "专报需要指定诉求分类、区域或关键词中的至少一项。" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_a_draft_is_corrected_and_published_from_its_page(cast, signed_in, draft):
+    client = signed_in(cast.supervisor)
+    url = reverse("console:report", args=[draft.pk])
+    page = client.get(url).content.decode()
+    assert 'name="text_advice"' in page and 'name="text_summary"' in page
+
+    client.post(url, {"action": "save", "title": "关于物业服务的专报", "text_advice": "建议约谈物业企业。",
+                      "text_summary": "十一月物业诉求增多。"})
+    response = client.post(url, {"action": "publish"})
+
+    draft.refresh_from_db()
+    assert response.status_code == 302
+    assert (draft.title, draft.status, draft.number) == ("关于物业服务的专报", Report.Status.PUBLISHED, 1)
+    assert [b["text"] for b in draft.content["blocks"] if b.get("key") == "advice"] == ["建议约谈物业企业。"]
+    assert ReportDelivery.objects.filter(report=draft, user=cast.leader, read_at=None).exists()
+    page = client.get(url).content.decode()
+    assert 'name="text_advice"' not in page and "建议约谈物业企业。" in page
+
+
+def test_editing_a_published_report_is_refused_with_400(cast, signed_in, published):
+    response = signed_in(cast.supervisor).post(reverse("console:report", args=[published.pk]),
+                                               {"action": "save", "text_advice": "改"})
+    assert response.status_code == 400 and "报告已发布，不能再修改。" in response.content.decode()
+
+
+@pytest.mark.parametrize("fmt, content_type", [
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("pdf", "application/pdf"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+])
+def test_a_leader_downloads_a_published_report(cast, signed_in, published, fmt, content_type):
+    response = signed_in(cast.leader).get(reverse("console:report-download", args=[published.pk, fmt]))
+
+    assert response.status_code == 200 and response["Content-Type"] == content_type
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content[:4] in (b"PK\x03\x04", b"%PDF")
+
+
+def test_an_unknown_file_format_is_404(cast, signed_in, published):
+    assert signed_in(cast.leader).get(reverse("console:report-download", args=[published.pk, "odt"])).status_code == 404
+
+
+def test_a_pdf_without_a_cjk_font_answers_503_with_the_reason(cast, signed_in, published, monkeypatch):
+    monkeypatch.setenv("REXIAN_REPORT_FONT", "/nonexistent/font.ttc")
+    response = signed_in(cast.leader).get(reverse("console:report-download", args=[published.pk, "pdf"]))
+    assert response.status_code == 503 and "REXIAN_REPORT_FONT" in response.content.decode()
+
+
+def test_the_hot_spots_button_drafts_a_quick_report(cast, signed_in, elevator_issue):
+    client = signed_in(cast.supervisor)
+    issue = elevator_issue.issue
+
+    page = client.get(f"{NEW}?kind=quick&issue={issue.pk}").content.decode()
+    assert f"根据热点问题「{issue.title}」（3 件）起草快报。" in page
+    assert f'name="issue" value="{issue.pk}"' in page and "起草快报" in page
+
+    response = client.post(NEW, {"kind": "quick", "issue": issue.pk})
+    report = Report.objects.get()
+    assert response["Location"] == reverse("console:report", args=[report.pk])
+    assert (report.kind, report.params) == (Kind.QUICK, {"issue": issue.pk})
+    page = client.get(response["Location"]).content.decode()
+    assert 'name="text_situation"' in page and 'name="text_advice"' in page
+
+
+def test_a_quick_report_from_an_issue_that_is_gone_is_refused(cast, signed_in):
+    client = signed_in(cast.supervisor)
+    assert "热点问题 999 不存在。" in client.get(f"{NEW}?kind=quick&issue=999").content.decode()
+    response = client.post(NEW, {"kind": "quick", "issue": 999})
+    assert response.status_code == 400 and not Report.objects.exists()
