@@ -88,17 +88,27 @@ demo-reset:
 	rm -rf var/media
 	$(MAKE) demo
 
-# The suite on SQLite, then on PostgreSQL where it is reachable
-# (REXIAN_REQUIRE_POSTGRES=1, as in CI, turns a missing server into a failure).
+# The suite on SQLite and, where it is reachable, on PostgreSQL: both at once (each is mostly one process, and
+# the machine has more than one core), the PostgreSQL run's output kept in test-artifacts/postgres.log and its
+# end printed after the SQLite run's. REXIAN_REQUIRE_POSTGRES=1, as in CI, turns a missing server into a failure.
 test: install-test
-	@$(MAKE) --no-print-directory test-sqlite
-	@if $(PY) scripts/pg_available.py "$(PG_URL)"; then \
-		$(MAKE) --no-print-directory test-postgres; \
+	@mkdir -p test-artifacts; rm -f test-artifacts/postgres.log test-artifacts/postgres.rc; \
+	if $(PY) scripts/pg_available.py "$(PG_URL)"; then \
+		( $(MAKE) --no-print-directory test-postgres > test-artifacts/postgres.log 2>&1; \
+		  echo $$? > test-artifacts/postgres.rc ) & \
 	elif [ "$$REXIAN_REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is required (REXIAN_REQUIRE_POSTGRES=1) but not reachable at $(PG_URL)"; exit 1; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped."; \
-	fi
+	fi; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	wait; postgres=0; \
+	if [ -f test-artifacts/postgres.rc ]; then \
+		postgres=$$(cat test-artifacts/postgres.rc); \
+		echo "== tests on PostgreSQL (ran alongside; whole output in test-artifacts/postgres.log) =="; \
+		if [ "$$postgres" = 0 ]; then tail -n 3 test-artifacts/postgres.log; else tail -n 80 test-artifacts/postgres.log; fi; \
+	fi; \
+	[ "$$sqlite" = 0 ] && [ "$$postgres" = 0 ]
 
 test-sqlite: install-test
 	@echo "== tests on SQLite =="
