@@ -23,7 +23,7 @@ NOV_1, DEC_31 = dt.date(2025, 11, 1), dt.date(2025, 12, 31)
 
 def snapshot() -> tuple:
     """Facts and non-empty rollup rows, comparable across refreshes and rebuilds (ids left out)."""
-    facts = sorted(OrderFact.objects.values_list(*COLUMNS))
+    facts = sorted(OrderFact.objects.values_list(*COLUMNS), key=repr)  # repr: columns may hold None beside dates
     daily = {
         (row[0], row[1], row[2], row[3]): row[4:]
         for row in DailyRollup.objects.values_list("day", "dim", "key", "key2", *MEASURES)

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         try:
             console = Console(file=self.stderr, highlight=False, soft_wrap=True)
             with Progress(*columns, console=console, transient=True, disable=options["verbosity"] == 0) as progress:
-                task = progress.add_task(_("导入中") + " importing", total=None)
+                task = progress.add_task("导入中 importing", total=None)
                 result = orders_import(actor=actor, path=file, dry_run=dry_run, encoding=encoding, batch_size=batch,
                                        progress=lambda n: progress.update(task, advance=n))
         except (ImportFileError, PermissionDenied) as error:
