@@ -45,6 +45,7 @@ from bench.orders import (  # noqa: E402
     OrderGenerator,
     Timing,
     _drop,
+    add_data_arguments,
     configure_environment,
     load_average,
     load_world,
@@ -59,24 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--orders", type=int, default=1_000_000, help="orders to generate (default 1000000)")
-    parser.add_argument("--db", help="SQLite file (default /tmp/rexian-bench-<N>.sqlite3)")
-    parser.add_argument(
-        "--database-url", help="run on PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/rexian_bench_metrics"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (with its bench keys)")
-    parser.add_argument("--reuse", action="store_true", help="measure a database kept by bench/orders.py or this bench")
-    parser.add_argument("--replace", action="store_true", help="overwrite an existing SQLite file given with --db")
+    add_data_arguments(parser, orders=1_000_000, db_name="rexian-bench", help_=False)
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: rebuild the rollups even if present")
     parser.add_argument("--samples", type=int, default=50, help="timed calls of each query (default 50)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed calls of each query first (default 5)")
     parser.add_argument("--refreshes", type=int, default=200, help="single-order refreshes timed (default 200)")
-    parser.add_argument("--seed", type=int, default=12345, help="random seed")
-    # bench/orders.py's generator reads these.
-    parser.add_argument("--batch", type=int, default=5000, help=argparse.SUPPRESS)
-    parser.add_argument("--open-days", type=int, default=10, help=argparse.SUPPRESS)
-    parser.add_argument("--open-per-day", type=int, default=300, help=argparse.SUPPRESS)
-    parser.add_argument("--days", type=int, default=365, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 

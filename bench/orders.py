@@ -95,27 +95,39 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚�
 # --- Set-up before Django ---------------------------------------------------------------
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--orders", type=int, default=100_000, help="orders to generate (default 100000)")
-    parser.add_argument("--db", help="SQLite file (default /tmp/rexian-bench-<N>.sqlite3)")
+def add_data_arguments(parser: argparse.ArgumentParser, *, orders: int, db_name: str, help_: bool = True) -> None:
+    """The options of the generated orders and the database they live in, shared by the benches built on them.
+
+    `db_name` names the default SQLite file (/tmp/<db_name>-<N>.sqlite3); with `help_` False the generator's
+    own knobs are accepted but not listed (a bench that keeps its defaults).
+    """
+    hidden = None if help_ else argparse.SUPPRESS
+    parser.add_argument("--orders", type=int, default=orders, help=f"orders to generate (default {orders})")
+    parser.add_argument("--db", help=f"SQLite file (default /tmp/{db_name}-<N>.sqlite3)")
     parser.add_argument(
-        "--database-url", help="run on this database instead of SQLite, e.g. postgres://postgres@127.0.0.1:5432/rexian_bench"
+        "--database-url",
+        help="run on this PostgreSQL database instead (name must contain 'bench'), "
+        "e.g. postgres://postgres@127.0.0.1:5432/rexian_bench",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (with its bench keys)")
-    parser.add_argument("--reuse", action="store_true", help="benchmark a database kept by an earlier --keep run")
+    parser.add_argument("--reuse", action="store_true", help="measure a database kept by an earlier --keep run")
     parser.add_argument("--replace", action="store_true", help="overwrite an existing SQLite file given with --db")
+    parser.add_argument("--seed", type=int, default=12345, help="random seed (same seed and N, same data)")
+    parser.add_argument("--batch", type=int, default=5000, help=hidden or "orders per generation transaction")
+    parser.add_argument("--open-days", type=int, default=10, help=hidden or "orders younger than this may be open")
+    parser.add_argument("--open-per-day", type=int, default=300, help=hidden or "open orders per day of that window")
+    parser.add_argument("--days", type=int, default=365, help=hidden or "history spanned by the generated orders")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    add_data_arguments(parser, orders=100_000, db_name="rexian-bench")
     parser.add_argument("--samples", type=int, default=200, help="timed calls of each query (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls of each query first (default 20)")
     parser.add_argument(
         "--query-budget", type=float, default=120, help="seconds at most per query; stops sampling early (default 120)"
     )
     parser.add_argument("--registrations", type=int, default=2000, help="orders registered through the services")
-    parser.add_argument("--batch", type=int, default=5000, help="orders per generation transaction (default 5000)")
-    parser.add_argument("--open-days", type=int, default=10, help="orders younger than this many days may be open")
-    parser.add_argument("--open-per-day", type=int, default=300, help="open orders per day of that window")
-    parser.add_argument("--days", type=int, default=365, help="history spanned by the generated orders")
-    parser.add_argument("--seed", type=int, default=12345, help="random seed (same seed and N, same data)")
     parser.add_argument("--explain", action="store_true", help="print the query plan of each measured list")
     args = parser.parse_args(argv)
     if args.orders < 1:

@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import orders as order_bench  # noqa: E402
-from bench.orders import Timing, load_average, machine  # noqa: E402
+from bench.orders import Timing, add_data_arguments, load_average, machine  # noqa: E402
 
 
 class PageTiming(Timing):
@@ -132,22 +132,12 @@ class TextOrderGenerator(order_bench.OrderGenerator):
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--orders", type=int, default=100_000, help="orders to generate (default 100000)")
-    parser.add_argument("--db", help="SQLite file (default /tmp/rexian-pages-<N>.sqlite3)")
-    parser.add_argument("--database-url", help="run on this PostgreSQL database instead (name must contain 'bench')")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (with its bench keys)")
-    parser.add_argument("--reuse", action="store_true", help="measure a database kept by an earlier --keep run")
-    parser.add_argument("--replace", action="store_true", help="overwrite an existing SQLite file given with --db")
+    add_data_arguments(parser, orders=100_000, db_name="rexian-pages")
     parser.add_argument("--samples", type=int, default=100, help="timed requests per page (default 100)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per page first (default 10)")
     parser.add_argument("--export-samples", type=int, default=5, help="timed exports (default 5)")
     parser.add_argument("--query-budget", type=float, default=60, help="seconds at most per page (default 60)")
     parser.add_argument("--only", help="comma-separated measurement names to run (default: all)")
-    parser.add_argument("--batch", type=int, default=5000, help="orders per generation transaction (default 5000)")
-    parser.add_argument("--open-days", type=int, default=10, help="orders younger than this many days may be open")
-    parser.add_argument("--open-per-day", type=int, default=300, help="open orders per day of that window")
-    parser.add_argument("--days", type=int, default=365, help="history spanned by the generated orders")
-    parser.add_argument("--seed", type=int, default=12345, help="random seed (same seed and N, same data)")
     parser.add_argument("--explain", action="store_true", help="print the plan of each search page's main query")
     args = parser.parse_args(argv)
     if args.orders < 1:
