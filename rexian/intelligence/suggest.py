@@ -2,7 +2,7 @@
 
 Both come from the active versions of the hotline's own classifiers (`rexian train`); with no active model a
 kind has no suggestions and the pages and API simply show none. Only labels still in the catalogue
-(active categories and appeal types) are offered.
+(active categories and appeal types) are offered, and only with a confidence of at least MIN_CONFIDENCE.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rexian.intelligence.models import ModelKind, TrainedModel
 from rexian.intelligence.text import order_text
 
 MIN_TEXT = 4  # characters: shorter text says nothing a classifier could use
+MIN_CONFIDENCE = 0.05  # a label the model all but rules out is noise beside the others, not a suggestion
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _ranked(model, text: str, k: int, names) -> list[LabelSuggestion]:
     return [
         LabelSuggestion(known[item.label][0], item.label, known[item.label][1], round(float(item.confidence), 4))
         for item in ranked
-        if item.label in known
+        if item.label in known and item.confidence >= MIN_CONFIDENCE
     ][:k]
 
 

@@ -21,9 +21,10 @@ def test_an_operator_gets_ranked_categories_and_types_with_confidence(cast, hist
     )
     assert response.status_code == 200
     body = response.json()
-    assert [s["code"] for s in body["categories"]] == ["020101", "010101"]
+    assert body["categories"][0]["code"] == "020101"
     assert body["categories"][0]["name"] == "生态环境/噪声污染/施工噪声"
-    assert body["categories"][0]["confidence"] > body["categories"][1]["confidence"]
+    assert len(body["categories"]) <= 2
+    assert all(s["confidence"] >= 0.05 for s in body["categories"] + body["appeal_types"])
     assert body["appeal_types"][0]["code"] == "complaint"
 
 

@@ -47,6 +47,17 @@ def test_a_category_no_longer_in_use_is_not_suggested(trained, cast):
     assert "020101" not in [s.code for s in found.categories]
 
 
+def test_a_label_the_model_all_but_rules_out_is_not_offered(trained, cast):
+    from rexian.intelligence import registry
+    from rexian.intelligence.suggest import MIN_CONFIDENCE
+
+    text = "工地晚上施工太吵。凌晨还在打桩，噪音扰民"
+    ranked = {s.label: s.confidence for s in registry.active_model(ModelKind.CATEGORY)[1].suggest(text, k=5)}
+    assert ranked["010101"] < MIN_CONFIDENCE  # the property category is all but ruled out for a noise complaint
+    found = text_suggestions("工地晚上施工太吵", "凌晨还在打桩，噪音扰民")
+    assert [s.code for s in found.categories] == ["020101"]
+
+
 def test_too_short_a_text_gets_no_suggestions(trained):
     assert text_suggestions("噪", "").categories == []
 
