@@ -67,6 +67,12 @@ def jobs() -> list[Job]:
             every=dt.timedelta(days=1),
         ),
         Job(
+            name="call_rollup_reconcile",
+            task_path="rexian.telephony.tasks:call_rollup_reconcile_task",
+            every=dt.timedelta(days=1),
+            at=dt.time(2, 30),  # nightly: the call rollups' last days (or all, when stale)
+        ),
+        Job(
             name="deadline_soon_notify",
             task_path="rexian.notifications.tasks:deadline_soon_scan_task",
             every=dt.timedelta(minutes=5),

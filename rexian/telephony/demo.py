@@ -42,6 +42,7 @@ from rexian.telephony.models import (
     MissedCallCallback,
     Outcome,
 )
+from rexian.telephony.rollups import call_rollup_rebuild
 from rexian.units.models import Role, User
 
 SOURCE = "demo"
@@ -244,6 +245,7 @@ def demo_calls_load(
         callback.call_id = ids[call]
     MissedCallCallback.objects.bulk_create([callback for _, callback in load.callbacks], batch_size=5000)
     summary.intervals, summary.agents = _agent_time(load.calls, operators, now, random.Random(seed + 17))
+    call_rollup_rebuild()  # the calls and intervals were written in bulk, without the events that refresh them
     summary.calls = len(load.calls)
     summary.answered = sum(1 for c in load.calls if c.outcome == Outcome.ANSWERED)
     summary.abandoned = sum(1 for c in load.calls if c.outcome == Outcome.ABANDONED)

@@ -9,7 +9,10 @@ turns what it reads into `Event`s and hands them to `events_apply`, which
 3. rebuilds every call that got a new event from *all* its events ordered by
    the time they happened (`call_fold`), not by the order they arrived, and
    writes the calls with one upsert,
-4. rebuilds the states of the agents that got a new event (`agents_rebuild`).
+4. rebuilds the states of the agents that got a new event (`agents_rebuild`),
+5. counts again the call rollups of the half hours and days whose calls or
+   intervals changed (`rexian.telephony.rollups.call_rollup_refresh`), in the
+   same transaction, so the figures never read a stale slot.
 
 A call whose events all arrive in the same batch (every line of a CDR file) is
 folded from memory; only calls that already had events are read back. That is
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from rexian.catalog.models import Line
@@ -38,6 +42,7 @@ from rexian.telephony.models import (
     EventKind,
     Outcome,
 )
+from rexian.telephony.rollups import call_rollup_refresh
 from rexian.units.models import User
 
 K = EventKind
@@ -500,16 +505,34 @@ def events_apply(
     changed = {e.call_id for e in new if e.call_id and e.kind not in AGENT_KINDS}
     earlier = _stored_events(source, [c for c in changed if c in known])
     states = {call_id: call_fold(earlier.get(call_id) or by_call[call_id]) for call_id in changed}
+    # Where the changed calls were counted before (a late event may move a call to another slot) and are now.
+    # Only calls with stored events can have been counted, but for the API's few calls also those written
+    # without events (the demo's).
+    counted = _counted_offer_times(source, [c for c in changed if lock or c in known])
+    counted += [s["offered_at"] for s in states.values() if s["outcome"] != Outcome.IN_PROGRESS]
     writer.upsert_calls(states, now)
     result.calls = len(states)
     agent_since: dict[str, dt.datetime] = {}
     for e in new:
         if e.kind in AGENT_KINDS and (e.agent not in agent_since or e.at < agent_since[e.agent]):
             agent_since[e.agent] = e.at
+    replaced: list[tuple[dt.datetime, dt.datetime]] = []
     if agent_since:
-        agents_rebuild(agent_since, writer=writer)
+        replaced = agents_rebuild(agent_since, writer=writer)
         result.agents = len(agent_since)
+    call_rollup_refresh(calls=counted, ready=replaced)
     return result
+
+
+def _counted_offer_times(source: str, call_ids: Sequence[str]) -> list[dt.datetime]:
+    """The offer times of these calls as stored now, for those already counted in the figures."""
+    found: list[dt.datetime] = []
+    for chunk in _chunks(list(call_ids)):
+        found.extend(
+            Call.objects.filter(source=source, call_id__in=chunk).exclude(outcome=Outcome.IN_PROGRESS)
+            .values_list("offered_at", flat=True)
+        )
+    return found
 
 
 def _lock_calls(source: str, call_events: dict[str, list[Event]], now: dt.datetime) -> None:
@@ -543,13 +566,17 @@ def half_hour_pieces(state: str, start: dt.datetime, end: dt.datetime) -> list[t
     return pieces
 
 
-def agents_rebuild(agent_since: dict[str, dt.datetime], *, writer: Writer | None = None) -> None:
+def agents_rebuild(
+    agent_since: dict[str, dt.datetime], *, writer: Writer | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """Rebuild each agent's state intervals from its events, starting at the last event before `since`.
 
     Intervals are cut at every event, so everything from that anchor event on
     is replaced and nothing before it moves: a late event costs one agent's
-    recent history, not all of it.
+    recent history, not all of it. Returns, per agent, the first and last
+    start of the intervals replaced or written (for the call rollups).
     """
+    replaced: list[tuple[dt.datetime, dt.datetime]] = []
     users = writer.resolve_agents(agent_since) if writer else users_by_agent_number(agent_since)
     for number, since in sorted(agent_since.items()):
         agent, created = Agent.objects.select_for_update().get_or_create(
@@ -563,7 +590,9 @@ def agents_rebuild(agent_since: dict[str, dt.datetime], *, writer: Writer | None
             .first()
         )
         start = anchor or since
-        AgentInterval.objects.filter(agent=agent, started_at__gte=start).delete()
+        old = AgentInterval.objects.filter(agent=agent, started_at__gte=start)
+        span = old.aggregate(first=Min("started_at"), last=Max("started_at"))
+        old.delete()
         rows = sorted(
             agent_events.filter(occurred_at__gte=start).values_list("occurred_at", "kind", "event_id"),
             key=lambda r: (r[0], _RANK.get(r[1], 9), r[2]),
@@ -583,6 +612,10 @@ def agents_rebuild(agent_since: dict[str, dt.datetime], *, writer: Writer | None
         if rows:
             agent.state, agent.state_since = state, since_at
         agent.save(update_fields=["state", "state_since", "user"])
+        starts = [t for t in (span["first"], span["last"], *(p.started_at for p in pieces[:1] + pieces[-1:])) if t]
+        if starts:
+            replaced.append((min(starts), max(starts)))
+    return replaced
 
 
 def agent_open_pieces(*, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None,

@@ -24,6 +24,12 @@ operator (agent number), local day, local clock hour, half hour (staffing's
 slots: `ready_seconds_total / 1800` is the number of operators ready) or
 hour of the day (0-23, the daily profile). Everything is GROUP BY in the database; only the agents' current
 open states (one per seat at most) are added in Python.
+
+The sums come from the call rollups (`rexian.telephony.rollups`: per local half hour and line, per local day
+and operator) for the whole half hours (days, by operator) of the period, and from the calls only for the
+minutes at its edges, so a year costs the same tens of thousands of rollup rows whatever the number of calls.
+Where the rollups cannot serve (rows counted in another time zone or with other thresholds, until the nightly
+reconciliation rewrites them), everything is read from the calls (`_call_figures_direct`).
 """
 
 from __future__ import annotations
@@ -32,14 +38,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractHour, TruncDate, TruncHour
 from django.utils import timezone
 
 from rexian.catalog.models import Line
-from rexian.telephony import conf
+from rexian.telephony import rollups
 from rexian.telephony.events import agent_open_pieces, half_hour_pieces
-from rexian.telephony.models import AgentInterval, AgentState, Call, Outcome
+from rexian.telephony.models import (
+    AgentInterval,
+    AgentState,
+    Call,
+    CallAgentDayRollup,
+    CallSlotRollup,
+    ReadyAgentDayRollup,
+    ReadySlotRollup,
+)
 from rexian.units.models import User
 
 GROUPINGS = ("line", "agent", "day", "hour", "half_hour", "hour_of_day")
@@ -151,42 +165,36 @@ def call_figures(
     `line` (a Line, its code or its number) restricts the calls to one line
     (occupancy is then not given: operators answer every line). Raises
     ValueError for an unknown grouping and Line.DoesNotExist for an unknown line.
+
+    The whole half hours of the period (whole days, by operator) are read from the rollups, the rest (the
+    minutes before the first and after the last) from the calls, and the agents' open states at `now` live:
+    the same figures as `_call_figures_direct`, from tens of thousands of rollup rows for a year.
     """
+    return _figures(start, end, line=line, by=by, now=now, use_rollups=True)
+
+
+def _call_figures_direct(
+    start: dt.datetime, end: dt.datetime, *, line=None, by: str | None = None, now: dt.datetime | None = None
+) -> CallFigures | list[CallFigures]:
+    """`call_figures` computed from the calls and intervals alone: the definition the rollups must equal (tests),
+    and what is read when the rollups cannot serve (another time zone or thresholds than they were counted with)."""
+    return _figures(start, end, line=line, by=by, now=now, use_rollups=False)
+
+
+def _figures(start, end, *, line, by, now, use_rollups: bool):
     if by not in (None, *GROUPINGS):
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
     tz = timezone.get_current_timezone()
     line = _resolve_line(line)
-    short, target = conf.short_abandon_seconds(), conf.answer_target_seconds()
-    calls = Call.objects.filter(offered_at__gte=start, offered_at__lt=end).exclude(outcome=Outcome.IN_PROGRESS)
-    if line is not None:
-        calls = calls.filter(line=line)
-    if by == "agent":
-        calls = calls.exclude(agent_number="")
-    calls = calls.annotate(
-        is_short=Case(
-            When(outcome=Outcome.ABANDONED, wait_seconds__lte=short, then=Value(1)),
-            default=Value(0), output_field=IntegerField(),
-        )
-    )
-    answered = Q(outcome=Outcome.ANSWERED)
-    aggregates = {
-        "offered": Count("pk", filter=Q(is_short=0)),
-        "answered": Count("pk", filter=answered),
-        "answered_in_target": Count("pk", filter=answered & Q(wait_seconds__lte=target)),
-        "abandoned": Count("pk", filter=Q(outcome=Outcome.ABANDONED, is_short=0)),
-        "unanswered": Count("pk", filter=Q(outcome=Outcome.UNANSWERED)),
-        "short_abandoned": Count("pk", filter=Q(is_short=1)),
-        "wait_seconds_total": Sum("wait_seconds", filter=answered),
-        "handled": Count("pk", filter=answered & Q(talk_seconds__isnull=False)),
-        "talk_seconds_total": Sum("talk_seconds", filter=answered),
-        "wrap_seconds_total": Sum("wrap_seconds", filter=answered & Q(talk_seconds__isnull=False)),
-    }
-    keys = _group_key(by, "offered_at", tz)
-    if not keys:
-        rows = {None: calls.aggregate(**aggregates)}
+    with_ready = line is None and by != "line"
+    found = _rollup_rows(start, end, line, by, tz, with_ready) if use_rollups else None
+    if found is None:
+        rows = _call_rows([(start, end)], line, by, tz)
+        ready = _ready_rows([(start, end)], by, tz) if with_ready else None
     else:
-        rows = dict(_grouped(calls, keys, aggregates))
-    ready = None if (line is not None or by == "line") else _ready_seconds(start, end, by, tz, now)
+        rows, ready = found
+    if ready is not None:
+        _add_open_states(ready, start, end, by, tz, now)
     groups = set(rows) | (set(ready) if ready else set())
     if by is None:
         groups = {None}
@@ -207,11 +215,34 @@ def call_figures(
     return result[0] if by is None else result
 
 
-def _ready_seconds(start, end, by, tz, now) -> dict:
-    """Agents' ready seconds per group: closed half-hour pieces in SQL, plus the open states (one per agent)."""
-    pieces = AgentInterval.objects.filter(
-        state=AgentState.READY, started_at__gte=start, started_at__lt=end, ended_at__isnull=False
-    )
+# --- From the calls and intervals ------------------------------------------------------------------------------
+
+
+def _within(field: str, ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    window = Q()
+    for start, end in ranges:
+        window |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return window
+
+
+def _call_rows(ranges, line, by, tz) -> dict:
+    """The calls offered in these time ranges, summed per group by one GROUP BY."""
+    calls = Call.objects.filter(_within("offered_at", ranges))
+    if line is not None:
+        calls = calls.filter(line=line)
+    if by == "agent":
+        calls = calls.exclude(agent_number="")
+    calls = rollups.counted_calls(calls)
+    keys = _group_key(by, "offered_at", tz)
+    if not keys:
+        return {None: calls.aggregate(**rollups.call_sums())}
+    return dict(_grouped(calls, keys, rollups.call_sums()))
+
+
+def _ready_rows(ranges, by, tz) -> dict:
+    """Agents' ready seconds per group from the closed half-hour pieces starting in these ranges (in SQL)."""
+    pieces = AgentInterval.objects.filter(_within("started_at", ranges), state=AgentState.READY,
+                                          ended_at__isnull=False)
     keys = _group_key(by, "started_at", tz)
     totals: dict = defaultdict(float)
     if not keys:
@@ -219,12 +250,107 @@ def _ready_seconds(start, end, by, tz, now) -> dict:
     else:
         for group, row in _grouped(pieces, keys, {"total": Sum("seconds")}):
             totals[group] += row["total"] or 0.0
+    return totals
+
+
+def _add_open_states(totals: dict, start, end, by, tz, now) -> None:
+    """The agents' current ready states (one per seat at most), clipped to `now`, added in Python."""
     for number, state, begin, stop in agent_open_pieces(start=start, end=end, now=now):
         if state != AgentState.READY:
             continue
         for _, a, b in half_hour_pieces(state, begin, stop):
             totals[_python_key(by, number, a, tz)] += (b - a).total_seconds()
-    return totals
+
+
+# --- From the rollups --------------------------------------------------------------------------------------------
+
+# The rollup columns that name each grouping's rows.
+_ROLLUP_KEYS = {
+    None: (), "line": ("line_id",), "agent": ("agent_number",), "day": ("day",), "hour": ("day", "hour"),
+    "half_hour": ("day", "hour", "minute"), "hour_of_day": ("hour",),
+}
+
+
+def _rollup_key(by: str | None, row: dict, tz):
+    """A rollup row's group, the same value the GROUP BY of `_call_rows` gives (TruncHour is the local hour
+    made aware in `tz`; a half hour adds 30 minutes to it)."""
+    if by is None:
+        return None
+    if by == "line":
+        return row.pop("line_id") or None
+    if by == "agent":
+        return row.pop("agent_number")
+    if by == "hour_of_day":
+        return row.pop("hour")
+    day = row.pop("day")
+    if by == "day":
+        return day
+    hour = dt.datetime.combine(day, dt.time(row.pop("hour")), tzinfo=tz)
+    return hour if by == "hour" else hour + HALF_HOUR * (row.pop("minute") // 30)
+
+
+def _read_rollup(rows, by, tz, sums: dict, basis: int) -> dict | None:
+    """Sum the rollup rows per group, or None when a group holds rows counted another way than now."""
+    sums = {**sums, "basis_low": Min("basis"), "basis_high": Max("basis")}
+    keys = _ROLLUP_KEYS[by]
+    grouped = [rows.aggregate(**sums)] if not keys else rows.values(*keys).annotate(**sums).order_by()
+    result = {}
+    for row in grouped:
+        low, high = row.pop("basis_low"), row.pop("basis_high")
+        if low is not None and not low == high == basis:
+            return None
+        result[_rollup_key(by, row, tz)] = row
+    return result
+
+
+def _merge(into: dict, more: dict) -> None:
+    for group, row in more.items():
+        if isinstance(row, dict):
+            mine = into.setdefault(group, {})
+            for name, value in row.items():
+                mine[name] = (mine.get(name) or 0) + (value or 0)
+        else:
+            into[group] = into.get(group, 0.0) + (row or 0.0)
+
+
+def _rollup_rows(start, end, line, by, tz, with_ready: bool) -> tuple[dict, dict | None] | None:
+    """The call rows (and ready time) from the rollups plus the calls of the period's partial edges; None when
+    the rollups cannot answer (no whole slot or day in the period, or rows of another basis)."""
+    basis = rollups.basis(tz)
+    if basis is None:
+        return None
+    call_sums = {name: Sum(name) for name in rollups.CALL_SUMS}
+    ready_sums = {"ready_seconds": Sum("ready_seconds")}
+    if by == "agent":
+        days = rollups.whole_days(start, end, tz)
+        if days is None:
+            return None
+        inner = (rollups.local_midnight(days[0], tz), rollups.local_midnight(days[1], tz))
+        calls = CallAgentDayRollup.objects.filter(day__gte=days[0], day__lt=days[1])
+        ready_rows = ReadyAgentDayRollup.objects.filter(day__gte=days[0], day__lt=days[1])
+    else:
+        inner = rollups.whole_slots(start, end, tz)
+        if inner is None:
+            return None
+        calls = CallSlotRollup.objects.filter(slot__gte=inner[0], slot__lt=inner[1])
+        ready_rows = ReadySlotRollup.objects.filter(slot__gte=inner[0], slot__lt=inner[1])
+    if line is not None:
+        calls = calls.filter(line_id=line.pk)
+    rows = _read_rollup(calls, by, tz, call_sums, basis)
+    if rows is None:
+        return None
+    ready = None
+    if with_ready:
+        read = _read_rollup(ready_rows, by, tz, ready_sums, basis)
+        if read is None:
+            return None
+        ready = defaultdict(float, {group: row["ready_seconds"] or 0.0 for group, row in read.items()})
+    edges = [(a, b) for a, b in ((start, inner[0]), (inner[1], end)) if a < b]
+    if edges:
+        _merge(rows, _call_rows(edges, line, by, tz))
+        if ready is not None:
+            _merge(ready, _ready_rows(edges, by, tz))
+    return rows, ready
 
 
 def _labels(by: str | None, keys) -> dict:
