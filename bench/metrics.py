@@ -127,7 +127,7 @@ def query_calls(rng: random.Random) -> dict:
     from django.utils import timezone
 
     from rexian.analytics import metrics as m
-    from rexian.catalog.models import AppealType, Category
+    from rexian.catalog.models import AppealType, Category, Channel
     from rexian.orders.models import WorkOrder
     from rexian.units.models import Unit
 
@@ -138,7 +138,11 @@ def query_calls(rng: random.Random) -> dict:
     units = list(Unit.objects.filter(accepts_orders=True).values_list("pk", flat=True))
     types = list(AppealType.objects.values_list("pk", flat=True))
     tops = list(Category.objects.filter(level=1).values_list("pk", flat=True))
+    towns = list(Unit.objects.filter(kind=Unit.Kind.TOWN).values_list("pk", flat=True))
+    channels = list(Channel.objects.values_list("pk", flat=True))
     unit = lambda: rng.choice(units)  # noqa: E731
+    top = lambda: rng.choice(tops)  # noqa: E731
+    town = lambda: rng.choice(towns)  # noqa: E731
     return {
         "period_year": lambda: m.period_metrics(**year),
         "period_month": lambda: m.period_metrics(**month),
@@ -151,8 +155,22 @@ def query_calls(rng: random.Random) -> dict:
         "volume_by_day_year": lambda: m.volume_by_day(**year),
         "volume_by_hour_month": lambda: m.volume_by_hour(**month),
         "hour_of_day_year": lambda: m.volume_by_hour_of_day(**year),
-        "period_month_unit_category (facts)": lambda: m.period_metrics(**month, unit=unit(), category=rng.choice(tops)),
-        "period_year_unit_category (facts)": lambda: m.period_metrics(**year, unit=unit(), category=rng.choice(tops)),
+        # The pairs a topic report (专报) reads: a category or a town, broken down (metrics.PAIRS).
+        "period_year_unit_category": lambda: m.period_metrics(**year, unit=unit(), category=top()),
+        "by_type_year_of_category": lambda: m.metrics_by("type", **year, category=top()),
+        "by_unit_year_of_category": lambda: m.metrics_by("unit", **year, category=top()),
+        "by_town_year_of_category": lambda: m.metrics_by("area", **year, category=top(), level=Unit.Kind.TOWN),
+        "by_category_year_of_town": lambda: m.metrics_by("category", **year, area=town(), level=1),
+        "by_type_year_of_town": lambda: m.metrics_by("type", **year, area=town()),
+        "by_unit_year_of_town": lambda: m.metrics_by("unit", **year, area=town()),
+        "by_month_year_of_category": lambda: m.metrics_by("month", **year, category=top()),
+        # A combination no rollup holds is summed from the facts.
+        "period_month_channel_category (facts)": lambda: m.period_metrics(
+            **month, channel=rng.choice(channels), category=top()
+        ),
+        "period_year_channel_category (facts)": lambda: m.period_metrics(
+            **year, channel=rng.choice(channels), category=top()
+        ),
     }
 
 

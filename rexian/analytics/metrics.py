@@ -28,9 +28,11 @@ rates as properties (fractions in [0, 1], None when the denominator is 0);
 `as_dict()` gives every metric by name, in the order of `METRICS`.
 
 Where the numbers come from: the rollups (`DailyRollup`, kept current after
-every order event, see rollups.py) for no slice, any one slice, or unit and
-appeal type together; for other combinations, the per-order facts of the
-period (slower: see docs/performance.md). Counts of deadlines still ahead
+every order event, see rollups.py) for no slice, any one slice, or a pair of
+`PAIRS` (unit × type; a category or a town × type, unit or each other: what a
+topic report reads), by day, month or the pair's other slice; for other
+combinations, the per-order facts of the period (slower: see
+docs/performance.md). Counts of deadlines still ahead
 (a dispatch not signed yet whose sign deadline is tomorrow) are subtracted
 at query time, so a deadline counts once it has passed or has been met.
 The call-centre rates (接通率, 15秒接通率) come from
@@ -344,6 +346,34 @@ def _facts(ids: dict[str, int]) -> QuerySet:
     return OrderFact.objects.filter(query)
 
 
+# The pairs of slices the daily rollup holds (rollups.DAILY_SLICES): dim → (slice in `key`, slice in `key2`).
+# In the town pairs the area is a town (an order counts for its town, whatever its community).
+PAIRS: dict[str, tuple[str, str]] = {
+    "unit_type": ("unit", "appeal_type"),
+    "cat_type": ("category", "appeal_type"),
+    "cat_unit": ("category", "unit"),
+    "cat_town": ("category", "area"),
+    "town_type": ("area", "appeal_type"),
+    "town_unit": ("area", "unit"),
+}
+_PAIR_OF = {frozenset(names): dim for dim, names in PAIRS.items()}
+_SLICE_OF_DIMENSION = {"type": "appeal_type", "unit": "unit", "category": "category", "area": "area"}
+
+
+def _towns() -> set[int]:
+    return set(Unit.objects.filter(kind=Unit.Kind.TOWN).values_list("pk", flat=True))
+
+
+def _pair(names, area: int | set | None) -> str | None:
+    """The pair rollup holding these two slices, if any; a town pair only when the area (or every area key)
+    is a town."""
+    dim = _PAIR_OF.get(frozenset(names))
+    if dim is None or "area" not in PAIRS[dim]:
+        return dim
+    areas = area if isinstance(area, set) else {area}
+    return dim if area is not None and areas <= _towns() else None
+
+
 def _rollup_key(ids: dict[str, int]) -> tuple[str, int, int] | None:
     """The rollup rows that hold exactly this slice, or None when only the facts can answer."""
     if not ids:
@@ -351,9 +381,11 @@ def _rollup_key(ids: dict[str, int]) -> tuple[str, int, int] | None:
     if len(ids) == 1:
         (name, value), = ids.items()
         return (_ROLLUP_DIM[name], value, 0)
-    if set(ids) == {"unit", "appeal_type"}:
-        return ("unit_type", ids["unit"], ids["appeal_type"])
-    return None
+    dim = _pair(ids, ids.get("area")) if len(ids) == 2 else None
+    if dim is None:
+        return None
+    first, second = PAIRS[dim]
+    return (dim, ids[first], ids[second])
 
 
 # --- Periods --------------------------------------------------------------------------------------
@@ -501,12 +533,18 @@ def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt
         dim, k, k2 = key
         rows = DailyRollup.objects.filter(dim=dim, key=k, key2=k2, **days)
         return rows, (F("day") if dimension == "day" else TruncMonth("day"))
+    grouped = _SLICE_OF_DIMENSION.get(dimension)
+    dim = None
+    if len(ids) == 1 and grouped is not None and grouped not in ids:
+        # Grouped by area, the keys must be towns (level=town); with an area slice, the area must be one.
+        dim = _pair({grouped, *ids}, keys if grouped == "area" else ids.get("area"))
     if not ids:
         rows, group = DailyRollup.objects.filter(dim=dimension, **days), "key"
-    elif dimension == "unit" and set(ids) == {"appeal_type"}:
-        rows, group = DailyRollup.objects.filter(dim="unit_type", key2=ids["appeal_type"], **days), "key"
-    elif dimension == "type" and set(ids) == {"unit"}:
-        rows, group = DailyRollup.objects.filter(dim="unit_type", key=ids["unit"], **days), "key2"
+    elif dim is not None:
+        # A pair: the slice fixes one of its keys, the groups are the other.
+        (slice_name, value), = ids.items()
+        fixed, group = ("key", "key2") if PAIRS[dim][0] == slice_name else ("key2", "key")
+        rows = DailyRollup.objects.filter(dim=dim, **{fixed: value}, **days)
     else:
         return None
     if keys is not None:

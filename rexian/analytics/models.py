@@ -9,8 +9,8 @@ nothing of these tables.
   callback, one per assignment (sign deadline, dispatch) and one per reached
   callback. Each carries the order's dimensions and 0/1 counts (`MEASURES`).
 * `DailyRollup` (日汇总): the sum of the facts per day and slice. A slice is one
-  dimension and one value (`dim="unit", key=<unit id>`), the pair unit × appeal
-  type (`dim="unit_type"`), or everything (`dim="all"`).
+  dimension and one value (`dim="unit", key=<unit id>`), a pair of them
+  (`dim="unit_type"`, `"cat_town"` …: `metrics.PAIRS`), or everything (`dim="all"`).
 * `HourlyRollup` (时段受理量): registrations per local hour, for the few slices a
   dashboard shows by hour.
 

@@ -66,6 +66,25 @@ DAILY_SLICES: tuple[tuple[str, str, str, str], ...] = (
     ("channel", "channel_id", "0", ""),
     ("operator", "operator_id", "0", ""),
     ("unit_type", "unit_id", "appeal_type_id", ""),
+    # The pairs a topic report (专报) reads: a category at each of its levels, or a town, broken down by type,
+    # unit, or the other (metrics.PAIRS). Areas pair at the town level only: a community pair would multiply the
+    # rows for a slice no report asks for.
+    *(
+        (dim, column, other, " AND ".join(c for c in (condition, other_condition) if c))
+        for column, condition in (
+            ("category_id", ""),
+            ("category_l2_id", "category_l2_id <> 0 AND category_l2_id <> category_id"),
+            ("category_l1_id",
+             "category_l1_id <> 0 AND category_l1_id <> category_id AND category_l1_id <> category_l2_id"),
+        )
+        for dim, other, other_condition in (
+            ("cat_type", "appeal_type_id", ""),
+            ("cat_unit", "unit_id", ""),
+            ("cat_town", "area_town_id", "area_town_id <> 0"),
+        )
+    ),
+    ("town_type", "area_town_id", "appeal_type_id", "area_town_id <> 0"),
+    ("town_unit", "area_town_id", "unit_id", "area_town_id <> 0"),
 )
 # Registrations by hour, for the slices dashboards show by hour; others are summed from the facts.
 HOURLY_SLICES: tuple[tuple[str, str], ...] = (
