@@ -35,6 +35,7 @@ from rexian.analytics.metrics import (
     volume_by_hour_of_day,
 )
 from rexian.catalog.models import AppealType, Category
+from rexian.core.dates import local_midnight
 from rexian.telephony.figures import CallFigures, call_figures
 from rexian.units.models import Unit
 
@@ -134,9 +135,6 @@ def parse_period(data: Mapping[str, str], *, today: dt.date) -> Period:
     }[key]
     return Period(key, start, end)
 
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
 
 
 # --- Charts as tables -------------------------------------------------------------------------------
@@ -357,7 +355,7 @@ def _call_row(figures: CallFigures | None, columns=CALL_COLUMNS) -> list:
 
 
 def _period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    return _local_midnight(period.start), _local_midnight(period.end + dt.timedelta(days=1))
+    return local_midnight(period.start), local_midnight(period.end + dt.timedelta(days=1))
 
 
 def calls(period: Period, now: dt.datetime) -> Chart:

@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from rexian.analytics.models import MEASURES, DailyRollup, FactKind, HourlyRollup, OrderFact
 from rexian.catalog.models import AppealType, Category, Channel, Line
+from rexian.core.dates import local_midnight
 from rexian.units.models import Unit, User
 
 # --- The metrics and their names ----------------------------------------------------------------
@@ -414,9 +415,6 @@ def same_period_last_year(start: dt.date, end: dt.date) -> tuple[dt.date, dt.dat
     return back(start), back(end)
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
-
 
 def _elapsed_days(start: dt.date, end: dt.date, now: dt.datetime) -> int:
     today = timezone.localtime(now, timezone.get_default_timezone()).date()
@@ -444,8 +442,8 @@ def _not_yet_due(ids: dict[str, int], start: dt.date, end: dt.date, now: dt.date
     A pending fact's day is the local date of its deadline, so the period is a range of `pending_at`:
     one range on the partial index of pending facts (a `day` condition would lead SQLite to scan the period).
     """
-    since = max(now, _local_midnight(start))
-    return _facts(ids).filter(pending_at__gte=since, pending_at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    since = max(now, local_midnight(start))
+    return _facts(ids).filter(pending_at__gte=since, pending_at__lt=local_midnight(end + dt.timedelta(days=1)))
 
 
 def _counts(sums: dict, pending: dict | None) -> dict[str, int]:
@@ -468,7 +466,7 @@ def _calls(ids: dict[str, int], start: dt.date, end: dt.date, now: dt.datetime):
     from rexian.telephony.figures import call_figures
 
     line = Line.objects.get(pk=ids["line"]) if "line" in ids else None
-    return call_figures(_local_midnight(start), _local_midnight(end + dt.timedelta(days=1)), line=line, now=now)
+    return call_figures(local_midnight(start), local_midnight(end + dt.timedelta(days=1)), line=line, now=now)
 
 
 def _call_fields(figures) -> dict:
@@ -702,7 +700,7 @@ def _grouped_calls(dimension: str, ids: dict[str, int], start: dt.date, end: dt.
     from rexian.telephony.figures import call_figures
 
     line = Line.objects.get(pk=ids["line"]) if "line" in ids else None
-    figures = call_figures(_local_midnight(start), _local_midnight(end + dt.timedelta(days=1)), line=line,
+    figures = call_figures(local_midnight(start), local_midnight(end + dt.timedelta(days=1)), line=line,
                            by=dimension, now=now)
     return {f.key: f for f in figures}
 

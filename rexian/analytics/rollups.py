@@ -46,6 +46,7 @@ from rexian.analytics.models import (
     OrderFact,
     RefreshScope,
 )
+from rexian.core.dates import local_midnight
 from rexian.orders.models import WorkOrder
 
 logger = logging.getLogger(__name__)
@@ -199,9 +200,6 @@ class RebuildResult:
     seconds: float
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
-
 
 def rollup_rebuild(
     start: dt.date | None = None,
@@ -253,7 +251,7 @@ def rollup_rebuild(
         for done, chunk_start in enumerate(chunks, start=1):
             chunk_end = min(chunk_start + dt.timedelta(days=CHUNK_DAYS), end + dt.timedelta(days=1))
             orders = WorkOrder.objects.filter(
-                registered_at__gte=_local_midnight(chunk_start), registered_at__lt=_local_midnight(chunk_end)
+                registered_at__gte=local_midnight(chunk_start), registered_at__lt=local_midnight(chunk_end)
             )
             with transaction.atomic():
                 _lock()
@@ -261,7 +259,7 @@ def rollup_rebuild(
             if progress is not None:
                 progress(done, len(chunks))
         orders = WorkOrder.objects.filter(
-            registered_at__gte=_local_midnight(start), registered_at__lt=_local_midnight(end + dt.timedelta(days=1))
+            registered_at__gte=local_midnight(start), registered_at__lt=local_midnight(end + dt.timedelta(days=1))
         ).count()
     return RebuildResult(
         orders=orders, facts=OrderFact.objects.count(), days=days, seconds=time.perf_counter() - started

@@ -11,14 +11,12 @@ import datetime as dt
 from django.utils import timezone
 
 from rexian.catalog.models import Category
+from rexian.core.dates import local_midnight
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
 from rexian.orders.selectors import OrderRow
 from rexian.units.models import Unit
 
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def order_search(
@@ -53,9 +51,9 @@ def order_search(
     if overdue is not None:
         queryset = queryset.filter(is_overdue=overdue)
     if registered_from is not None:
-        queryset = queryset.filter(registered_at__gte=_day_start(registered_from))
+        queryset = queryset.filter(registered_at__gte=local_midnight(registered_from))
     if registered_to is not None:
-        queryset = queryset.filter(registered_at__lt=_day_start(registered_to + dt.timedelta(days=1)))
+        queryset = queryset.filter(registered_at__lt=local_midnight(registered_to + dt.timedelta(days=1)))
     if number:
         queryset = queryset.filter(number=number)
     orders = list(queryset.order_by("-registered_at", "-pk")[offset : offset + limit + 1])

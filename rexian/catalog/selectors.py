@@ -91,6 +91,19 @@ class DispatchSuggestion:
     rule: DispatchRule
 
 
+def category_subtree_ids(category) -> list[int]:
+    """The category (an instance or a primary key) and every category below it, as primary keys (the tree has
+    three levels; the loop allows a few more): one query a level."""
+    found = [getattr(category, "pk", category)]
+    frontier = list(found)
+    for _level in range(6):
+        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        if not frontier:
+            break
+        found += frontier
+    return found
+
+
 def dispatch_suggestion(*, category: Category | None, area: Unit | None) -> DispatchSuggestion | None:
     """The dispatch catalogue's answer for a category in an area.
 

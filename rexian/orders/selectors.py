@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.catalog.models import Category
-from rexian.catalog.selectors import dispatch_suggestions
+from rexian.catalog.selectors import category_subtree_ids, dispatch_suggestions
+from rexian.core.dates import local_midnight
 from rexian.orders import access
 from rexian.orders.models import (
     Assignment,
@@ -278,9 +279,6 @@ def _require_role(user, roles, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
 
 @dataclass(frozen=True)
 class DispatchRow:
@@ -322,9 +320,9 @@ def dispatch_queue_filtered(
     if area is not None:
         queryset = queryset.filter(area__in=Unit.objects.filter(path__startswith=area.path).values("pk"))
     if registered_from is not None:
-        queryset = queryset.filter(registered_at__gte=_day_start(registered_from))
+        queryset = queryset.filter(registered_at__gte=local_midnight(registered_from))
     if registered_to is not None:
-        queryset = queryset.filter(registered_at__lt=_day_start(registered_to + dt.timedelta(days=1)))
+        queryset = queryset.filter(registered_at__lt=local_midnight(registered_to + dt.timedelta(days=1)))
     if keyword:
         queryset = queryset.filter(title__icontains=keyword)
     queryset = queryset.select_related(
@@ -706,20 +704,6 @@ def _number_range(number: str) -> tuple[str, str]:
     return number + low[len(number) :], number + high[len(number) :]
 
 
-def _category_subtree(category) -> list[int]:
-    """The category and every category below it (the tree has three levels; the loop allows a few more)."""
-    from rexian.catalog.models import Category
-
-    found = [getattr(category, "pk", category)]
-    frontier = list(found)
-    for _level in range(6):
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        if not frontier:
-            break
-        found += frontier
-    return found
-
-
 @dataclass(frozen=True)
 class SearchFilters:  # 查询条件
     """What 工单查询 filters on; every field is optional (the defaults filter nothing).
@@ -772,9 +756,9 @@ def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = Non
             # As in caller_history: finding a whistle-blower's or confidential caller's order by phone reveals them.
             queryset = queryset.exclude(confidential=True).exclude(appeal_type__protects_identity=True)
     if date_from:
-        queryset = queryset.filter(registered_at__gte=_search_day_start(date_from))
+        queryset = queryset.filter(registered_at__gte=local_midnight(date_from))
     if date_to:
-        queryset = queryset.filter(registered_at__lt=_search_day_start(date_to + dt.timedelta(days=1)))
+        queryset = queryset.filter(registered_at__lt=local_midnight(date_to + dt.timedelta(days=1)))
     if state:
         queryset = queryset.filter(state=state)
     if appeal_type is not None:
@@ -783,7 +767,7 @@ def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = Non
         queryset, drives = _steer(queryset, matches, "appeal_type_id", [appeal_id])
         drivers |= drives
     if category is not None:
-        categories = _category_subtree(category)
+        categories = category_subtree_ids(category)
         matches = WorkOrder.objects.filter(category_id__in=categories)
         queryset, drives = _steer(queryset, matches, "category_id", categories)
         drivers |= drives
@@ -853,9 +837,6 @@ def _unit_filter(queryset: QuerySet, unit_id: int) -> tuple[QuerySet, bool]:
 def _unit_parts(unit_id: int) -> QuerySet:
     return Assignment.objects.filter(unit_id=unit_id).exclude(status=Assignment.Status.WITHDRAWN)
 
-
-def _search_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def order_search(

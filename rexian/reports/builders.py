@@ -42,6 +42,8 @@ from rexian.analytics.metrics import (
     volume_by_day,
 )
 from rexian.catalog.models import Category
+from rexian.catalog.selectors import category_subtree_ids
+from rexian.core.dates import local_midnight
 from rexian.orders import access
 from rexian.orders.models import Assignment, Satisfaction, WorkOrder
 from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms
@@ -96,9 +98,6 @@ class ReportError(ValueError):
 def _tz():
     return timezone.get_default_timezone()
 
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), _tz())
 
 
 def _local(moment: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
@@ -231,7 +230,9 @@ HOT_COLUMNS = [
 def _hot_issues_block(title: str, start: dt.date, end: dt.date, **slice_) -> dict:
     from rexian.hotspots.selectors import hot_issues
 
-    issues = hot_issues(start=_midnight(start), end=_midnight(end + dt.timedelta(days=1)), limit=TOP, **slice_)
+    issues = hot_issues(
+        start=local_midnight(start), end=local_midnight(end + dt.timedelta(days=1)), limit=TOP, **slice_
+    )
     return c.table(
         title, sheet=_("热点问题"), columns=[(str(n), f) for n, f in HOT_COLUMNS], rows=_hot_issue_rows(issues),
         empty=_("本期未发现热点问题。"),
@@ -296,7 +297,7 @@ def _daily(day: dt.date, now: dt.datetime, viewer) -> dict:
     blocks.append(c.heading(_("五、区域分布")))
     blocks.append(_breakdown(_("按镇（街道）（前%(n)s位）") % {"n": TOP}, _("区域"), _("区域"), by_area, rates=()))
 
-    start, end = _midnight(day), _midnight(day + dt.timedelta(days=1))
+    start, end = local_midnight(day), local_midnight(day + dt.timedelta(days=1))
     urgent = _orders(viewer).filter(registered_at__gte=start, registered_at__lt=end, urgency__rank__gt=0)
     urgent = list(urgent.exclude(state=State.VOIDED).order_by("-urgency__rank", "registered_at")[:LIST_LIMIT])
     blocks.append(c.heading(_("六、紧急工单")))
@@ -486,16 +487,11 @@ def build_special(start: dt.date, end: dt.date, *, topic: Topic, now: dt.datetim
 def _topic_orders(viewer, start: dt.date, end: dt.date, topic: Topic):
     """The orders of the topic registered in the period (voided ones left out, as in the metrics)."""
     orders = _orders(viewer).filter(
-        registered_at__gte=_midnight(start), registered_at__lt=_midnight(end + dt.timedelta(days=1))
+        registered_at__gte=local_midnight(start), registered_at__lt=local_midnight(end + dt.timedelta(days=1))
     )
     orders = orders.exclude(state=State.VOIDED)
     if topic.category is not None:
-        categories = [topic.category.pk]
-        frontier = categories
-        for _level in range(4):
-            frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            categories += frontier
-        orders = orders.filter(category_id__in=categories)
+        orders = orders.filter(category_id__in=category_subtree_ids(topic.category))
     if topic.area is not None:
         orders = orders.filter(area__path__startswith=topic.area.path)
     if topic.keyword:
