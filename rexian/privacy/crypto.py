@@ -30,12 +30,14 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -112,23 +114,45 @@ def lookup_key() -> bytes:
 
 
 def _cipher(name: str, key: DataKey, nonce: bytes, tag: bytes | None = None) -> Cipher:
-    if name == "aes-gcm":
-        algorithm = algorithms.AES(key.aes_key)
-    elif name == "sm4-gcm":
-        algorithm = algorithms.SM4(key.sm4_key)
-    else:
-        raise DecryptionError(f"unknown cipher {name!r}")
-    return Cipher(algorithm, modes.GCM(nonce, tag))
+    if name == "sm4-gcm":
+        return Cipher(algorithms.SM4(key.sm4_key), modes.GCM(nonce, tag))
+    raise DecryptionError(f"unknown cipher {name!r}")
+
+
+@lru_cache(maxsize=8)
+def _aes_gcm(aes_key: bytes) -> AESGCM:
+    """One AESGCM object per key: its one-call encrypt is what makes a million-call import's numbers cheap."""
+    return AESGCM(aes_key)
 
 
 def encrypt(plaintext: str) -> str:
     active, _ = current_keys()
-    name = settings.DATA_CIPHER
+    return _seal(active, settings.DATA_CIPHER, plaintext)
+
+
+def _seal(key: DataKey, name: str, plaintext: str) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    encryptor = _cipher(name, active, nonce).encryptor()
-    body = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize()
-    blob = base64.b64encode(nonce + body + encryptor.tag).decode("ascii")
-    return f"{PREFIX}:{active.key_id}:{name}:{blob}"
+    if name == "aes-gcm":
+        sealed = _aes_gcm(key.aes_key).encrypt(nonce, plaintext.encode("utf-8"), None)  # ciphertext || tag
+    else:
+        encryptor = _cipher(name, key, nonce).encryptor()
+        sealed = encryptor.update(plaintext.encode("utf-8")) + encryptor.finalize() + encryptor.tag
+    blob = base64.b64encode(nonce + sealed).decode("ascii")
+    return f"{PREFIX}:{key.key_id}:{name}:{blob}"
+
+
+def phone_sealer() -> Callable[[str], tuple[str, str]]:
+    """A function giving (encrypt(number), phone_hash(number)) of an already normalised phone number, with the
+    keys and the cipher read once: what a bulk import calls a million times."""
+    active, _ = current_keys()
+    name = settings.DATA_CIPHER
+    hash_key = lookup_key()
+
+    def seal(normalized: str) -> tuple[str, str]:
+        digest = hmac.digest(hash_key, f"phone:{normalized}".encode("utf-8"), "sha256").hex()
+        return _seal(active, name, normalized), digest
+
+    return seal
 
 
 def decrypt(token: str) -> str:
@@ -148,17 +172,19 @@ def decrypt(token: str) -> str:
         raise DecryptionError("value is not valid base64 (truncated?)") from None
     if len(raw) < NONCE_BYTES + TAG_BYTES:
         raise DecryptionError("value is too short (truncated?)")
-    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     try:
-        decryptor = _cipher(name, key, nonce, tag).decryptor()
-        return (decryptor.update(body) + decryptor.finalize()).decode("utf-8")
+        if name == "aes-gcm":
+            return _aes_gcm(key.aes_key).decrypt(nonce, sealed, None).decode("utf-8")
+        decryptor = _cipher(name, key, nonce, sealed[-TAG_BYTES:]).decryptor()
+        return (decryptor.update(sealed[:-TAG_BYTES]) + decryptor.finalize()).decode("utf-8")
     except (InvalidTag, ValueError):
         raise DecryptionError("value was altered or the key is wrong") from None
 
 
 def lookup_hash(value: str) -> str:
     """Keyed hash of a normalised value, for indexed equality look-ups."""
-    return hmac.new(lookup_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(lookup_key(), value.encode("utf-8"), "sha256").hex()
 
 
 _PHONE_JUNK = re.compile(r"[\s\-()（）]")

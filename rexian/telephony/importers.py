@@ -117,6 +117,58 @@ def _local_time(text: str, zone, what: str) -> dt.datetime:
     return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
 
 
+class _LocalClock:
+    """`_local_time` for the many times of one file: the zone's offset is worked out once per hour of
+    "YYYY-MM-DD HH:MM:SS" text, for every hour whose offset is the same from its first to its last second
+    (all but the hours of a daylight-saving change, which take the exact way)."""
+
+    def __init__(self, zone):
+        self.zone = zone
+        self.offsets: dict[str, dt.timedelta | None] = {}
+
+    def __call__(self, text: str, what: str) -> dt.datetime:
+        if len(text) != 19 or text[13] != ":":
+            return _local_time(text, self.zone, what)
+        key = text[:13]
+        offset = self.offsets.get(key, False)
+        if offset is False:
+            value = _local_time(text, self.zone, what)  # checks the text: nothing is cached for a bad one
+            self.offsets[key] = self._steady_offset(dt.datetime.fromisoformat(key + ":00"))
+            return value
+        if offset is None:
+            return _local_time(text, self.zone, what)
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise Rejected(f"{what} “{text[:30]}” is not a time (YYYY-MM-DD HH:MM:SS)") from None
+        return (value - offset).replace(tzinfo=UTC)
+
+    def _steady_offset(self, hour: dt.datetime) -> dt.timedelta | None:
+        """The offset of every second of this wall-clock hour (both folds), or None if they differ."""
+        local = hour.replace(tzinfo=self.zone)
+        last = local + dt.timedelta(minutes=59, seconds=59)
+        offsets = {moment.replace(fold=fold).utcoffset() for moment in (local, last) for fold in (0, 1)}
+        return offsets.pop() if len(offsets) == 1 else None
+
+
+class _OneLine:
+    """Hands a csv.reader one line at a time, so that a file's lines share one reader."""
+
+    __slots__ = ("line",)
+
+    def __init__(self):
+        self.line = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line, self.line = self.line, None
+        if line is None:
+            raise StopIteration  # a quoted field left open: the strict reader then raises csv.Error
+        return line
+
+
 def _number(text: str, what: str) -> int:
     try:
         return int(text)
@@ -132,12 +184,16 @@ class CdrParser:
     def __init__(self, *, zone, lines: dict[str, int]):
         self.zone = zone
         self.zone_key = zone.key
+        self.clock = _LocalClock(zone)
         self.lines = lines
         self.inbound_contexts = conf.cdr_inbound_contexts()
+        self.feed = _OneLine()
+        self.reader = csv.reader(self.feed, strict=True)
 
     def __call__(self, text: str, raw: bytes, line_no: int) -> list[Event]:
+        self.feed.line = text
         try:
-            fields = next(csv.reader((text,), strict=True))
+            fields = next(self.reader)
         except (csv.Error, StopIteration) as error:
             raise Rejected(f"not a CSV line ({error})") from None
         n = len(fields)
@@ -148,12 +204,12 @@ class CdrParser:
         uniqueid = fields[16] if n >= 17 else ""
         if n == 17 and not _UNIQUEID.match(uniqueid):
             uniqueid = ""
-        zone = self.zone
-        start = _local_time(fields[9], zone, "start")
-        answer = _local_time(fields[10], zone, "answer") if fields[10] else None
+        clock = self.clock
+        start = clock(fields[9], "start")
+        answer = clock(fields[10], "answer") if fields[10] else None
         if not fields[11]:
             raise Rejected("end is empty")
-        end = _local_time(fields[11], zone, "end")
+        end = clock(fields[11], "end")
         if end < start:
             raise Rejected("end is before start")
         _number(fields[12], "duration")

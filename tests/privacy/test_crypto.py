@@ -57,6 +57,18 @@ def test_token_body_is_nonce_ciphertext_and_tag():
     assert len(raw) == crypto.NONCE_BYTES + len(PHONE) + crypto.TAG_BYTES
 
 
+def test_aes_value_sealed_by_the_streaming_api_decrypts():
+    """Values stored before encryption went through AESGCM (Cipher + GCM mode, tag appended) read the same."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    active, _ = crypto.current_keys()
+    nonce = bytes(range(12))
+    encryptor = Cipher(algorithms.AES(active.aes_key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(PHONE.encode()) + encryptor.finalize() + encryptor.tag
+    token = f"v1:{active.key_id}:aes-gcm:{base64.b64encode(nonce + body).decode()}"
+    assert crypto.decrypt(token) == PHONE
+
+
 @pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
 def test_ciphertext_differs_each_time(settings, cipher):
     settings.DATA_CIPHER = cipher
@@ -157,6 +169,16 @@ def test_phone_hash_is_stable_across_key_rotation_when_the_lookup_key_is_kept(se
     before = crypto.phone_hash(PHONE)
     settings.DATA_KEY, settings.OLD_DATA_KEYS, settings.LOOKUP_KEY = KEY_B, [KEY_A], KEY_A
     assert crypto.phone_hash(PHONE) == before
+
+
+@pytest.mark.parametrize("cipher", ["aes-gcm", "sm4-gcm"])
+def test_the_bulk_phone_sealer_gives_what_encrypt_and_phone_hash_give(settings, cipher):
+    settings.DATA_CIPHER = cipher
+    settings.LOOKUP_KEY = KEY_B
+    token, digest = crypto.phone_sealer()(PHONE)
+    assert token.split(":")[2] == cipher
+    assert crypto.decrypt(token) == PHONE
+    assert digest == crypto.phone_hash(PHONE)
 
 
 def test_lookup_key_defaults_to_the_data_key(settings):

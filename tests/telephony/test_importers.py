@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.utils import timezone
 
 from rexian.telephony import events as engine
-from rexian.telephony.importers import ImportFileError, calls_import, detect_format
+from rexian.telephony.importers import ImportFileError, _local_time, _LocalClock, calls_import, detect_format
 from rexian.telephony.models import AgentInterval, Call, CallEvent, CallImport, CallImportRejection, Outcome
 from tests import factories as f
 from tests.telephony.conftest import cdr, write
@@ -200,6 +201,17 @@ def test_cdr_times_in_utc_with_usegmtime(tmp_path, lines):
                                                          answer="2026-03-18 01:00:10", end="2026-03-18 01:02:00")]),
                  time_zone="UTC")
     assert Call.objects.get().offered_at == dt.datetime(2026, 3, 18, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("day", ["2026-03-08", "2026-11-01"])  # New York's clocks go forward, then back
+def test_the_per_hour_offset_cache_reads_times_as_the_zone_does_across_a_clock_change(day):
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    clock = _LocalClock(zone)
+    for _ in range(2):  # the second pass reads from the cache
+        for minute in range(0, 24 * 60, 7):
+            text = f"{day} {minute // 60:02d}:{minute % 60:02d}:{minute % 60:02d}"
+            assert clock(text, "start") == _local_time(text, zone, "start"), text
+    assert None in clock.offsets.values()  # the changing hour is never cached
 
 
 def test_a_line_that_is_not_utf8_is_rejected_not_skipped(tmp_path, lines):
