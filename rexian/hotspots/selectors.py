@@ -22,6 +22,7 @@ from rexian.hotspots.models import HotIssue, HotspotRun, SensitiveWord, Surge
 from rexian.intelligence.text import Segmenter, master_data_words
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
+from rexian.orders.search import query_terms, within_terms
 from rexian.orders.transitions import State
 from rexian.units.models import Unit
 
@@ -123,8 +124,9 @@ def _orders(start: dt.datetime, end: dt.datetime, *, category=None, area=None, k
         area = area if isinstance(area, Unit) else Unit.objects.get(pk=area)
         orders = orders.filter(area__path__startswith=area.path)
     keyword = (keyword or "").strip()
-    if keyword:
-        orders = orders.filter(Q(title__icontains=keyword) | Q(description__icontains=keyword))
+    if keyword:  # as the order search and a keyword 专报 read it: through the word index
+        terms = query_terms(keyword)
+        orders = within_terms(orders, terms) if terms else orders.none()
     return orders
 
 

@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
@@ -46,7 +45,7 @@ from rexian.catalog.selectors import category_subtree_ids
 from rexian.core.dates import local_midnight
 from rexian.orders import access
 from rexian.orders.models import Assignment, Satisfaction, WorkOrder
-from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms
+from rexian.orders.search import query_terms, within_terms
 from rexian.orders.transitions import State
 from rexian.reports import content as c
 from rexian.units.models import Role, Unit
@@ -496,9 +495,7 @@ def _topic_orders(viewer, start: dt.date, end: dt.date, topic: Topic):
         orders = orders.filter(area__path__startswith=topic.area.path)
     if topic.keyword:
         terms = query_terms(topic.keyword)
-        # SQLite: the period's orders, each tested against the word index (its FTS5 table cannot be joined and
-        # grouped); PostgreSQL: a join on the GIN index, its planner choosing the order.
-        orders = filter_by_terms(orders, terms) if connection.vendor == "sqlite" else restrict_to_terms(orders, terms)
+        orders = within_terms(orders, terms) if terms else orders.none()
     return orders
 
 

@@ -107,6 +107,17 @@ def test_words_far_apart_in_the_text_match_a_phrase(cast):
     assert found(cast.operator, words="小区电梯坏了") == [order.number]
 
 
+def test_within_terms_narrows_a_queryset_for_counting_and_keeps_its_filters(cast):
+    lift = register(cast, title="小区的电梯又坏了", description="三号楼。")
+    register(cast, title="电梯故障", description="物业不予维修。")
+    register(cast, title="噪音扰民", description="小区旁工地。")
+    orders = WorkOrder.objects.exclude(title="电梯故障")
+    narrowed = search.within_terms(orders, search.query_terms("小区电梯"))
+    assert list(narrowed.values_list("number", flat=True)) == [lift.number]
+    everyone = search.within_terms(WorkOrder.objects.all(), search.query_terms("电梯"))
+    assert everyone.order_by().count() == 2
+
+
 def test_latin_words_and_digits_are_found_whatever_their_case(cast):
     order = register(cast, title="WiFi信号差", description="5G基站在3号楼顶，编号A102。")
     assert found(cast.operator, words="wifi") == [order.number]
