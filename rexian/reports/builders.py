@@ -74,6 +74,10 @@ TREND_DAYS = 30  # the daily report's trend chart
 TOP = 10  # rows of a category, area or unit table
 LIST_LIMIT = 20  # orders listed in a table
 CASES = 5  # typical cases of a 专报
+#: The most orders of its period a report clusters into hot issues (the period before, for growth, is read too):
+#: a month of a city of a million orders a year, some 15 s. A period holding more is clustered over its last
+#: days that hold this many, and the report says which (docs/reports.md, "Speed").
+HOT_ISSUE_MAX_ORDERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -226,9 +230,29 @@ HOT_COLUMNS = [
 ]
 
 
-def _hot_issues_block(title: str, start: dt.date, end: dt.date, **slice_) -> dict:
+def hot_issue_first_day(per_day: list[tuple[dt.date, int]], limit: int | None = None) -> dt.date:
+    """The first day of the latest run of days (`per_day`: the period's days in order, with their orders) that
+    holds at most `limit` orders (HOT_ISSUE_MAX_ORDERS), its last day at least."""
+    limit = HOT_ISSUE_MAX_ORDERS if limit is None else limit
+    first, total = per_day[-1][0], 0
+    for day, n in reversed(per_day):
+        total += n
+        if total > limit:
+            break
+        first = day
+    return first
+
+
+def _hot_issues_block(title: str, start: dt.date, end: dt.date, per_day=None, **slice_) -> dict:
+    """The hot issues of the period (`per_day`: its orders per day, when it may hold more than the clustering's
+    limit), as a table."""
     from rexian.hotspots.selectors import hot_issues
 
+    if per_day:
+        first = hot_issue_first_day(per_day)
+        if first > start:
+            title = _("%(title)s（据%(period)s的工单）") % {"title": title, "period": c.cn_period(first, end)}
+            start = first
     issues = hot_issues(
         start=local_midnight(start), end=local_midnight(end + dt.timedelta(days=1)), limit=TOP, **slice_
     )
@@ -420,7 +444,7 @@ def _monthly(month: dt.date, now: dt.datetime) -> dict:
                               [row.weighted_score for row in scored], unit=_("分"), fmt="score"))
 
     blocks.append(c.heading(_("七、热点问题")))
-    blocks.append(_hot_issues_block(_("本月热点问题"), start, end))
+    blocks.append(_hot_issues_block(_("本月热点问题"), start, end, per_day=daily))
     return doc
 
 
@@ -505,12 +529,12 @@ def _special(start: dt.date, end: dt.date, topic: Topic, now: dt.datetime, viewe
     orders = _topic_orders(viewer, start, end, topic)
     long_period = (end - start).days > 92
     if topic.keyword:
-        _special_by_keyword(blocks, start, end, topic, orders, long_period)
+        per_day = _special_by_keyword(blocks, start, end, topic, orders, long_period)
     else:
-        _special_by_slice(blocks, start, end, topic, now, long_period)
+        per_day = _special_by_slice(blocks, start, end, topic, now, long_period)
 
     blocks.append(c.heading(_("五、热点问题")))
-    blocks.append(_hot_issues_block(_("本期热点问题"), start, end, **topic.slice(), **(
+    blocks.append(_hot_issues_block(_("本期热点问题"), start, end, per_day=per_day, **topic.slice(), **(
         {"keyword": topic.keyword} if topic.keyword else {})))
 
     cases = list(
@@ -537,7 +561,8 @@ def _special(start: dt.date, end: dt.date, topic: Topic, now: dt.datetime, viewe
     return doc
 
 
-def _special_by_slice(blocks, start, end, topic: Topic, now, long_period: bool) -> None:
+def _special_by_slice(blocks, start, end, topic: Topic, now, long_period: bool) -> list[tuple[dt.date, int]]:
+    """The parts of a 专报 on a category and/or an area, from the metrics; returns the topic's orders per day."""
     slice_ = topic.slice()
     m = period_metrics(start=start, end=end, now=now, **slice_)
     blocks.append(c.paragraph(_(
@@ -553,11 +578,11 @@ def _special_by_slice(blocks, start, end, topic: Topic, now, long_period: bool) 
     blocks.append(c.figures(_("主要指标"), _figures(m, SPECIAL_FIGURES)))
 
     blocks.append(c.heading(_("二、受理趋势")))
+    daily = volume_by_day(start=start, end=end, **slice_)
     if long_period:
         months = metrics_by("month", start=start, end=end, now=now, **slice_)
         blocks.append(c.chart("bar", _("每月受理量"), [row.key for row in months], [row.volume for row in months]))
     else:
-        daily = volume_by_day(start=start, end=end, **slice_)
         blocks.append(c.chart("line", _("每日受理量"), [f"{d:%m-%d}" for d, _n in daily], [n for _d, n in daily]))
 
     blocks.append(c.heading(_("三、诉求构成")))
@@ -578,10 +603,12 @@ def _special_by_slice(blocks, start, end, topic: Topic, now, long_period: bool) 
     by_unit = _by_volume(metrics_by("unit", start=start, end=end, now=now, **slice_))
     blocks.append(_breakdown(_("主办单位（前%(n)s位）") % {"n": TOP}, _("承办单位"), _("承办单位"), by_unit,
                              rates=("timely_reply_rate", "satisfaction_rate")))
+    return daily
 
 
-def _special_by_keyword(blocks, start, end, topic: Topic, orders, long_period: bool) -> None:
-    """A keyword is no slice of the metrics: the matching orders are counted, in SQL, and no rate is given."""
+def _special_by_keyword(blocks, start, end, topic: Topic, orders, long_period: bool) -> list[tuple[dt.date, int]]:
+    """A keyword is no slice of the metrics: the matching orders are counted, in SQL, and no rate is given.
+    Returns the matching orders per day."""
     states = dict(orders.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     volume = sum(states.values())
     closed = states.get(State.CLOSED, 0)
@@ -634,6 +661,7 @@ def _special_by_keyword(blocks, start, end, topic: Topic, orders, long_period: b
     blocks.append(c.table(_("主办单位（前%(n)s位）") % {"n": TOP}, sheet=_("承办单位"),
                           columns=[(_("承办单位"), "text"), (_("受理量"), "count")],
                           rows=[[name, n] for name, n in by_unit], empty=_("本期无派单。")))
+    return [(day, per_day.get(day) or 0) for day in days]
 
 
 # --- 快报 ------------------------------------------------------------------------------------------------

@@ -154,6 +154,26 @@ def test_the_day_s_hot_issues_come_from_hot_spot_detection(elevator_issue):
     assert "电梯" in title + keywords
 
 
+def test_hot_issues_of_a_long_period_cover_its_last_days_that_hold_the_clustering_s_limit():
+    days = [(dt.date(2025, 11, d), n) for d, n in ((1, 5), (2, 0), (3, 4), (4, 3))]
+    assert builders.hot_issue_first_day(days, limit=12) == dt.date(2025, 11, 1)
+    assert builders.hot_issue_first_day(days, limit=7) == dt.date(2025, 11, 2)  # 0 + 4 + 3
+    assert builders.hot_issue_first_day(days, limit=6) == dt.date(2025, 11, 4)
+    assert builders.hot_issue_first_day(days, limit=1) == dt.date(2025, 11, 4)  # the last day, whatever it holds
+
+
+def test_a_report_says_which_days_its_hot_issues_come_from_when_the_period_holds_too_many(elevator_issue, monkeypatch):
+    topic = resolve_topic(keyword="电梯")
+    monkeypatch.setattr(builders, "HOT_ISSUE_MAX_ORDERS", 3)
+    whole = builders.build_special(NOV_1, NOV_30, topic=topic, now=LATER)
+    hot = block(whole, "table", "本期热点问题")
+    assert hot["title"] == "本期热点问题" and [row[4] for row in hot["rows"]] == [3]
+    monkeypatch.setattr(builders, "HOT_ISSUE_MAX_ORDERS", 2)  # the 4th's three orders are more: the 5th on
+    tail = builders.build_special(NOV_1, NOV_30, topic=topic, now=LATER)
+    hot = block(tail, "table", "本期热点问题（据2025年11月5日至2025年11月30日的工单）")
+    assert hot["rows"] == []
+
+
 def test_a_quick_report_on_a_hot_issue_lists_its_orders_and_suggests_the_lead_unit(cast, elevator_issue, story):
     for order in elevator_issue.orders[:2]:
         story.dispatch(order, at(2025, 11, 4, 19))
