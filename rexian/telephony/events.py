@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -316,17 +316,52 @@ _CALL_FIELDS = ("source", "call_id", "line", "dialled", "caller", "caller_hash",
                 "updated_at")
 
 
-def _insert_sql(model, names: Sequence[str], *, conflict: Sequence[str], update: Sequence[str] = ()) -> str:
+@dataclass(frozen=True)
+class _Insert:
+    """An `INSERT … ON CONFLICT` of many rows: one `executemany` of a prepared statement on SQLite; on
+    PostgreSQL a large batch is copied (`COPY`) into a temporary table of the same columns, then inserted from
+    it with one statement: several times faster than Django's cursor, whose client-side binding has the server
+    parse one literal statement per row."""
+
+    table: str
+    columns: str
+    values: str
+    conflict: str
+
+    COPY_FROM = 1000  # rows: fewer (an API post's events) are inserted as they are
+
+    def run(self, cursor, rows: Sequence[tuple]) -> int | None:
+        """Insert `rows`; returns how many the database says it wrote, or None when it does not say."""
+        if connection.vendor == "postgresql" and len(rows) >= self.COPY_FROM:
+            with transaction.atomic():  # the load table lives until the commit
+                return self._copy(cursor, rows)
+        cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({self.values}) {self.conflict}", rows)
+        return cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else None
+
+    def _copy(self, cursor, rows: Sequence[tuple]) -> int:
+        load = connection.ops.quote_name(f"rexian_load_{self.table.strip(chr(34))}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DROP AS "
+            f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {load}")
+        with cursor.cursor.copy(f"COPY {load} ({self.columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {self.table} ({self.columns}) SELECT {self.columns} FROM {load} {self.conflict}")
+        return cursor.rowcount
+
+
+def _insert_sql(model, names: Sequence[str], *, conflict: Sequence[str], update: Sequence[str] = ()) -> _Insert:
     qn = connection.ops.quote_name
     columns = _columns(model, names)
     target = ", ".join(qn(c) for c in _columns(model, conflict))
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({target}) "
-    )
-    if not update:
-        return sql + "DO NOTHING"
-    return sql + "DO UPDATE SET " + ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in _columns(model, update))
+    conflict = f"ON CONFLICT ({target}) DO NOTHING"
+    if update:
+        updates = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in _columns(model, update))
+        conflict = f"ON CONFLICT ({target}) DO UPDATE SET {updates}"
+    return _Insert(qn(model._meta.db_table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns)),
+                   conflict)
 
 
 class Writer:
@@ -354,9 +389,8 @@ class Writer:
             rows.append((self.source, e.event_id, str(e.kind), e.call_id, e.agent, adapt(e.at), received,
                          cipher(e.caller)[0], js(e.data, None), self.call_import_id, e.line_no))
         with connection.cursor() as cursor:
-            cursor.executemany(self.event_sql, rows)
-            inserted = cursor.rowcount
-        return inserted if inserted is not None and inserted >= 0 else len(rows)
+            inserted = self.event_sql.run(cursor, rows)
+        return len(rows) if inserted is None else inserted
 
     def upsert_calls(self, states: dict[str, dict], now: dt.datetime, *, fresh: bool = False) -> None:
         """Write the folded calls. `fresh`: none of them is expected to be stored yet (no events of theirs were):
@@ -378,11 +412,9 @@ class Writer:
                 str(s["outcome"]), s["event_count"], updated,
             ))
         with connection.cursor() as cursor:
-            if fresh:
-                cursor.executemany(self.call_insert_sql, rows)
-                if cursor.rowcount == len(rows):
-                    return
-            cursor.executemany(self.call_sql, rows)
+            if fresh and self.call_insert_sql.run(cursor, rows) == len(rows):
+                return
+            self.call_sql.run(cursor, rows)
 
     def resolve_agents(self, numbers: Iterable[str]) -> dict[str, int | None]:
         missing = [n for n in numbers if n not in self._agents]

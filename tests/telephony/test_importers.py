@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from rexian.privacy import crypto
 from rexian.telephony import events as engine
 from rexian.telephony.importers import ImportFileError, _local_time, _LocalClock, calls_import, detect_format
 from rexian.telephony.models import AgentInterval, Call, CallEvent, CallImport, CallImportRejection, Outcome
@@ -83,6 +84,28 @@ def test_reimporting_a_file_adds_nothing(tmp_path, lines):
     assert calls_import(path=copy).accepted == 0  # the same file under another name: recognised by its head
     assert list(Call.objects.order_by("pk").values()) == before
     assert CallEvent.objects.count() == 5
+
+
+def test_batches_large_enough_to_be_copied_store_the_same_calls_and_events(tmp_path, lines, monkeypatch):
+    """On PostgreSQL a batch of COPY_FROM rows or more is copied through a load table (SQLite: the same insert)."""
+    monkeypatch.setattr(engine._Insert, "COPY_FROM", 1)
+    operator = f.UserFactory(username="op1", agent_number="1001")
+    Call.objects.create(source="asterisk", call_id="7.2", offered_at=timezone.now(), outcome=Outcome.IN_PROGRESS)
+    path = write(tmp_path, "Master.csv", [
+        cdr("7.1"),
+        cdr("7.2", answer="", end="2026-03-18 10:00:40", start="2026-03-18 10:00:00", disposition="NO ANSWER",
+            dstchannel="", src="13900000002"),
+    ])
+    report = calls_import(path=path)
+    assert (report.accepted, report.duplicates) == (2, 0)
+    answered, abandoned = Call.objects.get(call_id="7.1"), Call.objects.get(call_id="7.2")
+    assert (answered.outcome, answered.agent, answered.caller, answered.talk_seconds) == (
+        Outcome.ANSWERED, operator, "13812348000", 240)
+    assert answered.caller_hash == crypto.phone_hash("13812348000")
+    assert (abandoned.outcome, abandoned.caller) == (Outcome.ABANDONED, "13900000002")  # written over the stub
+    assert CallEvent.objects.get(call_id="7.1").data["cdr"][16] == "7.1"
+    assert calls_import(path=path, restart=True).duplicates == 2
+    assert (Call.objects.count(), CallEvent.objects.count()) == (2, 2)
 
 
 def test_an_import_resumes_after_a_crash_where_the_last_batch_committed(tmp_path, lines, monkeypatch):
