@@ -174,3 +174,15 @@ def test_the_current_state_is_one_open_interval(db):
     open_piece = AgentInterval.objects.get(ended_at__isnull=True)
     assert (open_piece.state, open_piece.started_at) == ("not_ready", at(minutes=45))
     assert Agent.objects.get(agent_number="7").state == AgentState.NOT_READY
+
+
+@pytest.mark.django_db
+def test_an_agents_events_are_read_through_the_partial_agent_index():
+    from django.db import connection
+
+    from rexian.telephony.events import agent_events_of
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's planner decides from its statistics; SQLite's rule is what this guards")
+    plan = agent_events_of("1001").filter(occurred_at__lt=at(0)).order_by("-occurred_at").explain()
+    assert "call_event_agent" in plan and "SCAN" not in plan.replace("USING INDEX", "")
