@@ -468,3 +468,12 @@ def test_the_demo_s_bulk_calls_are_rolled_up(db):
     assert_like_direct(local(2026, 3, 16), local(2026, 3, 19), now=now, lines=(None, "12345"))
     assert_like_direct(start, now, now=now)
 
+
+
+def test_changed_half_hours_a_few_hours_apart_are_counted_again_in_one_run():
+    from rexian.telephony.rollups import SLOT, SLOT_BRIDGE, _runs
+
+    start = at(0)
+    slots = [start, start + SLOT, start + 4 * SLOT, start + (4 + SLOT_BRIDGE + 1) * SLOT]
+    assert _runs(slots, SLOT) == [(slots[0], slots[1]), (slots[2], slots[2]), (slots[3], slots[3])]
+    assert _runs(slots, SLOT, bridge=SLOT_BRIDGE) == [(slots[0], slots[2]), (slots[3], slots[3])]
