@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -318,10 +318,11 @@ _CALL_FIELDS = ("source", "call_id", "line", "dialled", "caller", "caller_hash",
 
 @dataclass(frozen=True)
 class _Insert:
-    """An `INSERT … ON CONFLICT` of many rows: one `executemany` of a prepared statement on SQLite; on
-    PostgreSQL a large batch is copied (`COPY`) into a temporary table of the same columns, then inserted from
-    it with one statement: several times faster than Django's cursor, whose client-side binding has the server
-    parse one literal statement per row."""
+    """An `INSERT … ON CONFLICT` of many rows: one `executemany` of a prepared statement on SQLite. On
+    PostgreSQL a large batch goes by `COPY` (Django's cursor binds on the client, so the server would parse
+    one literal statement per row): rows expected to be new (`expect_new`, the caller has looked) are copied
+    straight into the table; the others, or all of them should one be there after all (a concurrent writer),
+    into a temporary table of the same columns, then inserted from it with the `ON CONFLICT` clause."""
 
     table: str
     columns: str
@@ -330,24 +331,35 @@ class _Insert:
 
     COPY_FROM = 1000  # rows: fewer (an API post's events) are inserted as they are
 
-    def run(self, cursor, rows: Sequence[tuple]) -> int | None:
+    def run(self, cursor, rows: Sequence[tuple], *, expect_new: bool = False) -> int | None:
         """Insert `rows`; returns how many the database says it wrote, or None when it does not say."""
         if connection.vendor == "postgresql" and len(rows) >= self.COPY_FROM:
+            if expect_new:
+                try:
+                    with transaction.atomic():  # a savepoint: a duplicate undoes this copy only
+                        self._copy_into(cursor, self.table, rows)
+                    return len(rows)
+                except IntegrityError:
+                    pass
             with transaction.atomic():  # the load table lives until the commit
-                return self._copy(cursor, rows)
+                return self._copy_through_load_table(cursor, rows)
         cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({self.values}) {self.conflict}", rows)
         return cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else None
 
-    def _copy(self, cursor, rows: Sequence[tuple]) -> int:
+    def _copy_into(self, cursor, table: str, rows: Sequence[tuple]) -> None:
+        # psycopg's own cursor (Django's has no COPY), its errors turned into Django's (IntegrityError …).
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({self.columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _copy_through_load_table(self, cursor, rows: Sequence[tuple]) -> int:
         load = connection.ops.quote_name(f"rexian_load_{self.table.strip(chr(34))}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DROP AS "
             f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {load}")
-        with cursor.cursor.copy(f"COPY {load} ({self.columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        self._copy_into(cursor, load, rows)
         cursor.execute(f"INSERT INTO {self.table} ({self.columns}) SELECT {self.columns} FROM {load} {self.conflict}")
         return cursor.rowcount
 
@@ -389,7 +401,7 @@ class Writer:
             rows.append((self.source, e.event_id, str(e.kind), e.call_id, e.agent, adapt(e.at), received,
                          cipher(e.caller)[0], js(e.data, None), self.call_import_id, e.line_no))
         with connection.cursor() as cursor:
-            inserted = self.event_sql.run(cursor, rows)
+            inserted = self.event_sql.run(cursor, rows, expect_new=True)  # events_apply left out the stored ones
         return len(rows) if inserted is None else inserted
 
     def upsert_calls(self, states: dict[str, dict], now: dt.datetime, *, fresh: bool = False) -> None:
@@ -412,7 +424,7 @@ class Writer:
                 str(s["outcome"]), s["event_count"], updated,
             ))
         with connection.cursor() as cursor:
-            if fresh and self.call_insert_sql.run(cursor, rows) == len(rows):
+            if fresh and self.call_insert_sql.run(cursor, rows, expect_new=True) == len(rows):
                 return
             self.call_sql.run(cursor, rows)
 
