@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from rexian.analytics.models import MEASURES, DailyRollup, FactKind, HourlyRollup, OrderFact
 from rexian.catalog.models import AppealType, Category, Channel, Line
+from rexian.catalog.selectors import category_subtree_ids
 from rexian.core.dates import local_midnight
 from rexian.units.models import Unit, User
 
@@ -531,6 +532,15 @@ def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt
         dim, k, k2 = key
         rows = DailyRollup.objects.filter(dim=dim, key=k, key2=k2, **days)
         return rows, (F("day") if dimension == "day" else TruncMonth("day"))
+    if dimension == "category" and set(ids) == {"category"} and keys is not None:
+        # A category broken down by a level below it (a 专报's make-up): those categories hold only its orders,
+        # so their own rows are the groups the facts would give. (Its own level or one above would group its
+        # orders under itself or its ancestors: left to the facts.)
+        category = ids["category"]
+        above = {category, *Category.objects.filter(pk=category).values_list("parent_id", "parent__parent_id")[0]}
+        if not set(keys) & above:
+            wanted = set(category_subtree_ids(category)) & set(keys)
+            return DailyRollup.objects.filter(dim="category", key__in=wanted, **days), F("key")
     grouped = _SLICE_OF_DIMENSION.get(dimension)
     dim = None
     if len(ids) == 1 and grouped is not None and grouped not in ids:

@@ -244,6 +244,7 @@ def test_the_pair_rollups_answer_as_the_facts_do(db, monkeypatch):
     metrics read from the pair rollups equal those summed from the facts; a community (not a town) is answered
     from the facts."""
     from rexian.analytics import metrics
+    from rexian.catalog.models import Category
     from rexian.demo.generator import demo_load
     from rexian.units.models import Unit
 
@@ -269,6 +270,10 @@ def test_the_pair_rollups_answer_as_the_facts_do(db, monkeypatch):
             level = {"level": Unit.Kind.TOWN} if grouped == "area" else {}
             cases += [{"dimension": dimension_of[grouped], fixed: value, **level} for value in values(fixed)]
         cases += [{"dimension": "day", first: a, second: b} for a in values(first)[:2] for b in values(second)[:2]]
+    # A category broken down by a level under it (a 专报's make-up): their own rows.
+    levels = dict(Category.objects.values_list("pk", "level"))
+    cases += [{"dimension": "category", "category": value, "level": level}
+              for value in values("category") for level in (2, 3) if level > levels[value]]
     community = OrderFact.objects.exclude(area_town_id=0).exclude(area_id=F("area_town_id")).values_list(
         "area_id", flat=True
     ).first()
