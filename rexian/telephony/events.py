@@ -353,7 +353,8 @@ class _Insert:
                 copy.write_row(row)
 
     def _copy_through_load_table(self, cursor, rows: Sequence[tuple]) -> int:
-        load = connection.ops.quote_name(f"rexian_load_{self.table.strip(chr(34))}")
+        bare = self.table.strip('"')
+        load = connection.ops.quote_name(f"rexian_load_{bare}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {load} ON COMMIT DROP AS "
             f"SELECT {self.columns} FROM {self.table} WITH NO DATA"

@@ -117,6 +117,9 @@ def _local_time(text: str, zone, what: str) -> dt.datetime:
     return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
 
 
+_UNSEEN = object()
+
+
 class _LocalClock:
     """`_local_time` for the many times of one file: the zone's offset is worked out once per hour of
     "YYYY-MM-DD HH:MM:SS" text, for every hour whose offset is the same from its first to its last second
@@ -124,14 +127,14 @@ class _LocalClock:
 
     def __init__(self, zone):
         self.zone = zone
-        self.offsets: dict[str, dt.timedelta | None] = {}
+        self.offsets: dict[str, dt.timedelta | None] = {}  # "YYYY-MM-DD HH" → its offset, None: not steady
 
     def __call__(self, text: str, what: str) -> dt.datetime:
         if len(text) != 19 or text[13] != ":":
             return _local_time(text, self.zone, what)
         key = text[:13]
-        offset = self.offsets.get(key, False)
-        if offset is False:
+        offset = self.offsets.get(key, _UNSEEN)
+        if offset is _UNSEEN:
             value = _local_time(text, self.zone, what)  # checks the text: nothing is cached for a bad one
             self.offsets[key] = self._steady_offset(dt.datetime.fromisoformat(key + ":00"))
             return value
@@ -482,12 +485,13 @@ def _import(handle, *, path: str, format: str | None, source: str, zone, batch_s
 def _refresh_statistics() -> None:
     """PostgreSQL: let the planner see how big the events and calls have grown. A large import into new tables
     outruns autovacuum; without statistics the planner reads each batch's look-up of its call ids
-    (`call_id IN (…)`) as most of the table and scans all of it, which made a million-line import quadratic
+    (`call_id = ANY(…)`) as most of the table and scans all of it, which made a million-line import quadratic
     (385 s instead of about 100)."""
     if connection.vendor != "postgresql":
         return
+    qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {CallEvent._meta.db_table}, {Call._meta.db_table}")
+        cursor.execute(f"ANALYZE {qn(CallEvent._meta.db_table)}, {qn(Call._meta.db_table)}")
 
 
 def _commit(record: CallImport, writer: Writer, events: list[Event], rejections: list[tuple[int, str]],
