@@ -87,7 +87,8 @@ def test_reimporting_a_file_adds_nothing(tmp_path, lines):
 
 
 def test_batches_large_enough_to_be_copied_store_the_same_calls_and_events(tmp_path, lines, monkeypatch):
-    """On PostgreSQL a batch of COPY_FROM rows or more is copied through a load table (SQLite: the same insert)."""
+    """On PostgreSQL a batch of COPY_FROM rows or more is COPYed: the events straight into their table, the calls
+    through the load table and its upsert, since one (the stub) is stored already. SQLite: the same inserts."""
     monkeypatch.setattr(engine._Insert, "COPY_FROM", 1)
     operator = f.UserFactory(username="op1", agent_number="1001")
     Call.objects.create(source="asterisk", call_id="7.2", offered_at=timezone.now(), outcome=Outcome.IN_PROGRESS)
