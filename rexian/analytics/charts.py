@@ -136,7 +136,6 @@ def parse_period(data: Mapping[str, str], *, today: dt.date) -> Period:
     return Period(key, start, end)
 
 
-
 # --- Charts as tables -------------------------------------------------------------------------------
 
 

@@ -416,7 +416,6 @@ def same_period_last_year(start: dt.date, end: dt.date) -> tuple[dt.date, dt.dat
     return back(start), back(end)
 
 
-
 def _elapsed_days(start: dt.date, end: dt.date, now: dt.datetime) -> int:
     today = timezone.localtime(now, timezone.get_default_timezone()).date()
     return max(0, (min(end, today) - start).days + 1)

@@ -200,7 +200,6 @@ class RebuildResult:
     seconds: float
 
 
-
 def rollup_rebuild(
     start: dt.date | None = None,
     end: dt.date | None = None,

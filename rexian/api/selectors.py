@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
 
 from rexian.catalog.models import Category
 from rexian.core.dates import local_midnight
@@ -16,7 +15,6 @@ from rexian.orders import access
 from rexian.orders.models import WorkOrder
 from rexian.orders.selectors import OrderRow
 from rexian.units.models import Unit
-
 
 
 def order_search(

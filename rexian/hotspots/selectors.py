@@ -13,10 +13,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Substr
 
-from rexian.catalog.models import Category
+from rexian.catalog.selectors import category_subtree_ids
 from rexian.hotspots import clustering
 from rexian.hotspots.models import HotIssue, HotspotRun, SensitiveWord, Surge
 from rexian.intelligence.text import Segmenter, master_data_words
@@ -116,10 +116,7 @@ def _orders(start: dt.datetime, end: dt.datetime, *, category=None, area=None, k
     """
     orders = WorkOrder.objects.filter(registered_at__gte=start, registered_at__lt=end).exclude(state=State.VOIDED)
     if category is not None:
-        category = category if isinstance(category, Category) else Category.objects.get(pk=category)
-        orders = orders.filter(
-            Q(category=category) | Q(category__parent=category) | Q(category__parent__parent=category)
-        )
+        orders = orders.filter(category_id__in=category_subtree_ids(category))
     if area is not None:
         area = area if isinstance(area, Unit) else Unit.objects.get(pk=area)
         orders = orders.filter(area__path__startswith=area.path)

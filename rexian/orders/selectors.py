@@ -279,7 +279,6 @@ def _require_role(user, roles, message: str) -> None:
         raise PermissionDenied(message)
 
 
-
 @dataclass(frozen=True)
 class DispatchRow:
     order: WorkOrder
@@ -836,7 +835,6 @@ def _unit_filter(queryset: QuerySet, unit_id: int) -> tuple[QuerySet, bool]:
 
 def _unit_parts(unit_id: int) -> QuerySet:
     return Assignment.objects.filter(unit_id=unit_id).exclude(status=Assignment.Status.WITHDRAWN)
-
 
 
 def order_search(

@@ -149,8 +149,7 @@ def phone_sealer() -> Callable[[str], tuple[str, str]]:
     hash_key = lookup_key()
 
     def seal(normalized: str) -> tuple[str, str]:
-        digest = hmac.digest(hash_key, f"phone:{normalized}".encode("utf-8"), "sha256").hex()
-        return _seal(active, name, normalized), digest
+        return _seal(active, name, normalized), lookup_hash(f"phone:{normalized}", hash_key)
 
     return seal
 
@@ -182,9 +181,10 @@ def decrypt(token: str) -> str:
         raise DecryptionError("value was altered or the key is wrong") from None
 
 
-def lookup_hash(value: str) -> str:
-    """Keyed hash of a normalised value, for indexed equality look-ups."""
-    return hmac.digest(lookup_key(), value.encode("utf-8"), "sha256").hex()
+def lookup_hash(value: str, key: bytes | None = None) -> str:
+    """Keyed hash of a normalised value, for indexed equality look-ups (`key`: the look-up key, when the caller
+    has read it already)."""
+    return hmac.digest(key or lookup_key(), value.encode("utf-8"), "sha256").hex()
 
 
 _PHONE_JUNK = re.compile(r"[\s\-()（）]")
@@ -192,7 +192,10 @@ _PHONE_JUNK = re.compile(r"[\s\-()（）]")
 
 def normalize_phone(phone: str) -> str:
     """Canonical form of a Chinese phone number: digits only, no +86 / 0086 prefix."""
-    digits = _PHONE_JUNK.sub("", phone or "")
+    phone = phone or ""
+    if phone.isascii() and phone.isdigit() and not phone.startswith(("86", "0086")):
+        return phone  # already canonical: the usual case, a million times in a call-record import
+    digits = _PHONE_JUNK.sub("", phone)
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             digits = digits[len(prefix) :]

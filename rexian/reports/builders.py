@@ -102,7 +102,6 @@ def _tz():
     return timezone.get_default_timezone()
 
 
-
 def _local(moment: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return timezone.localtime(moment, _tz()).strftime(fmt) if moment else ""
 

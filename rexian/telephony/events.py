@@ -99,11 +99,7 @@ def agent_from_channel(channel: str) -> str:
 
 def caller_number(text: str) -> str:
     """A caller number fit to store (digits, after the +86 prefix); '' for anonymous or garbage."""
-    text = text or ""
-    if text.isascii() and text.isdigit() and not text.startswith(("86", "0086")):
-        number = text  # already what normalize_phone gives: the usual case, a million times in a CDR import
-    else:
-        number = crypto.normalize_phone(text)
+    number = crypto.normalize_phone(text)
     return number if number.isdigit() and 3 <= len(number) <= 20 else ""
 
 

@@ -469,7 +469,6 @@ def test_the_demo_s_bulk_calls_are_rolled_up(db):
     assert_like_direct(start, now, now=now)
 
 
-
 def test_changed_half_hours_a_few_hours_apart_are_counted_again_in_one_run():
     from rexian.telephony.rollups import SLOT, SLOT_BRIDGE, _runs
 
