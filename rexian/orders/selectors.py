@@ -1024,17 +1024,51 @@ def duplicate_candidates(
     are always listed, the others from a modest text similarity on. Unit staff never find a whistle-blower's or
     confidential caller's order by phone (as in `caller_history`).
     """
+    from rexian.intelligence.text import order_text
+
+    return _duplicate_hits(
+        user=user,
+        digest=crypto.phone_hash(phone) if phone else "",
+        area_id=getattr(area, "pk", area),
+        query_text=f"{order_text(title, description)} {address or ''}".strip(),
+        days=days,
+        limit=limit,
+        now=now or timezone.now(),
+    )
+
+
+def order_duplicates(*, user, order: WorkOrder, days: int = 30, limit: int = 5) -> list[DuplicateHit]:
+    """疑似重复 of an order already recorded (its page's 并单 form): as `duplicate_candidates`, the order left out.
+
+    Looks up with the order's own caller (by the stored keyed hash, nothing decrypted), place, title,
+    description and address, over the `days` before now, so a dispatcher or operator who meets a repeated
+    request after it was recorded can merge it into the earlier order.
+    """
+    from rexian.intelligence.text import order_text
+
+    return _duplicate_hits(
+        user=user,
+        digest=order.caller_phone_hash,
+        area_id=order.area_id,
+        query_text=f"{order_text(order.title, order.description)} {order.address or ''}".strip(),
+        days=days,
+        limit=limit,
+        now=timezone.now(),
+        exclude=order.pk,
+    )
+
+
+def _duplicate_hits(*, user, digest, area_id, query_text, days, limit, now, exclude=None) -> list[DuplicateHit]:
+    """The look-up behind both: `digest` is the caller's keyed phone hash, `exclude` an order's own id."""
     from rexian.intelligence import duplicates as dup
     from rexian.intelligence.text import order_text
 
-    now = now or timezone.now()
     since = now - dt.timedelta(days=days)
-    digest = crypto.phone_hash(phone) if phone else ""
-    area_id = getattr(area, "pk", area)
-    query_text = f"{order_text(title, description)} {address or ''}".strip()
     if not digest and not (area_id and query_text):
         return []
     visible = access.orders_visible_to(user).exclude(state__in=(State.MERGED, State.VOIDED))
+    if exclude is not None:
+        visible = visible.exclude(pk=exclude)
     found: dict[int, tuple] = {}
     if digest:
         mine = visible.filter(caller_phone_hash=digest).filter(Q(registered_at__gte=since) | Q(state__in=OPEN_STATES))

@@ -285,3 +285,21 @@ def test_the_intake_form_works_from_the_keyboard_alone(page, sign_in, shot, cast
         order = WorkOrder.objects.get(number=number)
     assert (order.state, order.category, order.area) == (State.PENDING_DISPATCH, cast.property_service, cast.community)
     assert order.title == typed["id_title"]
+
+
+def test_a_dispatcher_merges_a_repeated_request_into_the_original_it_is_shown(page, sign_in, shot, cast, make_order):
+    original = make_order(State.PENDING_DISPATCH)
+    repeat = make_order(State.PENDING_DISPATCH, caller_phone="13900001111", title="小区电梯长期故障没人维修")
+
+    sign_in(page, cast.dispatcher)
+    page.goto(f"/console/orders/{repeat.number}/")
+    panel = page.locator("#action-merge")
+    panel.locator("summary").click()
+    assert original.number in panel.locator(".duplicates").inner_text()
+    shot(page, "suspected-duplicates")
+    panel.get_by_role("button", name="并入此单", exact=True).click()
+    assert panel.get_by_label("主工单编号").input_value() == original.number
+    panel.get_by_role("button", name="并单", exact=True).click()
+    expect_message(page, "已并入主工单。")
+    assert state_of(page) == "已并单"
+    assert page.dialogs == ["确定要并单吗？"]

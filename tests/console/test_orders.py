@@ -132,3 +132,32 @@ def test_extension_decisions_are_offered_only_when_one_is_pending(signed_in, cas
     response = signed_in(cast.dispatcher).get(_url(order))
     slugs = {item["spec"].slug for item in response.context["action_forms"]}
     assert "extension-approve" not in slugs
+
+
+def test_the_merge_form_lists_suspected_duplicates_with_a_merge_choice(signed_in, cast, make_order):
+    earlier = make_order(State.PENDING_DISPATCH)
+    repeat = make_order(State.PENDING_DISPATCH, caller_phone="13900001111", title="小区电梯长期故障没人维修")
+    response = signed_in(cast.dispatcher).get(_url(repeat))
+    assert [hit.order.number for hit in response.context["duplicates"]] == [earlier.number]
+    page = response.content.decode()
+    assert f'data-fill-master="{earlier.number}"' in page
+    assert "疑似重复" in page
+
+
+def test_merging_into_the_listed_original_from_the_order_page(signed_in, cast, make_order):
+    earlier = make_order(State.PENDING_DISPATCH)
+    repeat = make_order(State.PENDING_DISPATCH, caller_phone="13900001111", title="小区电梯长期故障没人维修")
+    response = signed_in(cast.dispatcher).post(
+        _url(repeat, "merge"), {"version": repeat.version, "master": earlier.number, "note": "重复来电"}
+    )
+    assert response.status_code == 302
+    repeat.refresh_from_db()
+    assert repeat.state == State.MERGED and repeat.master == earlier
+
+
+def test_no_duplicates_are_looked_up_for_a_viewer_who_may_not_merge(signed_in, cast, make_order):
+    make_order(State.DISPATCHED)
+    repeat = make_order(State.DISPATCHED, caller_phone="13900001111")
+    response = signed_in(cast.housing_handler).get(_url(repeat))
+    assert response.status_code == 200
+    assert "duplicates" not in response.context

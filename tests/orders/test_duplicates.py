@@ -1,4 +1,5 @@
-"""重复诉求: `selectors.duplicate_candidates` finds the orders a new request may repeat."""
+"""重复诉求: `selectors.duplicate_candidates` finds the orders a new request may repeat; `order_duplicates` those an
+already recorded order may repeat."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from rexian.orders.models import WorkOrder
-from rexian.orders.selectors import duplicate_candidates
+from rexian.orders.selectors import duplicate_candidates, order_duplicates
 from rexian.orders.transitions import State
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,26 @@ def test_a_unit_handler_sees_only_the_orders_of_their_own_unit(cast, make_order)
 def test_a_unit_handler_never_finds_a_confidential_callers_order_by_phone(cast, make_order):
     make_order(State.DISPATCHED, confidential=True, title="举报", description="某餐馆后厨卫生很差。")
     assert duplicate_candidates(user=cast.housing_handler, phone="13812348000") == []
+
+
+# --- An order already recorded (the order page's 并单 form) ---
+
+
+def test_a_recorded_order_finds_the_earlier_one_it_repeats_and_not_itself(cast, make_order):
+    earlier = make_order(State.DISPATCHED)
+    repeat = make_order(caller_phone=STRANGER, title="小区电梯长期故障没人维修")
+    [hit] = order_duplicates(user=cast.dispatcher, order=repeat)
+    assert hit.order.number == earlier.number
+    assert hit.reasons == ["同一地点", "内容相似"] and hit.likely and hit.mergeable
+
+
+def test_a_recorded_order_finds_the_same_callers_other_orders_by_the_stored_hash(cast, make_order):
+    other = make_order(title="路灯不亮", description="幸福路路灯坏了三天。", area=cast.urban)
+    order = make_order(area=cast.urban, title="噪声扰民", description="夜间施工。")
+    assert numbers(order_duplicates(user=cast.operator, order=order)) == [other.number]
+
+
+def test_a_recorded_order_with_nothing_alike_has_no_duplicates(cast, make_order):
+    make_order(area=cast.urban, title="夜间施工噪声扰民", description="工地每晚十一点后仍在施工。")
+    order = make_order(caller_phone=STRANGER)
+    assert order_duplicates(user=cast.operator, order=order) == []

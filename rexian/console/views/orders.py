@@ -15,7 +15,7 @@ from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
 from rexian.orders import attachments, selectors
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
-from rexian.orders.transitions import InvalidTransition
+from rexian.orders.transitions import Action, InvalidTransition
 
 
 def _detail_or_404(user, number: str):
@@ -39,6 +39,9 @@ def _render_detail(request, detail, *, bound=None, status=200):
         forms.append({"spec": spec, "form": form, "open": bound is not None and bound[0].slug == spec.slug})
     related = selectors.order_related(user=request.user, order=detail.order)
     context = {"detail": detail, "order": detail.order, "action_forms": forms, "related": related}
+    if Action.MERGE in detail.allowed_actions:
+        # 疑似重复 beside the 并单 form: a repeated request met after it was recorded is merged from here.
+        context["duplicates"] = selectors.order_duplicates(user=request.user, order=detail.order)
     return render(request, "console/order_detail.html", context, status=status)
 
 

@@ -17,6 +17,12 @@
   }
   window.addEventListener("hashchange", openTarget);
   document.addEventListener("DOMContentLoaded", openTarget);
+  // 「并入此单」 beside the 并单 form puts the suspected original's number into the form's master field.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-fill-master]");
+    var field = button && button.form && button.form.elements.namedItem("master");
+    if (field) { field.value = button.getAttribute("data-fill-master"); field.focus(); }
+  });
   // Confirm destructive actions (void, merge) before they are sent.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
