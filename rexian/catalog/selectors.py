@@ -91,6 +91,11 @@ class DispatchSuggestion:
     rule: DispatchRule
 
 
+def category_names() -> list[str]:
+    """Every category's name, active or not (old orders still use retired ones), for the text models' dictionaries."""
+    return sorted(set(Category.objects.values_list("name", flat=True)))
+
+
 def category_subtree_ids(category) -> list[int]:
     """The category (an instance or a primary key) and every category below it, as primary keys (the tree has
     three levels; the loop allows a few more): one query a level."""

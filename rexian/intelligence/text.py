@@ -141,16 +141,8 @@ def demo_city_words() -> list[str]:
 
 
 def master_data_words() -> list[str]:
-    """Names from the centre's master data: units (full and short names) and categories.
+    """Names from the centre's master data: units (full and short names) and categories."""
+    from rexian.catalog.selectors import category_names
+    from rexian.units.selectors import unit_names
 
-    Reads the units and categories tables directly because neither app offers a
-    selector for plain name lists yet; both are read-only lookups.
-    """
-    from rexian.catalog.models import Category
-    from rexian.units.models import Unit
-
-    words: set[str] = set()
-    for name, short in Unit.objects.filter(is_active=True).values_list("name", "short_name"):
-        words.update(w for w in (name, short) if w)
-    words.update(Category.objects.values_list("name", flat=True))
-    return sorted(w for w in words if len(w) > 1)
+    return sorted(w for w in {*unit_names(), *category_names()} if len(w) > 1)

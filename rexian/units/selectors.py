@@ -21,3 +21,14 @@ def area_communities(*, town: Unit | int | None) -> QuerySet[Unit]:
         return Unit.objects.none()
     town_id = town.pk if isinstance(town, Unit) else int(town)
     return Unit.objects.filter(kind=Unit.Kind.COMMUNITY, is_active=True, parent_id=town_id).order_by("path")
+
+
+# --- Names, for the text models' dictionaries ------------------------------------------------------------------------
+
+
+def unit_names() -> list[str]:
+    """The full and short names of the active units (jieba keeps them whole in orders' text)."""
+    names: set[str] = set()
+    for name, short in Unit.objects.filter(is_active=True).values_list("name", "short_name"):
+        names.update(n for n in (name, short) if n)
+    return sorted(names)

@@ -272,3 +272,12 @@ def test_no_rule_gives_none(cast):
 
 def test_no_category_gives_none(cast):
     assert dispatch_suggestion(category=None, area=cast.community) is None
+
+
+def test_category_names_include_retired_categories_once():
+    from rexian.catalog.selectors import category_names
+
+    city = f.CategoryFactory(code="91", name="城乡建设")
+    f.CategoryFactory(code="9101", name="物业管理", parent=city)
+    f.CategoryFactory(code="92", name="旧分类", is_active=False)
+    assert category_names() == sorted(["城乡建设", "物业管理", "旧分类"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pickle
 
-from rexian.intelligence.text import Segmenter, demo_city_words, normalise, order_text
+import pytest
+
+from rexian.intelligence.text import Segmenter, demo_city_words, master_data_words, normalise, order_text
 
 
 def test_normalise_makes_full_width_half_width_and_lower_case():
@@ -53,3 +55,10 @@ def test_a_pickled_segmenter_keeps_its_words_but_not_the_dictionary():
 def test_demo_city_words_include_units_and_places():
     words = demo_city_words()
     assert {"住建局", "江安市住房和城乡建设局", "幸福家园小区", "人民路"} <= set(words)
+
+
+@pytest.mark.django_db
+def test_master_data_words_are_unit_and_category_names_of_two_characters_or_more(cast):
+    words = master_data_words()
+    assert {"住建局", "城东街道", "幸福社区", "物业服务", "施工噪声"} <= set(words)
+    assert words == sorted(set(words)) and all(len(w) > 1 for w in words)
