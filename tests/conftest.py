@@ -159,8 +159,8 @@ def model_dir(tmp_path, settings):
 
 @pytest.fixture
 def history(cast, model_dir):
-    """40 dispatched orders: 20 construction-noise complaints led by 城管局, 20 property-fee consultations by 住建局,
-    registered one minute apart in alternation (so the held-out newest tenth has both)."""
+    """40 dispatched orders: 20 urgent construction-noise complaints led by 城管局, 20 ordinary property-fee
+    consultations by 住建局, registered one minute apart in alternation (so the held-out newest tenth has both)."""
     import datetime as dt
 
     from django.utils import timezone
@@ -176,6 +176,7 @@ def history(cast, model_dir):
             cast,
             category=cast.noise if noise else cast.property_service,
             appeal_type=f.appeal_type("complaint" if noise else "consult"),
+            urgency=f.urgency("urgent" if noise else "normal"),
             title=f"{texts[i // 2 % 4]}（{i}）",
             description=f"{texts[(i // 2 + 1) % 4]}，第{i}次反映。",
         )

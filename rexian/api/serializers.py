@@ -399,6 +399,7 @@ class LabelSuggestionSerializer(serializers.Serializer):
 class TextSuggestionsSerializer(serializers.Serializer):
     categories = LabelSuggestionSerializer(many=True)
     appeal_types = LabelSuggestionSerializer(many=True)
+    urgencies = LabelSuggestionSerializer(many=True)
 
 
 class UnitSuggestionSerializer(serializers.Serializer):

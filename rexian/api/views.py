@@ -319,7 +319,7 @@ class CallerHistoryView(ApiView):
 class SuggestionView(ApiView):
     @extend_schema(
         operation_id="suggestions",
-        summary="智能建议 The likeliest categories and appeal types for an order's text",
+        summary="智能建议 The likeliest categories, appeal types and urgencies for an order's text",
         description="From the active versions of the hotline's own classifiers (`rexian train`); empty lists "
         "while no model is trained. For the accounts that register orders. What the registrant finally chooses "
         "is compared with the top suggestion and kept as feedback.",

@@ -2,7 +2,7 @@
 the operator or dispatcher chose.
 
 Recorded after the fact from the committed order events, so every way an order is registered or dispatched
-(console, API) is covered alike: at registration by staff, the category and appeal type; at each dispatch by a
+(console, API) is covered alike: at registration by staff, the category, appeal type and urgency; at each dispatch by a
 person, the lead unit. The suggestion is recomputed from the same text and the same active model version the
 page or API showed it from. Nothing is recorded while no model of the kind is active. Overridden suggestions
 (accepted = False) are what the next training learns from: the order carries the label people chose.
@@ -29,6 +29,7 @@ def _classification_feedback(event: OrderEvent) -> list[SuggestionFeedback]:
     chosen = {
         ModelKind.CATEGORY: order.category.code if order.category_id else None,
         ModelKind.APPEAL_TYPE: order.appeal_type.code if order.appeal_type_id else None,
+        ModelKind.URGENCY: order.urgency.code if order.urgency_id else None,
     }
     rows = []
     for kind, code in chosen.items():
@@ -68,7 +69,7 @@ def feedback_for_event(event_id: int) -> list[SuggestionFeedback]:
     """Store the feedback one committed event gives, if any, and return it."""
     event = (
         OrderEvent.objects.select_related(
-            "actor", "order__category", "order__appeal_type", "order__area", "order__lead_unit"
+            "actor", "order__category", "order__appeal_type", "order__urgency", "order__area", "order__lead_unit"
         )
         .filter(pk=event_id)
         .first()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class ModelKind(models.TextChoices):
     CATEGORY = "category", _("诉求分类")
     APPEAL_TYPE = "appeal_type", _("诉求类型")
+    URGENCY = "urgency", _("紧急程度")
     DISPATCH = "dispatch", _("智能派单")
 
 

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 LOADERS = {
     ModelKind.CATEGORY: TextClassifier.load,
     ModelKind.APPEAL_TYPE: TextClassifier.load,
+    ModelKind.URGENCY: TextClassifier.load,
     ModelKind.DISPATCH: UnitRanker.load,
 }
 

@@ -1,15 +1,16 @@
-"""Live suggestions for the order being recorded (智能建议): category and appeal type from its text.
+"""Live suggestions for the order being recorded (智能建议): category, appeal type and urgency from its text.
 
-Both come from the active versions of the hotline's own classifiers (`rexian train`); with no active model a
+All come from the active versions of the hotline's own classifiers (`rexian train`); with no active model a
 kind has no suggestions and the pages and API simply show none. Only labels still in the catalogue
-(active categories and appeal types) are offered, and only with a confidence of at least MIN_CONFIDENCE.
+(active categories and appeal types, the urgencies) are offered, and only with a confidence of at least
+MIN_CONFIDENCE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rexian.catalog.models import AppealType, Category
+from rexian.catalog.models import AppealType, Category, Urgency
 from rexian.intelligence import registry
 from rexian.intelligence.models import ModelKind, TrainedModel
 from rexian.intelligence.text import order_text
@@ -20,7 +21,7 @@ MIN_CONFIDENCE = 0.05  # a label the model all but rules out is noise beside the
 
 @dataclass(frozen=True)
 class LabelSuggestion:
-    pk: int  # of the Category or AppealType
+    pk: int  # of the Category, AppealType or Urgency
     code: str
     name: str
     confidence: float
@@ -30,10 +31,17 @@ class LabelSuggestion:
 class TextSuggestions:
     categories: list[LabelSuggestion] = field(default_factory=list)
     appeal_types: list[LabelSuggestion] = field(default_factory=list)
+    urgencies: list[LabelSuggestion] = field(default_factory=list)
     models: dict[str, TrainedModel] = field(default_factory=dict)  # the version behind each kind shown
+    # Whether the likeliest urgency is above the least urgent one: the intake page then flags it (可能紧急);
+    # "ordinary" is what nearly every order is, and saying so on every call would be noise.
+    urgent: bool = False
 
     def top(self, kind: str) -> LabelSuggestion | None:
-        found = self.categories if kind == ModelKind.CATEGORY else self.appeal_types
+        found = {
+            ModelKind.CATEGORY: self.categories, ModelKind.APPEAL_TYPE: self.appeal_types,
+            ModelKind.URGENCY: self.urgencies,
+        }[kind]
         return found[0] if found else None
 
 
@@ -58,11 +66,25 @@ def _type_names(codes: list[str]) -> dict[str, tuple[int, str]]:
     return {code: (pk, name) for code, pk, name in found}
 
 
-NAMES = {ModelKind.CATEGORY: _category_names, ModelKind.APPEAL_TYPE: _type_names}
+def _urgency_names(codes: list[str]) -> dict[str, tuple[int, str]]:
+    found = Urgency.objects.filter(code__in=codes).values_list("code", "pk", "name")
+    return {code: (pk, name) for code, pk, name in found}
+
+
+NAMES = {
+    ModelKind.CATEGORY: _category_names, ModelKind.APPEAL_TYPE: _type_names, ModelKind.URGENCY: _urgency_names,
+}
+
+
+def _above_least_urgent(suggested: list[LabelSuggestion]) -> bool:
+    if not suggested:
+        return False
+    least = Urgency.objects.order_by("rank", "pk").values_list("pk", flat=True).first()
+    return suggested[0].pk != least
 
 
 def text_suggestions(title: str | None, description: str | None, *, k: int = 3) -> TextSuggestions:
-    """The `k` likeliest categories and appeal types for an order's title and description, best first."""
+    """The `k` likeliest categories, appeal types and urgencies for an order's title and description, best first."""
     text = order_text(title, description)
     if len(text) < MIN_TEXT:
         return TextSuggestions()
@@ -73,4 +95,8 @@ def text_suggestions(title: str | None, description: str | None, *, k: int = 3) 
         if model is not None:
             found[kind] = _ranked(model, text, k, names)
             models[kind] = record
-    return TextSuggestions(found.get(ModelKind.CATEGORY, []), found.get(ModelKind.APPEAL_TYPE, []), models)
+    urgencies = found.get(ModelKind.URGENCY, [])
+    return TextSuggestions(
+        found.get(ModelKind.CATEGORY, []), found.get(ModelKind.APPEAL_TYPE, []), urgencies, models,
+        urgent=_above_least_urgent(urgencies),
+    )

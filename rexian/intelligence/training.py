@@ -1,6 +1,6 @@
 """`rexian train` and the nightly job: retrain every model from the hotline's own orders, versioned.
 
-For each kind (category, appeal type, smart dispatch):
+For each kind (category, appeal type, urgency, smart dispatch):
 
 1. read the newest examples (at most `INTELLIGENCE_TRAIN_MAX_ORDERS`), oldest first;
 2. hold out the newest `HOLDOUT_SHARE` of them (time order: the slice is the future the model will meet);
@@ -80,7 +80,7 @@ def _classifier_data(label: str, limit: int) -> tuple[list[str], list[str]]:
 
 
 def _train_classifier(kind: str, limit: int):
-    texts, labels = _classifier_data("category" if kind == ModelKind.CATEGORY else "appeal_type", limit)
+    texts, labels = _classifier_data(kind, limit)
     if len(texts) < MIN_EXAMPLES:
         return None
     (train_texts, held_texts), (train_labels, held_labels) = _split(texts), _split(labels)
@@ -110,6 +110,7 @@ def _train_dispatch(limit: int):
 TRAINERS: dict[str, Callable] = {
     ModelKind.CATEGORY: lambda limit: _train_classifier(ModelKind.CATEGORY, limit),
     ModelKind.APPEAL_TYPE: lambda limit: _train_classifier(ModelKind.APPEAL_TYPE, limit),
+    ModelKind.URGENCY: lambda limit: _train_classifier(ModelKind.URGENCY, limit),
     ModelKind.DISPATCH: _train_dispatch,
 }
 

@@ -965,10 +965,10 @@ def dispatch_training_examples(*, since: dt.datetime | None = None) -> Iterator[
 def classification_training_examples(*, label: str, limit: int) -> list[tuple[str, str, str]]:
     """The newest `limit` orders' (title, description, label code), oldest first, for the text classifiers.
 
-    `label` is "category" (the leaf category the operator chose) or "appeal_type". Voided orders are left
-    out: they are often test calls or nonsense. For training only, not for pages.
+    `label` is "category" (the leaf category the operator chose), "appeal_type" or "urgency". Voided orders are
+    left out: they are often test calls or nonsense. For training only, not for pages.
     """
-    code = {"category": "category__code", "appeal_type": "appeal_type__code"}[label]
+    code = {"category": "category__code", "appeal_type": "appeal_type__code", "urgency": "urgency__code"}[label]
     newest = (
         WorkOrder.objects.exclude(state=State.VOIDED)
         .filter(**{f"{label}__isnull": False})

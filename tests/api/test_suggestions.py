@@ -1,4 +1,4 @@
-"""The API's suggestions: categories and appeal types for a text, lead units for an order."""
+"""The API's suggestions: categories, appeal types and urgencies for a text, lead units for an order."""
 
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ def test_an_operator_gets_ranked_categories_and_types_with_confidence(cast, hist
     assert len(body["categories"]) <= 2
     assert all(s["confidence"] >= 0.05 for s in body["categories"] + body["appeal_types"])
     assert body["appeal_types"][0]["code"] == "complaint"
+    assert body["urgencies"][0] == {"code": "urgent", "name": "紧急", "confidence": body["urgencies"][0]["confidence"]}
 
 
 def test_no_model_gives_empty_lists(cast, model_dir):
     response = client_for(cast.operator).post(SUGGESTIONS, {"title": "工地晚上施工太吵"}, format="json")
-    assert response.json() == {"categories": [], "appeal_types": []}
+    assert response.json() == {"categories": [], "appeal_types": [], "urgencies": []}
 
 
 def test_bad_input_and_wrong_roles_get_clear_errors(cast, model_dir):

@@ -303,3 +303,22 @@ def test_a_dispatcher_merges_a_repeated_request_into_the_original_it_is_shown(pa
     expect_message(page, "已并入主工单。")
     assert state_of(page) == "已并单"
     assert page.dialogs == ["确定要并单吗？"]
+
+
+def test_the_operator_takes_the_suggested_category_and_urgency_in_one_click_each(page, sign_in, shot, cast, history):
+    from rexian.intelligence import training
+    from tests import factories as f
+
+    training.train_all()
+    urgent = f.urgency("urgent")
+    sign_in(page, cast.operator)
+    go(page, "受理")
+    page.locator("#id_title").fill("工地晚上施工太吵")
+    page.locator("#id_description").fill("凌晨还在打桩，噪音扰民")
+    suggestions = page.locator("#suggestions-panel")
+    suggestions.get_by_text("可能紧急").wait_for()
+    shot(page, "intake-suggestions")
+    suggestions.locator(f'button[data-urgency-id="{urgent.pk}"]').click()
+    assert page.locator("#id_urgency").input_value() == str(urgent.pk)
+    suggestions.locator(f'button[data-category-id="{cast.noise.pk}"]').click()
+    assert page.locator("#id_category").input_value() == str(cast.noise.pk)

@@ -1,4 +1,4 @@
-"""智能建议 on the intake page: the live category and appeal-type suggestions for the text typed."""
+"""智能建议 on the intake page: the live category, appeal-type and urgency suggestions for the text typed."""
 
 from __future__ import annotations
 
@@ -27,6 +27,18 @@ def test_the_panel_offers_the_likeliest_category_and_type_to_take_in_one_click(s
     first = body.index("data-category-id=")
     assert body[first:].startswith(f'data-category-id="{cast.noise.pk}" data-category-path="生态环境/噪声污染/施工噪声"')
     assert 'data-appeal-type-id="' in body and "投诉" in body
+
+
+def test_the_panel_flags_a_likely_urgent_request_and_not_an_ordinary_one(signed_in, cast, history):
+    from tests import factories as f
+
+    training.train_all()
+    client = signed_in(cast.operator)
+    urgent = client.get(PANEL, {"title": "工地晚上施工太吵", "description": "凌晨打桩噪音扰民"}).content.decode()
+    assert "可能紧急" in urgent
+    assert f'data-urgency-id="{f.urgency("urgent").pk}"' in urgent
+    ordinary = client.get(PANEL, {"title": "咨询物业费怎么收", "description": "想了解物业费收费标准"}).content.decode()
+    assert "可能紧急" not in ordinary and "data-urgency-id" not in ordinary
 
 
 def test_without_a_model_the_panel_is_empty(signed_in, cast, model_dir):

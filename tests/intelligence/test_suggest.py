@@ -41,6 +41,16 @@ def test_suggestions_rank_the_right_category_and_type_first(trained, cast):
     assert found.models[ModelKind.CATEGORY].version == 1
 
 
+def test_an_urgent_sounding_text_is_flagged_and_an_ordinary_one_is_not(trained, cast):
+    noise = text_suggestions("工地晚上施工太吵", "凌晨还在打桩，噪音扰民")
+    assert noise.urgencies[0].code == "urgent" and noise.urgencies[0].name == "紧急"
+    assert noise.urgent
+    fee = text_suggestions("咨询物业费怎么收", "想了解小区物业费的收费标准")
+    assert fee.urgencies[0].code == "normal"
+    assert not fee.urgent  # "ordinary" is what nearly every order is: not worth a flag
+    assert fee.top(ModelKind.URGENCY) == fee.urgencies[0]
+
+
 def test_a_category_no_longer_in_use_is_not_suggested(trained, cast):
     Category.objects.filter(pk=cast.noise.pk).update(is_active=False)
     found = text_suggestions("工地晚上施工太吵", "凌晨还在打桩，噪音扰民")
@@ -64,14 +74,15 @@ def test_too_short_a_text_gets_no_suggestions(trained):
 
 def test_registration_stores_accepted_and_overridden_suggestions(trained, cast):
     accepted = register(cast, category=cast.noise, appeal_type=f.appeal_type("complaint"),
-                        title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")
+                        urgency=f.urgency("urgent"), title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")
     rows = feedback_for_event(_event(accepted, Action.REGISTER).pk)
     assert {(r.kind, r.suggested, r.chosen, r.accepted) for r in rows} == {
         (ModelKind.CATEGORY, "020101", "020101", True),
         (ModelKind.APPEAL_TYPE, "complaint", "complaint", True),
+        (ModelKind.URGENCY, "urgent", "urgent", True),
     }
     overridden = register(cast, category=cast.property_service, appeal_type=f.appeal_type("suggestion"),
-                          title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")
+                          title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")  # of ordinary urgency
     rows = feedback_for_event(_event(overridden, Action.REGISTER).pk)
     by_kind = {r.kind: r for r in rows}
     assert (by_kind[ModelKind.CATEGORY].suggested, by_kind[ModelKind.CATEGORY].chosen) == ("020101", "010101")
@@ -79,7 +90,9 @@ def test_registration_stores_accepted_and_overridden_suggestions(trained, cast):
     assert (by_kind[ModelKind.APPEAL_TYPE].chosen, by_kind[ModelKind.APPEAL_TYPE].accepted) == ("suggestion", False)
     assert by_kind[ModelKind.CATEGORY].user == cast.operator
     assert by_kind[ModelKind.CATEGORY].model.version == 1
-    assert SuggestionFeedback.objects.filter(order=overridden).count() == 2
+    assert (by_kind[ModelKind.URGENCY].suggested, by_kind[ModelKind.URGENCY].chosen) == ("urgent", "normal")
+    assert not by_kind[ModelKind.URGENCY].accepted
+    assert SuggestionFeedback.objects.filter(order=overridden).count() == 3
 
 
 def test_dispatch_stores_whether_the_dispatcher_took_the_top_unit(trained, cast):
@@ -94,8 +107,8 @@ def test_dispatch_stores_whether_the_dispatcher_took_the_top_unit(trained, cast)
 def test_feedback_follows_committed_events(trained, cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order = register(cast, category=cast.noise, appeal_type=f.appeal_type("complaint"),
-                         title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")
-    assert SuggestionFeedback.objects.filter(order=order, accepted=True).count() == 2
+                         urgency=f.urgency("urgent"), title="工地晚上施工太吵", description="凌晨还在打桩，噪音扰民")
+    assert SuggestionFeedback.objects.filter(order=order, accepted=True).count() == 3
 
 
 def test_other_events_and_portal_registrations_give_no_feedback(trained, cast):

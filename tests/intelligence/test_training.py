@@ -23,7 +23,9 @@ def test_training_examples_are_the_newest_orders_oldest_first_without_voided(his
 
 def test_first_training_activates_every_model_with_its_held_out_score(history):
     results = training.train_all()
-    assert [r.kind for r in results] == [ModelKind.CATEGORY, ModelKind.APPEAL_TYPE, ModelKind.DISPATCH]
+    assert [r.kind for r in results] == [
+        ModelKind.CATEGORY, ModelKind.APPEAL_TYPE, ModelKind.URGENCY, ModelKind.DISPATCH,
+    ]
     for result in results:
         assert result.version == 1 and result.activated
         assert result.examples == 36 and result.holdout == 4  # the newest tenth of 40 is held out

@@ -108,7 +108,7 @@
     if (button) { choose(button); }
   });
 
-  // 智能建议: a suggested category is chosen as from the picker; a suggested appeal type sets its select.
+  // 智能建议: a suggested category is chosen as from the picker; a suggested appeal type or urgency sets its select.
   var suggestions = $("suggestions-panel");
   if (suggestions) {
     suggestions.addEventListener("click", function (event) {
@@ -118,6 +118,11 @@
       if (type) {
         $("id_appeal_type").value = type.getAttribute("data-appeal-type-id");
         $("id_appeal_type").dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      var urgency = event.target.closest("button[data-urgency-id]");
+      if (urgency) {
+        $("id_urgency").value = urgency.getAttribute("data-urgency-id");
+        $("id_urgency").dispatchEvent(new Event("change", { bubbles: true }));
       }
     });
   }
