@@ -30,4 +30,4 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A published report is on leaders' reading lists and holds an issue number: it stays.
-        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status != obj.Status.PUBLISHED)

@@ -26,6 +26,8 @@ class Report(models.Model):  # 报告
         QUICK = "quick", _("快报")
 
     class Status(models.TextChoices):
+        BUILDING = "building", _("生成中")  # asked for in the console, being built by the worker
+        FAILED = "failed", _("生成失败")
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
@@ -51,6 +53,7 @@ class Report(models.Model):  # 报告
         verbose_name=_("发布人"),
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    error = models.CharField(_("失败原因"), max_length=500, blank=True)  # why the worker could not build it
 
     class Meta:
         verbose_name = _("报告")
@@ -71,6 +74,11 @@ class Report(models.Model):  # 报告
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_unfinished(self) -> bool:
+        """Still being built, or the build failed: nothing to read, edit, publish or download."""
+        return self.status in (self.Status.BUILDING, self.Status.FAILED)
 
     @property
     def issue_label(self) -> str:

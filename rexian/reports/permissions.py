@@ -36,4 +36,4 @@ def may_read(user, report) -> bool:
     """Open this report: managers any, leaders the published ones."""
     if may_manage(user):
         return True
-    return may_view_reports(user) and not report.is_draft
+    return may_view_reports(user) and report.status == report.Status.PUBLISHED

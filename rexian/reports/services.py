@@ -13,6 +13,9 @@ them with a notification (通知) once the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -27,6 +30,8 @@ from rexian.reports.builders import ReportError
 from rexian.reports.models import Report, ReportDelivery, ReportSequence
 from rexian.reports.permissions import READER_ROLES, may_manage
 from rexian.units.models import User
+
+logger = logging.getLogger(__name__)
 
 Kind = Report.Kind
 TEXT_LENGTH = Notification._meta.get_field("text").max_length
@@ -61,46 +66,35 @@ def _parse_month(value) -> dt.date:
         raise ReportError(_("月份「%(value)s」无效（格式：2026-03）。") % {"value": value}) from None
 
 
-def report_generate(
-    kind: str,
-    *,
-    by=None,
-    day=None,
-    month=None,
-    start=None,
-    end=None,
-    category=None,
-    area=None,
-    keyword: str = "",
-    issue=None,
-    surge=None,
-    now: dt.datetime | None = None,
-) -> Report:
-    """Build a report from the metrics and store it as a draft (草稿).
+@dataclass(frozen=True)
+class _Plan:
+    """What a report request resolves to before anything is built: its parameters, its period, its builder."""
 
-    kind "daily": `day` (default yesterday); "monthly": `month` (a date or "YYYY-MM", default
-    last month); "special": `start`, `end` and at least one of `category`, `area` (codes or ids)
-    and `keyword`; "quick": `issue` (a HotIssue id) or `surge` (a Surge id). `by` is the
-    supervisor or admin who asks (None: the worker). Raises PermissionDenied for anyone else
-    and ReportError, with a message for the user, for what cannot make a report.
-    """
+    params: dict
+    period: tuple[dt.date, dt.date] | None  # known before building except for a 快报
+    build: Callable[[], dict]
+
+
+def _plan(kind, *, by, day=None, month=None, start=None, end=None, category=None, area=None, keyword: str = "",
+          issue=None, surge=None, now: dt.datetime) -> _Plan:
+    """Check a report request (who asks, which period or topic) and say how to build it, without building it."""
     _require_manager(by)
-    now = now or timezone.now()
     today = _today(now)
     viewer = by or builders.LeaderView()
     if kind == Kind.DAILY:
         day = _parse_date(day, _("日期")) if day else today - dt.timedelta(days=1)
         if day >= today:
             raise ReportError(_("工作日报只能针对已经结束的日期（今天之前）。"))
-        params = {"day": day.isoformat()}
-        content = builders.build_daily(day, now=now, viewer=viewer)
-    elif kind == Kind.MONTHLY:
+        return _Plan({"day": day.isoformat()}, (day, day), lambda: builders.build_daily(day, now=now, viewer=viewer))
+    if kind == Kind.MONTHLY:
         first = _parse_month(month) if month else (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         if first > today:
             raise ReportError(_("简报的月份尚未开始。"))
-        params = {"month": f"{first:%Y-%m}"}
-        content = builders.build_monthly(first, now=now, viewer=viewer)
-    elif kind == Kind.SPECIAL:
+        last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        return _Plan(
+            {"month": f"{first:%Y-%m}"}, (first, last), lambda: builders.build_monthly(first, now=now, viewer=viewer)
+        )
+    if kind == Kind.SPECIAL:
         if not start or not end:
             raise ReportError(_("专报需要统计起止日期。"))
         start, end = _parse_date(start, _("起始日")), _parse_date(end, _("截止日"))
@@ -112,26 +106,90 @@ def report_generate(
         params = {"start": start.isoformat(), "end": end.isoformat(), "keyword": topic.keyword,
                   "category": topic.category.code if topic.category else "",
                   "area": topic.area.code if topic.area else ""}
-        content = builders.build_special(start, end, topic=topic, now=now, viewer=viewer)
-    elif kind == Kind.QUICK:
+        return _Plan(
+            params, (start, end), lambda: builders.build_special(start, end, topic=topic, now=now, viewer=viewer)
+        )
+    if kind == Kind.QUICK:
         if bool(issue) == bool(surge):
             raise ReportError(_("快报需要指定一个热点问题或一个预警（二选一）。"))
         found_issue = selectors.hot_issue(issue) if issue else None
         found_surge = selectors.surge(surge) if surge else None
         params = {"issue": found_issue.pk} if found_issue else {"surge": found_surge.pk}
-        content = builders.build_quick(issue=found_issue, surge=found_surge, now=now, viewer=viewer)
-    else:
-        raise ReportError(_("未知的报告类型：%(kind)s") % {"kind": kind})
-    return Report.objects.create(
-        kind=kind,
-        title=content["title"][:200],
-        period_start=dt.date.fromisoformat(content["period_start"]),
-        period_end=dt.date.fromisoformat(content["period_end"]),
-        params=params,
-        content=content,
-        created_by=by,
-        created_at=now,
+        return _Plan(
+            params, None, lambda: builders.build_quick(issue=found_issue, surge=found_surge, now=now, viewer=viewer)
+        )
+    raise ReportError(_("未知的报告类型：%(kind)s") % {"kind": kind})
+
+
+def _fill(report: Report, content: dict) -> None:
+    report.title = content["title"][:200]
+    report.period_start = dt.date.fromisoformat(content["period_start"])
+    report.period_end = dt.date.fromisoformat(content["period_end"])
+    report.content = content
+
+
+def report_generate(kind: str, *, by=None, now: dt.datetime | None = None, **fields) -> Report:
+    """Build a report from the metrics now and store it as a draft (草稿): the worker's schedule, the command.
+
+    kind "daily": `day` (default yesterday); "monthly": `month` (a date or "YYYY-MM", default
+    last month); "special": `start`, `end` and at least one of `category`, `area` (codes or ids)
+    and `keyword`; "quick": `issue` (a HotIssue id) or `surge` (a Surge id). `by` is the
+    supervisor or admin who asks (None: the worker). Raises PermissionDenied for anyone else
+    and ReportError, with a message for the user, for what cannot make a report.
+    """
+    now = now or timezone.now()
+    plan = _plan(kind, by=by, now=now, **fields)
+    report = Report(kind=kind, params=plan.params, created_by=by, created_at=now)
+    _fill(report, plan.build())
+    report.save()
+    return report
+
+
+def report_request(kind: str, *, by, now: dt.datetime | None = None, **fields) -> Report:
+    """A supervisor asks for a report in the console: checked now, built by the worker (`report_build_task`).
+
+    At a big city's volume a month's or a year's report takes tens of seconds to build, longer than a page
+    should wait: the request is checked at once (same arguments and errors as `report_generate`) and stored
+    as 生成中 (building), with its period and a provisional title, and the worker builds it into a draft or
+    marks it 生成失败 (failed) with the reason. A 快报 reads a few hundred stored orders of one hot issue: it
+    is built at once, as `report_generate` does.
+    """
+    now = now or timezone.now()
+    if kind == Kind.QUICK:
+        return report_generate(kind, by=by, now=now, **fields)
+    plan = _plan(kind, by=by, now=now, **fields)
+    start, end = plan.period
+    report = Report.objects.create(
+        kind=kind, title=_("%(kind)s（生成中）") % {"kind": Kind(kind).label}, period_start=start, period_end=end,
+        params=plan.params, content={}, status=Report.Status.BUILDING, created_by=by, created_at=now,
     )
+    from rexian.reports.tasks import report_build_task
+
+    # Enqueued in the request's transaction: the worker's database queue sees the task when the report is there.
+    report_build_task.enqueue(report.pk)
+    return report
+
+
+def report_build(report_id: int) -> Report | None:
+    """The worker's half of `report_request`: build a 生成中 report into a draft, or mark it failed with the reason.
+
+    The request is checked again as it stands now (the asker may have lost the right; a category may be gone),
+    with the time it was asked at as "now". Returns None when there is no such report still building.
+    """
+    report = Report.objects.select_related("created_by").filter(pk=report_id, status=Report.Status.BUILDING).first()
+    if report is None:
+        return None
+    try:
+        plan = _plan(report.kind, by=report.created_by, now=report.created_at, **report.params)
+        _fill(report, plan.build())
+        report.status, report.error = Report.Status.DRAFT, ""
+    except (ReportError, PermissionDenied) as error:
+        report.status, report.error = Report.Status.FAILED, str(error)[:500]
+    except Exception:
+        logger.exception("report %s could not be built", report_id)
+        report.status, report.error = Report.Status.FAILED, _("生成时出错，请重新生成；如仍失败，请联系系统管理员。")
+    report.save(update_fields=["title", "period_start", "period_end", "content", "status", "error"])
+    return report
 
 
 def report_update_text(*, report: Report, by, title: str | None = None, texts: dict[str, str]) -> Report:
@@ -143,6 +201,8 @@ def report_update_text(*, report: Report, by, title: str | None = None, texts: d
     _require_manager(by)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.is_unfinished:
+            raise ReportError(_("报告尚未生成完成，不能修改。"))
         if not report.is_draft:
             raise ReportError(_("报告已发布，不能再修改。"))
         content = dict(report.content)
@@ -194,6 +254,8 @@ def report_publish(report: Report, *, by=None, now: dt.datetime | None = None) -
     now = now or timezone.now()
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.is_unfinished:
+            raise ReportError(_("报告尚未生成完成，不能发布。"))
         if not report.is_draft:
             raise ReportError(_("该报告已经发布（%(issue)s）。") % {"issue": report.issue_label})
         report.year = _today(now).year

@@ -1,4 +1,5 @@
-"""The worker's reports (registered in rexian/core/scheduler.py at REXIAN_DAILY_REPORT_TIME, 07:00 local).
+"""The worker's reports (registered in rexian/core/scheduler.py at REXIAN_DAILY_REPORT_TIME, 07:00 local), and the
+reports supervisors ask for in the console, built here rather than in the request (`report_build_task`).
 
 Both jobs are idempotent, so a restarted worker, two workers, or a job that runs late never
 makes a report twice: the 工作日报 of yesterday is made when no daily report of that day exists
@@ -49,3 +50,10 @@ def daily_report_task() -> dict:
 def monthly_report_task() -> dict:
     report = monthly_report()
     return {"report": report.pk if report else None}
+
+
+@task()
+def report_build_task(report_id: int) -> dict:
+    """Build a report a supervisor asked for in the console (`services.report_request`)."""
+    report = services.report_build(report_id)
+    return {"report": report_id, "status": report.status if report else None}

@@ -145,3 +145,85 @@ def test_what_cannot_make_a_report_is_told_in_chinese(cast):
         services.report_generate(Kind.QUICK, now=NOW)
     with pytest.raises(ReportError, match="未知的报告类型"):
         services.report_generate("weekly", now=NOW)
+
+
+# --- Asked for in the console: checked at once, built by the worker ---
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """A task backend that keeps what is queued instead of running it at once (the worker has not run yet)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def test_a_requested_report_is_stored_building_and_queued_then_built_into_a_draft(cast, queued_tasks):
+    requested = services.report_request(
+        Kind.SPECIAL, by=cast.supervisor, start="2025-11-01", end="2025-11-19", category="01", now=NOW
+    )
+    assert requested.status == Report.Status.BUILDING and requested.content == {}
+    assert (requested.period_start, requested.period_end) == (dt.date(2025, 11, 1), dt.date(2025, 11, 19))
+    assert requested.title == "专报（生成中）"
+    [queued] = queued_tasks.results
+    assert queued.task.name == "report_build_task" and queued.args == [requested.pk]
+
+    built = services.report_build(requested.pk)
+    assert built.pk == requested.pk and built.status == Report.Status.DRAFT and built.error == ""
+    assert built.title == "关于城乡建设诉求情况的专报"
+    assert built.content == _special(by=cast.supervisor).content  # the same report the request would have made
+    assert services.report_build(requested.pk) is None  # built once: a task run twice does nothing
+
+
+def test_a_monthly_report_requested_knows_its_period_before_it_is_built(cast, queued_tasks):
+    report = services.report_request(Kind.MONTHLY, by=cast.supervisor, month="2025-02", now=NOW)
+    assert (report.period_start, report.period_end) == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+
+
+def test_a_bad_request_is_refused_at_once_and_nothing_is_queued(cast, queued_tasks):
+    with pytest.raises(ReportError, match="统计截止日早于起始日"):
+        services.report_request(Kind.SPECIAL, by=cast.supervisor, start="2025-11-19", end="2025-11-01",
+                                category="01", now=NOW)
+    assert not Report.objects.exists() and queued_tasks.results == []
+
+
+def test_a_build_that_cannot_be_made_any_more_is_marked_failed_with_the_reason(cast, queued_tasks):
+    requested = services.report_request(
+        Kind.SPECIAL, by=cast.supervisor, start="2025-11-01", end="2025-11-19", category="01", now=NOW
+    )
+    cast.supervisor.role = Role.OPERATOR  # no longer a supervisor when the worker comes to it
+    cast.supervisor.save()
+    failed = services.report_build(requested.pk)
+    assert failed.status == Report.Status.FAILED
+    assert failed.error == "只有值班长和系统管理员可以生成、修改和发布报告。"
+
+
+def test_an_unexpected_error_while_building_fails_the_report_without_losing_it(cast, queued_tasks, monkeypatch):
+    from rexian.reports import builders
+
+    requested = services.report_request(Kind.DAILY, by=cast.supervisor, day="2025-11-04", now=NOW)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(builders, "build_daily", broken)
+    failed = services.report_build(requested.pk)
+    assert failed.status == Report.Status.FAILED
+    assert failed.error == "生成时出错，请重新生成；如仍失败，请联系系统管理员。"
+    assert Report.objects.get(pk=requested.pk).status == Report.Status.FAILED
+
+
+def test_an_unfinished_report_cannot_be_edited_or_published(cast, queued_tasks):
+    requested = services.report_request(Kind.DAILY, by=cast.supervisor, day="2025-11-04", now=NOW)
+    with pytest.raises(ReportError, match="尚未生成完成"):
+        services.report_publish(requested, by=cast.supervisor, now=NOW)
+    with pytest.raises(ReportError, match="尚未生成完成"):
+        services.report_update_text(report=requested, by=cast.supervisor, title="新标题", texts={})
+
+
+def test_a_quick_report_is_built_at_once(cast, queued_tasks, elevator_issue):
+    report = services.report_request(Kind.QUICK, by=cast.supervisor, issue=elevator_issue.issue.pk)
+    assert report.status == Report.Status.DRAFT and report.content["blocks"]
+    assert queued_tasks.results == []

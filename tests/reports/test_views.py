@@ -165,3 +165,58 @@ def test_a_quick_report_from_an_issue_that_is_gone_is_refused(cast, signed_in):
     assert "热点问题 999 不存在。" in client.get(f"{NEW}?kind=quick&issue=999").content.decode()
     response = client.post(NEW, {"kind": "quick", "issue": 999})
     assert response.status_code == 400 and not Report.objects.exists()
+
+
+# --- Built by the worker ---
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def test_a_report_being_built_shows_its_state_refreshes_and_offers_nothing_to_do(cast, signed_in, queued_tasks):
+    client = signed_in(cast.supervisor)
+    response = client.post(NEW, {"kind": "daily", "day": "2025-11-04"})
+    report = Report.objects.get()
+    assert report.status == Report.Status.BUILDING
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "已提交，报告由后台生成；完成后本页自动显示草稿。" in body
+    assert "报告正在由后台生成" in body and '<meta http-equiv="refresh" content="3">' in body
+    assert "发布并送达领导" not in body and "下载 Word" not in body
+    download = client.get(reverse("console:report-download", args=[report.pk, "docx"]))
+    assert download.status_code == 409 and "报告尚未生成完成，不能下载。" in download.content.decode()
+    refused = client.post(reverse("console:report", args=[report.pk]), {"action": "publish"})
+    assert refused.status_code == 400 and "报告尚未生成完成，不能发布。" in refused.content.decode()
+
+    services.report_build(report.pk)  # the worker
+    done = client.get(reverse("console:report", args=[report.pk])).content.decode()
+    assert "发布并送达领导" in done and 'http-equiv="refresh"' not in done
+
+
+def test_a_failed_report_tells_why_and_offers_to_ask_again(cast, signed_in, queued_tasks, monkeypatch):
+    from rexian.reports import builders
+
+    client = signed_in(cast.supervisor)
+    client.post(NEW, {"kind": "daily", "day": "2025-11-04"})
+    report = Report.objects.get()
+    monkeypatch.setattr(builders, "build_daily", lambda *a, **k: 1 / 0)
+    services.report_build(report.pk)
+    body = client.get(reverse("console:report", args=[report.pk])).content.decode()
+    assert "报告生成失败：生成时出错，请重新生成；如仍失败，请联系系统管理员。" in body
+    assert f'{NEW}?kind=daily' in body
+    assert "生成失败" in client.get(REPORTS).content.decode()
+
+
+def test_leaders_never_see_a_report_being_built(cast, signed_in, queued_tasks):
+    services.report_request(Kind.DAILY, by=cast.supervisor, day="2025-11-04", now=NOW)
+    report = Report.objects.get()
+    leader = signed_in(cast.leader)
+    assert leader.get(reverse("console:report", args=[report.pk])).status_code == 404
+    assert "生成中" not in leader.get(REPORTS).content.decode()

@@ -172,11 +172,14 @@ def report_new(request):
     if not form.is_valid():
         return _new(request, form, status=400)
     try:
-        report = services.report_generate(form.cleaned_data["kind"], by=request.user, **form.params())
+        report = services.report_request(form.cleaned_data["kind"], by=request.user, **form.params())
     except ReportError as error:
         form.add_error(None, str(error))
         return _new(request, form, status=400)
-    messages.success(request, gettext("已生成报告草稿，请核对后发布。"))
+    if report.status == Report.Status.BUILDING:
+        messages.success(request, gettext("已提交，报告由后台生成；完成后本页自动显示草稿。"))
+    else:
+        messages.success(request, gettext("已生成报告草稿，请核对后发布。"))
     return HttpResponseRedirect(reverse("console:report", args=[report.pk]))
 
 
@@ -264,6 +267,8 @@ def report_download(request, pk: int, fmt: str):
     if fmt not in FORMATS:
         raise Http404(gettext("没有这种文件格式。"))
     report = selectors.report_get(user=request.user, pk=pk)
+    if report.is_unfinished:
+        return _detail(request, report, error=gettext("报告尚未生成完成，不能下载。"), status=409)
     try:
         rendered = render_file(report, fmt)
     except FontMissing as missing:
