@@ -402,6 +402,45 @@ class TextSuggestionsSerializer(serializers.Serializer):
     urgencies = LabelSuggestionSerializer(many=True)
 
 
+class DuplicateQuerySerializer(serializers.Serializer):
+    """What is known of the request being recorded; a phone, or a place with some text, is needed to find any."""
+
+    phone = _blank_text(30, help_text="The caller's number: their open and recent orders.")
+    area = CodeField(
+        queryset=Unit.objects.filter(is_active=True), required=False, default=None,
+        help_text="The place (a town or community code): its recent orders with similar text.",
+    )
+    address = _blank_text(200)
+    title = _blank_text(120)
+    description = _blank_text(TEXT_MAX)
+    days = StrictIntegerField(required=False, min_value=1, max_value=365, default=30, help_text="The window.")
+    limit = StrictIntegerField(required=False, min_value=1, max_value=50, default=10)
+
+
+class DuplicateWindowSerializer(serializers.Serializer):  # query parameters: text, read as numbers
+    days = serializers.IntegerField(required=False, min_value=1, max_value=365, default=30, help_text="The window.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=50, default=5)
+
+
+class DuplicateHitSerializer(serializers.Serializer):
+    number = serializers.CharField(source="order.number")
+    title = serializers.CharField(source="order.title")
+    state = serializers.ChoiceField(source="order.state", choices=State.choices)
+    state_label = serializers.CharField(source="order.get_state_display")
+    registered_at = serializers.DateTimeField(source="order.registered_at")
+    lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
+    score = serializers.FloatField(help_text="0–1: text similarity, same caller, same place, discounted by age.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="同一来电人 / 同一地点 / 内容相似, in the caller's language."
+    )
+    likely = serializers.BooleanField(help_text="At or above the measured operating point: 疑似重复.")
+    mergeable = serializers.BooleanField(help_text="Still open: a repeated request may be merged into it (并单).")
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    results = DuplicateHitSerializer(many=True)
+
+
 class UnitSuggestionSerializer(serializers.Serializer):
     code = serializers.CharField(source="unit.code")
     name = serializers.CharField(source="unit.name")

@@ -349,6 +349,43 @@ class DispatchSuggestionView(ApiView):
         return Response(s.UnitSuggestionSerializer(dispatch_suggestions_for(order), many=True).data)
 
 
+class DuplicateView(ApiView):
+    @extend_schema(
+        operation_id="duplicates",
+        summary="疑似重复 Earlier orders the request being recorded may repeat, best first",
+        description="The caller's open and recent orders (by phone) and the place's recent orders with similar "
+        "text, ranked, as the intake page's panel shows them. A POST so the phone number stays out of URLs "
+        "and access logs. For the accounts that may merge orders (并单): register the new order, then merge it "
+        "with `POST orders/{number}/merge/`.",
+        request=s.DuplicateQuerySerializer,
+        responses={200: s.DuplicatesSerializer, **errors(400, 403, 413, 415)},
+        tags=["intelligence"],
+    )
+    def post(self, request):
+        access.require(request.user, Action.MERGE)
+        d = _parse(s.DuplicateQuerySerializer, request.data)
+        hits = selectors.duplicate_candidates(user=request.user, **d)
+        return Response(s.DuplicatesSerializer({"results": hits}).data)
+
+
+class OrderDuplicateView(ApiView):
+    @extend_schema(
+        operation_id="orders_duplicates",
+        summary="疑似重复 The earlier orders an order already recorded may repeat",
+        description="As `duplicates`, with the order's own caller, place and text, the order left out. For the "
+        "accounts that may merge orders.",
+        parameters=[s.DuplicateWindowSerializer],
+        responses={200: s.DuplicatesSerializer, **errors(400, 403, 404)},
+        tags=["intelligence"],
+    )
+    def get(self, request, number: str):
+        order = _order_for_action(request.user, number, Action.MERGE)
+        access.require(request.user, Action.MERGE, order)
+        p = _parse(s.DuplicateWindowSerializer, _query(request))
+        hits = selectors.order_duplicates(user=request.user, order=order, days=p["days"], limit=p["limit"])
+        return Response(s.DuplicatesSerializer({"results": hits}).data)
+
+
 # --- Master data and the viewer -----------------------------------------------------------------
 
 

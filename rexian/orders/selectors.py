@@ -984,7 +984,9 @@ DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up
 DUPLICATE_PLACE_CAP = 300  # the place's newest orders of the window read per look-up
 # What ranking reads of each candidate: plain tuples, not model instances (300 instances cost ~30 ms).
 _DUPLICATE_COLUMNS = ("pk", "title", "description", "address", "area_id", "caller_phone_hash", "registered_at")
-_DUPLICATE_SHOWN = ("number", "title", "state", "registered_at", "due_at", "is_overdue", "lead_unit__name")
+_DUPLICATE_SHOWN = (
+    "number", "title", "state", "registered_at", "due_at", "is_overdue", "lead_unit__code", "lead_unit__name",
+)
 
 
 @dataclass(frozen=True)
