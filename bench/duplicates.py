@@ -16,8 +16,12 @@ any title): reposts an operator would merge; both are reported.
 
 Each message is then a new request, looked up against the messages posted before it in the last
 `--days` days, as `rexian.orders.selectors.duplicate_candidates` does: candidates are the messages
-of the same user (same caller) or naming the same district (same place: the first "A<n>区/县/市"
-in title or detail; none, unknown), ranked by `rexian.intelligence.duplicates.rank_candidates`.
+of the same user (same caller), naming the same district (same place: the first "A<n>区/县/市"
+in title or detail; none, unknown), or holding every word-index term of one of the new message's
+text probes (`rexian.orders.search.text_probes`: runs of neighbouring bigrams of the title and of
+the detail's opening; the newest `DUPLICATE_TEXT_CAP` of them), ranked by
+`rexian.intelligence.duplicates.rank_candidates`. `--no-text-probes` leaves the probes out (the
+fetch before they were added).
 A pair is predicted when the earlier message is listed with a score at or above the threshold.
 The table also shows the ranker over every earlier message of the window ("text only"), to tell
 the ranker's misses from the candidate fetch's.
@@ -147,20 +151,27 @@ def ground_truth(messages: list[dict], *, broad: bool = False) -> tuple[set[tupl
     return pairs, _groups(pairs, len(messages))
 
 
-def predictions(messages: list[dict], days: int, *, text_only: bool) -> dict[tuple[int, int], float]:
+def predictions(messages: list[dict], days: int, *, text_only: bool, probes: bool = True) -> dict:
     """Each message against the earlier ones of the window: {(earlier, later): score} of the listed pairs."""
+    from rexian.orders import search
+    from rexian.orders.selectors import DUPLICATE_TEXT_CAP
+
     texts = [dup.shingles(f"{m['title']}。{m['detail']}") for m in messages]
+    terms = [frozenset(search.text_terms(m["title"], m["detail"])) for m in messages]
     listed: dict[tuple[int, int], float] = {}
     start = 0
     for q, m in enumerate(messages):
         while messages[start]["at"] < m["at"] - dt.timedelta(days=days):
             start += 1
+        own = [frozenset(p) for p in search.text_probes(m["title"], m["detail"])] if probes else []
+        by_text = [c for c in range(start, q) if any(p <= terms[c] for p in own)][-DUPLICATE_TEXT_CAP:]
+        by_text = set(by_text)
         candidates = []
         for c in range(start, q):
             earlier = messages[c]
             same_caller = earlier["user"] == m["user"]
             same_place = bool(m["place"]) and earlier["place"] == m["place"]
-            if not (text_only or same_caller or same_place):
+            if not (text_only or same_caller or same_place or c in by_text):
                 continue
             age = (m["at"] - earlier["at"]).total_seconds() / 86400
             candidates.append(dup.Candidate(c, texts[c], same_caller, same_place, age))
@@ -187,6 +198,14 @@ def pr_table(listed: dict, truth: set, thresholds: list[float]) -> list[dict]:
 
 
 def quality(args) -> list[dict]:
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # the text probes' terms come from rexian.orders.search; no database is read
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rexian.settings")
+        os.environ.setdefault("REXIAN_SECRET_KEY", "bench-only")
+        os.environ.setdefault("REXIAN_DATA_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        django.setup()
     messages = load(Path(args.messages))
     truth, groups = ground_truth(messages)
     broad, broad_groups = ground_truth(messages, broad=True)
@@ -201,9 +220,10 @@ def quality(args) -> list[dict]:
     print(f"broad ground truth (near-same detail, any title): {len(broad)} pairs in {broad_groups} groups")
     thresholds = [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
     results = []
-    for label, text_only in (("candidates (same caller or place)", False), ("text only (every earlier message)", True)):
+    fetch = "same caller or place" if args.no_text_probes else "same caller, place or a text probe"
+    for label, text_only in ((f"candidates ({fetch})", False), ("text only (every earlier message)", True)):
         started = time.perf_counter()
-        listed = predictions(messages, args.days, text_only=text_only)
+        listed = predictions(messages, args.days, text_only=text_only, probes=not args.no_text_probes)
         elapsed = time.perf_counter() - started
         print(f"\n{label}: {len(listed)} pairs listed, {elapsed / len(messages) * 1000:.2f} ms per message")
         print(f"{'threshold':>9} {'predicted':>9} {'TP':>5} {'precision':>9} {'recall':>7} {'recall@window':>13}"
@@ -309,13 +329,16 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=12345, help="random seed")
     parser.add_argument("--explain", action="store_true", help="print the look-up's queries and their plans")
+    parser.add_argument("--no-text-probes", action="store_true", help="fetch by caller and place only (as before)")
     args = parser.parse_args(argv)
     if not args.messages and not args.db:
         parser.error("give --messages, --db or both")
-    results = quality(args) if args.messages else []
-    if args.db:
+    results = []
+    if args.db:  # first: it points the settings at the database, which the quality part does not use
         os.environ.setdefault("REXIAN_LOG_LEVEL", "WARNING")
         results.append(speed(args))
+    if args.messages:
+        results = quality(args) + results
     for result in results:
         print("BENCH " + json.dumps(result, ensure_ascii=False))
 

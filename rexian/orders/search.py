@@ -132,6 +132,38 @@ def query_terms(words: str) -> list[str]:
     return list(terms)[:MAX_QUERY_TERMS]
 
 
+#: 疑似重复 by text (`text_probes`): windows of PROBE_SIZE neighbouring distinct bigrams, PROBE_WINDOWS of them spread
+#: over the title and as many over the description's first PROBE_HEAD characters. A repeated request keeps most of
+#: its words, so it holds all the bigrams of at least one window; measured on the Teddy Cup hot messages (docs/
+#: intelligence.md, "Duplicates"), 4 × 3 found every duplicate the ranker finds when it is shown every message.
+PROBE_SIZE = 4
+PROBE_WINDOWS = 3
+PROBE_HEAD = 40
+
+
+def text_probes(title: str, description: str) -> list[list[str]]:
+    """Groups of index terms, each a run of neighbouring bigrams of the title or of the description's opening;
+    an order holding every term of one group is worth ranking as a possible repeat of this text."""
+    probes: list[list[str]] = []
+    for part in (title or "", (description or "")[:PROBE_HEAD]):
+        bigrams: dict[str, None] = {}
+        for match in _TOKEN.finditer(_normalise(part)):
+            han = match.group(1)
+            if han and len(han) > 1:
+                bigrams.update((han[i : i + 2], None) for i in range(len(han) - 1))
+        found = list(bigrams)
+        if len(found) < 2:
+            continue
+        if len(found) <= PROBE_SIZE:
+            windows = [found]
+        else:
+            last = len(found) - PROBE_SIZE
+            starts = sorted({round(i * last / (PROBE_WINDOWS - 1)) for i in range(PROBE_WINDOWS)})
+            windows = [found[start : start + PROBE_SIZE] for start in starts]
+        probes.extend(window for window in windows if window not in probes)
+    return probes
+
+
 # --- Matching (used by rexian.orders.selectors.order_search) -----------------------------------
 
 
@@ -145,6 +177,16 @@ def tsquery(terms: list[str]) -> str:
     return " & ".join(f"'{term}'" for term in terms)
 
 
+def fts5_any(probes: list[list[str]]) -> str:
+    """An FTS5 MATCH expression requiring every term of at least one probe."""
+    return " OR ".join("(" + " AND ".join(f'"{term}"' for term in probe) + ")" for probe in probes)
+
+
+def tsquery_any(probes: list[list[str]]) -> str:
+    """A tsquery text requiring every term of at least one probe."""
+    return " | ".join(f"({tsquery(probe)})" for probe in probes)
+
+
 def restrict_to_terms(queryset, terms: list[str]):
     """`queryset` narrowed to the orders holding every term, newest registered (highest id) first.
 
@@ -152,18 +194,34 @@ def restrict_to_terms(queryset, terms: list[str]):
     index in descending rowid order and stop when the page is full, where IN would first
     collect every matching id (a million for a term every order holds).
     """
+    return _joined(queryset, fts5_query(terms), tsquery(terms))
+
+
+def restrict_to_any_probe(queryset, probes: list[list[str]], *, min_id: int | None = None):
+    """`queryset` narrowed to the orders holding every term of at least one probe (`text_probes`), newest first.
+
+    `min_id` bounds the walk of the index from below (SQLite): without it a probe that matches many old orders
+    but few recent ones would be followed through the whole history before the page is full.
+    """
+    queryset = _joined(queryset, fts5_any(probes), tsquery_any(probes))
+    if min_id is not None and connection.vendor == "sqlite":
+        queryset = queryset.extra(where=[f'"{FTS_TABLE}".rowid >= %s'], params=[min_id])
+    return queryset
+
+
+def _joined(queryset, fts5_expression: str, tsquery_text: str):
     table = WorkOrder._meta.db_table
     if connection.vendor == "sqlite":
         return queryset.extra(
             tables=[FTS_TABLE],
             where=[f'"{FTS_TABLE}".rowid = "{table}"."id"', f'"{FTS_TABLE}" MATCH %s'],
-            params=[fts5_query(terms)],
+            params=[fts5_expression],
             order_by=[f"-{FTS_TABLE}.rowid"],
         )
     return queryset.extra(
         tables=[PG_TABLE],
         where=[f'"{PG_TABLE}"."order_id" = "{table}"."id"', f'"{PG_TABLE}"."terms" @@ %s::tsquery'],
-        params=[tsquery(terms)],
+        params=[tsquery_text],
     ).order_by("-pk")
 
 

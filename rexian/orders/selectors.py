@@ -8,8 +8,9 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from rexian.catalog.models import Category
 from rexian.catalog.selectors import category_subtree_ids, dispatch_suggestions
 from rexian.core.dates import local_midnight
-from rexian.orders import access
+from rexian.orders import access, search
 from rexian.orders.models import (
     Assignment,
     Attachment,
@@ -982,6 +983,7 @@ def classification_training_examples(*, label: str, limit: int) -> list[tuple[st
 
 DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up
 DUPLICATE_PLACE_CAP = 300  # the place's newest orders of the window read per look-up
+DUPLICATE_TEXT_CAP = 100  # the newest orders of the window, anywhere, that share a run of the text's words
 # What ranking reads of each candidate: plain tuples, not model instances (300 instances cost ~30 ms).
 _DUPLICATE_COLUMNS = ("pk", "title", "description", "address", "area_id", "caller_phone_hash", "registered_at")
 _DUPLICATE_SHOWN = (
@@ -1033,6 +1035,7 @@ def duplicate_candidates(
         digest=crypto.phone_hash(phone) if phone else "",
         area_id=getattr(area, "pk", area),
         query_text=f"{order_text(title, description)} {address or ''}".strip(),
+        probes=search.text_probes(title, description),
         days=days,
         limit=limit,
         now=now or timezone.now(),
@@ -1053,6 +1056,7 @@ def order_duplicates(*, user, order: WorkOrder, days: int = 30, limit: int = 5) 
         digest=order.caller_phone_hash,
         area_id=order.area_id,
         query_text=f"{order_text(order.title, order.description)} {order.address or ''}".strip(),
+        probes=search.text_probes(order.title, order.description),
         days=days,
         limit=limit,
         now=timezone.now(),
@@ -1060,13 +1064,16 @@ def order_duplicates(*, user, order: WorkOrder, days: int = 30, limit: int = 5) 
     )
 
 
-def _duplicate_hits(*, user, digest, area_id, query_text, days, limit, now, exclude=None) -> list[DuplicateHit]:
-    """The look-up behind both: `digest` is the caller's keyed phone hash, `exclude` an order's own id."""
+def _duplicate_hits(
+    *, user, digest, area_id, query_text, probes, days, limit, now, exclude=None
+) -> list[DuplicateHit]:
+    """The look-up behind both: `digest` is the caller's keyed phone hash, `probes` the text's `search.text_probes`,
+    `exclude` an order's own id."""
     from rexian.intelligence import duplicates as dup
     from rexian.intelligence.text import order_text
 
     since = now - dt.timedelta(days=days)
-    if not digest and not (area_id and query_text):
+    if not digest and not (area_id and query_text) and not probes:
         return []
     visible = access.orders_visible_to(user).exclude(state__in=(State.MERGED, State.VOIDED))
     if exclude is not None:
@@ -1087,6 +1094,13 @@ def _duplicate_hits(*, user, digest, area_id, query_text, days, limit, now, excl
         nearby, _drives = _steer(visible, WorkOrder.objects.filter(area_id__in=places), "area_id", list(places))
         rows = nearby.filter(registered_at__gte=since).order_by("-registered_at").values_list(*_DUPLICATE_COLUMNS)
         found.update((row[0], row) for row in rows[:DUPLICATE_PLACE_CAP])
+    if probes:
+        # Similar text from anyone, anywhere: the same request from another phone, or filed under another place, or
+        # one older than a busy place's newest orders. Read through the word index, newest first.
+        similar = search.restrict_to_any_probe(
+            visible.filter(registered_at__gte=since), probes, min_id=_first_order_id_since(since)
+        )
+        found.update((row[0], row) for row in similar.values_list(*_DUPLICATE_COLUMNS)[:DUPLICATE_TEXT_CAP])
     candidates = [
         dup.Candidate(
             id=pk,
@@ -1113,6 +1127,21 @@ def _duplicate_hits(*, user, digest, area_id, query_text, days, limit, now, excl
         for hit in ranked
         if hit.id in orders
     ]
+
+
+def _first_order_id_since(since: dt.datetime) -> int | None:
+    """The smallest id of the orders registered since `since` (floored to ten minutes), cached for ten minutes.
+
+    It bounds the word index's walk in `restrict_to_any_probe`. The smallest id, not the id of the first order
+    registered: orders imported from an older system are registered in the past under new, higher ids.
+    """
+    floor = since.replace(minute=since.minute - since.minute % 10, second=0, microsecond=0)
+    key = f"orders:first-id-since:{floor:%Y%m%d%H%M}"
+    found = cache.get(key)
+    if found is None:
+        found = WorkOrder.objects.filter(registered_at__gte=floor).aggregate(first=Min("pk"))["first"]
+        cache.set(key, found, 600)
+    return found
 
 
 def _place_units(area_id: int) -> set[int]:

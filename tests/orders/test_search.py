@@ -41,6 +41,37 @@ def registered_on(order, day: dt.date, hour: int = 10) -> None:
 # --- Terms ------------------------------------------------------------------------------------------
 
 
+def test_text_probes_are_runs_of_neighbouring_bigrams_spread_over_the_title_and_the_opening():
+    probes = search.text_probes("小区电梯长期故障无人维修", "幸福小区3号楼电梯停运两周，物业不予维修。")
+    assert probes[:3] == [["小区", "区电", "电梯", "梯长"], ["长期", "期故", "故障", "障无"], ["障无", "无人", "人维", "维修"]]
+    assert probes[3] == ["幸福", "福小", "小区", "号楼"]  # the digits split the run: 幸福小区 | 号楼
+    assert len(probes) == 6 and all(len(probe) == search.PROBE_SIZE for probe in probes)
+
+
+def test_a_short_title_is_one_probe_and_a_single_character_none():
+    assert search.text_probes("路灯不亮", "") == [["路灯", "灯不", "不亮"]]
+    assert search.text_probes("灯", "") == [] and search.text_probes("", "") == []
+
+
+def test_probe_queries_require_every_term_of_any_probe():
+    probes = [["电梯", "故障"], ["停水"]]
+    assert search.fts5_any(probes) == '("电梯" AND "故障") OR ("停水")'
+    assert search.tsquery_any(probes) == "('电梯' & '故障') | ('停水')"
+
+
+def test_orders_holding_a_whole_probe_are_found_newest_first(cast):
+    older = register(cast, title="小区电梯长期故障", description="一直没人修。")
+    newer = register(cast, title="电梯长期故障", description="三号楼。")
+    register(cast, title="电梯维保", description="长期故障率高。")  # every bigram of the probe, but not together
+    register(cast, title="楼道灯不亮", description="三楼。")
+    probes = [["电梯", "梯长", "长期", "期故"]]
+    queryset = search.restrict_to_any_probe(WorkOrder.objects.all(), probes, min_id=older.pk)
+    assert list(queryset.values_list("number", flat=True)) == [newer.number, older.number]
+    bounded = search.restrict_to_any_probe(WorkOrder.objects.all(), probes, min_id=newer.pk)
+    expected = [newer.number] if connection.vendor == "sqlite" else [newer.number, older.number]
+    assert list(bounded.values_list("number", flat=True)) == expected  # the bound is SQLite's walk only
+
+
 def test_text_terms_hold_every_character_and_every_pair_and_whole_latin_words():
     terms = search.text_terms("噪音扰民", "WiFi 5G信号")
     assert {"噪", "音", "扰", "民", "噪音", "音扰", "扰民", "wifi", "5g", "信号", "信", "号"} <= set(terms)
