@@ -194,35 +194,34 @@ def restrict_to_terms(queryset, terms: list[str]):
     index in descending rowid order and stop when the page is full, where IN would first
     collect every matching id (a million for a term every order holds).
     """
-    return _joined(queryset, fts5_query(terms), tsquery(terms))
-
-
-def restrict_to_any_probe(queryset, probes: list[list[str]], *, min_id: int | None = None):
-    """`queryset` narrowed to the orders holding every term of at least one probe (`text_probes`), newest first.
-
-    `min_id` bounds the walk of the index from below (SQLite): without it a probe that matches many old orders
-    but few recent ones would be followed through the whole history before the page is full.
-    """
-    queryset = _joined(queryset, fts5_any(probes), tsquery_any(probes))
-    if min_id is not None and connection.vendor == "sqlite":
-        queryset = queryset.extra(where=[f'"{FTS_TABLE}".rowid >= %s'], params=[min_id])
-    return queryset
-
-
-def _joined(queryset, fts5_expression: str, tsquery_text: str):
     table = WorkOrder._meta.db_table
     if connection.vendor == "sqlite":
         return queryset.extra(
             tables=[FTS_TABLE],
             where=[f'"{FTS_TABLE}".rowid = "{table}"."id"', f'"{FTS_TABLE}" MATCH %s'],
-            params=[fts5_expression],
+            params=[fts5_query(terms)],
             order_by=[f"-{FTS_TABLE}.rowid"],
         )
     return queryset.extra(
         tables=[PG_TABLE],
         where=[f'"{PG_TABLE}"."order_id" = "{table}"."id"', f'"{PG_TABLE}"."terms" @@ %s::tsquery'],
-        params=[tsquery_text],
+        params=[tsquery(terms)],
     ).order_by("-pk")
+
+
+def among_newest_matches(queryset, probes: list[list[str]], *, newest: int):
+    """`queryset` narrowed to the `newest` orders (highest ids) that hold every term of at least one probe
+    (`text_probes`), whatever else they are: the index is read for at most that many ids, then the queryset's own
+    filters (a period, what the user may see) apply to those. So the cost is bounded: a probe that matches
+    many old orders and few recent ones is not followed through the whole history. Newest first."""
+    table = WorkOrder._meta.db_table
+    if connection.vendor == "sqlite":
+        inner = f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s ORDER BY rowid DESC LIMIT %s'
+        expression = fts5_any(probes)
+    else:
+        inner = f'SELECT "order_id" FROM "{PG_TABLE}" WHERE "terms" @@ %s::tsquery ORDER BY "order_id" DESC LIMIT %s'
+        expression = tsquery_any(probes)
+    return queryset.extra(where=[f'"{table}"."id" IN ({inner})'], params=[expression, newest]).order_by("-pk")
 
 
 #: A search whose terms are held by at least this many orders is "common". With a filter whose own index reads

@@ -8,9 +8,8 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -984,6 +983,7 @@ def classification_training_examples(*, label: str, limit: int) -> list[tuple[st
 DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up
 DUPLICATE_PLACE_CAP = 300  # the place's newest orders of the window read per look-up
 DUPLICATE_TEXT_CAP = 100  # the newest orders of the window, anywhere, that share a run of the text's words
+DUPLICATE_TEXT_SCAN = 2000  # … found among this many newest such orders of any date (bounds the index read)
 # What ranking reads of each candidate: plain tuples, not model instances (300 instances cost ~30 ms).
 _DUPLICATE_COLUMNS = ("pk", "title", "description", "address", "area_id", "caller_phone_hash", "registered_at")
 _DUPLICATE_SHOWN = (
@@ -1097,9 +1097,7 @@ def _duplicate_hits(
     if probes:
         # Similar text from anyone, anywhere: the same request from another phone, or filed under another place, or
         # one older than a busy place's newest orders. Read through the word index, newest first.
-        similar = search.restrict_to_any_probe(
-            visible.filter(registered_at__gte=since), probes, min_id=_first_order_id_since(since)
-        )
+        similar = search.among_newest_matches(visible.filter(registered_at__gte=since), probes, newest=DUPLICATE_TEXT_SCAN)
         found.update((row[0], row) for row in similar.values_list(*_DUPLICATE_COLUMNS)[:DUPLICATE_TEXT_CAP])
     candidates = [
         dup.Candidate(
@@ -1127,21 +1125,6 @@ def _duplicate_hits(
         for hit in ranked
         if hit.id in orders
     ]
-
-
-def _first_order_id_since(since: dt.datetime) -> int | None:
-    """The smallest id of the orders registered since `since` (floored to ten minutes), cached for ten minutes.
-
-    It bounds the word index's walk in `restrict_to_any_probe`. The smallest id, not the id of the first order
-    registered: orders imported from an older system are registered in the past under new, higher ids.
-    """
-    floor = since.replace(minute=since.minute - since.minute % 10, second=0, microsecond=0)
-    key = f"orders:first-id-since:{floor:%Y%m%d%H%M}"
-    found = cache.get(key)
-    if found is None:
-        found = WorkOrder.objects.filter(registered_at__gte=floor).aggregate(first=Min("pk"))["first"]
-        cache.set(key, found, 600)
-    return found
 
 
 def _place_units(area_id: int) -> set[int]:

@@ -59,17 +59,17 @@ def test_probe_queries_require_every_term_of_any_probe():
     assert search.tsquery_any(probes) == "('电梯' & '故障') | ('停水')"
 
 
-def test_orders_holding_a_whole_probe_are_found_newest_first(cast):
+def test_the_newest_orders_holding_a_whole_probe_are_found_newest_first(cast):
     older = register(cast, title="小区电梯长期故障", description="一直没人修。")
     newer = register(cast, title="电梯长期故障", description="三号楼。")
     register(cast, title="电梯维保", description="长期故障率高。")  # every bigram of the probe, but not together
     register(cast, title="楼道灯不亮", description="三楼。")
-    probes = [["电梯", "梯长", "长期", "期故"]]
-    queryset = search.restrict_to_any_probe(WorkOrder.objects.all(), probes, min_id=older.pk)
-    assert list(queryset.values_list("number", flat=True)) == [newer.number, older.number]
-    bounded = search.restrict_to_any_probe(WorkOrder.objects.all(), probes, min_id=newer.pk)
-    expected = [newer.number] if connection.vendor == "sqlite" else [newer.number, older.number]
-    assert list(bounded.values_list("number", flat=True)) == expected  # the bound is SQLite's walk only
+    probes = [["电梯", "梯长", "长期", "期故"], ["楼道", "道灯", "灯不"]]
+    found = search.among_newest_matches(WorkOrder.objects.exclude(title="楼道灯不亮"), probes, newest=10)
+    assert list(found.values_list("number", flat=True)) == [newer.number, older.number]
+    # The index is read for the newest two matches (the lamp and `newer`); the queryset's filter then applies.
+    bounded = search.among_newest_matches(WorkOrder.objects.exclude(title="楼道灯不亮"), probes, newest=2)
+    assert list(bounded.values_list("number", flat=True)) == [newer.number]
 
 
 def test_text_terms_hold_every_character_and_every_pair_and_whole_latin_words():
