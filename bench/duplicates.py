@@ -247,11 +247,9 @@ def quality(args) -> list[dict]:
 
 
 def speed(args) -> dict:
-    from orders import Target, configure_environment
+    from orders import configure_environment, prepare_target
 
-    path = Path(args.db).resolve()
-    target = Target(url=f"sqlite:///{path}", label=str(path), sqlite_path=path,
-                    keys_path=path.with_name(path.name + ".keys.json"))
+    target = prepare_target(argparse.Namespace(database_url=args.database_url, db=args.db, reuse=True, orders=0))
     configure_environment(target, argparse.Namespace(reuse=True, keep=False))
     import django
 
@@ -302,7 +300,7 @@ def speed(args) -> dict:
         started, started_cpu = time.perf_counter(), time.process_time()
         hits = call()
         timings.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)  # SQLite runs in-process: SQL included
+        cpu.append((time.process_time() - started_cpu) * 1000)  # SQLite runs in-process: SQL included; not PostgreSQL
         sizes.append(len(hits))
     timings.sort()
     cpu.sort()
@@ -314,7 +312,7 @@ def speed(args) -> dict:
               "p95_ms": round(q(0.95), 2), "max_ms": round(timings[-1], 2), "cpu_p50_ms": round(cpu[len(cpu) // 2], 2),
               "cpu_p95_ms": round(cpu[min(len(cpu) - 1, int(0.95 * len(cpu)))], 2), "avg_hits": sum(sizes) / len(sizes),
               "load_average": round(os.getloadavg()[0], 1)}
-    print(f"\nduplicate_candidates at {n:,} orders ({path.name}): p50 {result['p50_ms']} ms, "
+    print(f"\nduplicate_candidates at {n:,} orders ({target.label}): p50 {result['p50_ms']} ms, "
           f"p95 {result['p95_ms']} ms, max {result['max_ms']} ms (CPU p50 {result['cpu_p50_ms']} ms, "
           f"p95 {result['cpu_p95_ms']} ms), {result['avg_hits']:.1f} hits on average, load {result['load_average']}")
     return result
@@ -325,16 +323,17 @@ def main(argv=None) -> None:
     parser.add_argument("--messages", help="hot_messages.csv of the Teddy Cup 2020 data")
     parser.add_argument("--days", type=int, default=30, help="look-back window in days (default 30)")
     parser.add_argument("--db", help="SQLite database kept by bench/orders.py --keep, to time the look-up")
+    parser.add_argument("--database-url", help="or a PostgreSQL database kept by bench/orders.py --keep")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--seed", type=int, default=12345, help="random seed")
     parser.add_argument("--explain", action="store_true", help="print the look-up's queries and their plans")
     parser.add_argument("--no-text-probes", action="store_true", help="fetch by caller and place only (as before)")
     args = parser.parse_args(argv)
-    if not args.messages and not args.db:
-        parser.error("give --messages, --db or both")
+    if not args.messages and not (args.db or args.database_url):
+        parser.error("give --messages, --db (or --database-url) or both")
     results = []
-    if args.db:  # first: it points the settings at the database, which the quality part does not use
+    if args.db or args.database_url:  # first: it points the settings at the database, which quality does not use
         os.environ.setdefault("REXIAN_LOG_LEVEL", "WARNING")
         results.append(speed(args))
     if args.messages:

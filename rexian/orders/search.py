@@ -209,19 +209,23 @@ def restrict_to_terms(queryset, terms: list[str]):
     ).order_by("-pk")
 
 
-def among_newest_matches(queryset, probes: list[list[str]], *, newest: int):
-    """`queryset` narrowed to the `newest` orders (highest ids) that hold every term of at least one probe
-    (`text_probes`), whatever else they are: the index is read for at most that many ids, then the queryset's own
-    filters (a period, what the user may see) apply to those. So the cost is bounded: a probe that matches
-    many old orders and few recent ones is not followed through the whole history. Newest first."""
-    table = WorkOrder._meta.db_table
+def newest_matching_ids(probes: list[list[str]], *, limit: int) -> list[int]:
+    """The ids of the `limit` newest orders (highest ids) that hold every term of at least one probe
+    (`text_probes`), newest first, whatever else they are: the caller then applies its own filters (a period,
+    what the user may see) to these few ids. The recent matches are the newest, so a window of days is
+    covered as long as it holds fewer than `limit` of them, and the cost stays bounded whatever the history
+    holds."""
+    if not probes:
+        return []
     if connection.vendor == "sqlite":
-        inner = f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s ORDER BY rowid DESC LIMIT %s'
+        sql = f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s ORDER BY rowid DESC LIMIT %s'
         expression = fts5_any(probes)
     else:
-        inner = f'SELECT "order_id" FROM "{PG_TABLE}" WHERE "terms" @@ %s::tsquery ORDER BY "order_id" DESC LIMIT %s'
+        sql = f'SELECT "order_id" FROM "{PG_TABLE}" WHERE "terms" @@ %s::tsquery ORDER BY "order_id" DESC LIMIT %s'
         expression = tsquery_any(probes)
-    return queryset.extra(where=[f'"{table}"."id" IN ({inner})'], params=[expression, newest]).order_by("-pk")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 #: A search whose terms are held by at least this many orders is "common". With a filter whose own index reads

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractHour
@@ -813,10 +814,13 @@ def _is_dense(matches: QuerySet) -> bool:
     return matches.order_by()[:SEARCH_DENSE].count() >= SEARCH_DENSE
 
 
-def _steer(queryset: QuerySet, matches: QuerySet, column: str, values: list) -> tuple[QuerySet, bool]:
+def _steer(
+    queryset: QuerySet, matches: QuerySet, column: str, values: list, *, dense: bool | None = None
+) -> tuple[QuerySet, bool]:
     """`queryset` narrowed to `column IN values`, written so that the database uses the column's index only when
-    the values are rare (`column + 0` is the same test with no index to use); and whether the index drives."""
-    if _is_dense(matches):
+    the values are rare (`column + 0` is the same test with no index to use); and whether the index drives.
+    `dense`: whether `matches` is known to be dense already (else it is counted)."""
+    if _is_dense(matches) if dense is None else dense:
         return queryset.alias(**{f"_{column}_test": F(column) + 0}).filter(**{f"_{column}_test__in": values}), False
     return queryset.filter(**{f"{column}__in": values}), True
 
@@ -983,7 +987,7 @@ def classification_training_examples(*, label: str, limit: int) -> list[tuple[st
 DUPLICATE_CALLER_CAP = 100  # the caller's newest orders read per look-up
 DUPLICATE_PLACE_CAP = 300  # the place's newest orders of the window read per look-up
 DUPLICATE_TEXT_CAP = 100  # the newest orders of the window, anywhere, that share a run of the text's words
-DUPLICATE_TEXT_SCAN = 2000  # … found among this many newest such orders of any date (bounds the index read)
+DUPLICATE_TEXT_SCAN = 500  # … found among this many newest such orders of any date (bounds the index read)
 # What ranking reads of each candidate: plain tuples, not model instances (300 instances cost ~30 ms).
 _DUPLICATE_COLUMNS = ("pk", "title", "description", "address", "area_id", "caller_phone_hash", "registered_at")
 _DUPLICATE_SHOWN = (
@@ -1091,14 +1095,16 @@ def _duplicate_hits(
         # A busy place's orders are met along the newest-first walk of the registration index (at 1,000,000 orders
         # a town holds 100,000: read through the area index and sorted, that took over a second); a quiet place's
         # few orders are read through the area index (see _steer).
-        nearby, _drives = _steer(visible, WorkOrder.objects.filter(area_id__in=places), "area_id", list(places))
+        nearby, _drives = _steer(visible, None, "area_id", list(places), dense=_place_is_busy(places))
         rows = nearby.filter(registered_at__gte=since).order_by("-registered_at").values_list(*_DUPLICATE_COLUMNS)
         found.update((row[0], row) for row in rows[:DUPLICATE_PLACE_CAP])
     if probes:
         # Similar text from anyone, anywhere: the same request from another phone, or filed under another place, or
         # one older than a busy place's newest orders. Read through the word index, newest first.
-        similar = search.among_newest_matches(visible.filter(registered_at__gte=since), probes, newest=DUPLICATE_TEXT_SCAN)
-        found.update((row[0], row) for row in similar.values_list(*_DUPLICATE_COLUMNS)[:DUPLICATE_TEXT_CAP])
+        ids = search.newest_matching_ids(probes, limit=DUPLICATE_TEXT_SCAN)
+        if ids:
+            similar = visible.filter(pk__in=ids, registered_at__gte=since).order_by("-pk")
+            found.update((row[0], row) for row in similar.values_list(*_DUPLICATE_COLUMNS)[:DUPLICATE_TEXT_CAP])
     candidates = [
         dup.Candidate(
             id=pk,
@@ -1125,6 +1131,18 @@ def _duplicate_hits(
         for hit in ranked
         if hit.id in orders
     ]
+
+
+def _place_is_busy(places: set[int]) -> bool:
+    """Whether the place holds SEARCH_DENSE orders or more (`_is_dense`), remembered for ten minutes: a busy
+    town stays busy, and the count costs ~20 ms on PostgreSQL at a million orders, as much as the rest of the
+    look-up."""
+    key = "orders:busy-place:" + ",".join(map(str, sorted(places)))
+    busy = cache.get(key)
+    if busy is None:
+        busy = _is_dense(WorkOrder.objects.filter(area_id__in=places))
+        cache.set(key, busy, 600)
+    return busy
 
 
 def _place_units(area_id: int) -> set[int]:

@@ -64,12 +64,11 @@ def test_the_newest_orders_holding_a_whole_probe_are_found_newest_first(cast):
     newer = register(cast, title="电梯长期故障", description="三号楼。")
     register(cast, title="电梯维保", description="长期故障率高。")  # every bigram of the probe, but not together
     register(cast, title="楼道灯不亮", description="三楼。")
+    lamp = WorkOrder.objects.get(title="楼道灯不亮")
     probes = [["电梯", "梯长", "长期", "期故"], ["楼道", "道灯", "灯不"]]
-    found = search.among_newest_matches(WorkOrder.objects.exclude(title="楼道灯不亮"), probes, newest=10)
-    assert list(found.values_list("number", flat=True)) == [newer.number, older.number]
-    # The index is read for the newest two matches (the lamp and `newer`); the queryset's filter then applies.
-    bounded = search.among_newest_matches(WorkOrder.objects.exclude(title="楼道灯不亮"), probes, newest=2)
-    assert list(bounded.values_list("number", flat=True)) == [newer.number]
+    assert search.newest_matching_ids(probes, limit=10) == [lamp.pk, newer.pk, older.pk]
+    assert search.newest_matching_ids(probes, limit=2) == [lamp.pk, newer.pk]
+    assert search.newest_matching_ids([], limit=10) == []
 
 
 def test_text_terms_hold_every_character_and_every_pair_and_whole_latin_words():
