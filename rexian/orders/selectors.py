@@ -1027,7 +1027,8 @@ def duplicate_candidates(
     Candidates are read through indexes, never by scanning: the caller's orders by the phone's keyed hash
     (open ones of any age, others of the last `days` days; at most DUPLICATE_CALLER_CAP), and the orders of
     the same place (`area` and the units below it) registered in the last `days` days (the newest
-    DUPLICATE_PLACE_CAP). Merged and voided orders are left out. They are ranked by
+    DUPLICATE_PLACE_CAP), and the orders of those days, anywhere, that hold a whole run of the text's words
+    (`search.text_probes`, the newest DUPLICATE_TEXT_CAP). Merged and voided orders are left out. They are ranked by
     `rexian.intelligence.duplicates.rank_candidates` on title, description and address: the caller's orders
     are always listed, the others from a modest text similarity on. Unit staff never find a whistle-blower's or
     confidential caller's order by phone (as in `caller_history`).
