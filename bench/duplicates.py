@@ -164,8 +164,7 @@ def predictions(messages: list[dict], days: int, *, text_only: bool, probes: boo
         while messages[start]["at"] < m["at"] - dt.timedelta(days=days):
             start += 1
         own = [frozenset(p) for p in search.text_probes(m["title"], m["detail"])] if probes else []
-        by_text = [c for c in range(start, q) if any(p <= terms[c] for p in own)][-DUPLICATE_TEXT_CAP:]
-        by_text = set(by_text)
+        by_text = set([c for c in range(start, q) if any(p <= terms[c] for p in own)][-DUPLICATE_TEXT_CAP:])
         candidates = []
         for c in range(start, q):
             earlier = messages[c]

@@ -148,6 +148,17 @@ PROPERTY_TEXTS = ["咨询小区物业费收费标准", "想了解物业费怎么
 
 
 @pytest.fixture
+def queued_tasks(settings):
+    """A task backend that keeps what is queued (and can defer) instead of running it at once: the worker has not
+    run yet. Its `results` are the tasks queued, in order."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+@pytest.fixture
 def model_dir(tmp_path, settings):
     from rexian.intelligence import registry
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from rexian.catalog.models import Category
 from rexian.core.dates import local_midnight
 from rexian.orders import access

@@ -61,18 +61,20 @@ def _category_names(codes: list[str]) -> dict[str, tuple[int, str]]:
     return {category.code: (category.pk, category.full_name) for category in found}
 
 
-def _type_names(codes: list[str]) -> dict[str, tuple[int, str]]:
-    found = AppealType.objects.filter(code__in=codes, is_active=True).values_list("code", "pk", "name")
-    return {code: (pk, name) for code, pk, name in found}
+def _code_names(queryset):
+    """code → (pk, name) of the records of `queryset` that the model named (its codes)."""
 
+    def names(codes: list[str]) -> dict[str, tuple[int, str]]:
+        found = queryset.filter(code__in=codes).values_list("code", "pk", "name")
+        return {code: (pk, name) for code, pk, name in found}
 
-def _urgency_names(codes: list[str]) -> dict[str, tuple[int, str]]:
-    found = Urgency.objects.filter(code__in=codes).values_list("code", "pk", "name")
-    return {code: (pk, name) for code, pk, name in found}
+    return names
 
 
 NAMES = {
-    ModelKind.CATEGORY: _category_names, ModelKind.APPEAL_TYPE: _type_names, ModelKind.URGENCY: _urgency_names,
+    ModelKind.CATEGORY: _category_names,
+    ModelKind.APPEAL_TYPE: _code_names(AppealType.objects.filter(is_active=True)),
+    ModelKind.URGENCY: _code_names(Urgency.objects.all()),
 }
 
 

@@ -150,7 +150,7 @@ def text_probes(title: str, description: str) -> list[list[str]]:
         for match in _TOKEN.finditer(_normalise(part)):
             han = match.group(1)
             if han and len(han) > 1:
-                bigrams.update((han[i : i + 2], None) for i in range(len(han) - 1))
+                bigrams.update(dict.fromkeys(_han_terms(han)))
         found = list(bigrams)
         if len(found) < 2:
             continue

@@ -1033,14 +1033,13 @@ def duplicate_candidates(
     are always listed, the others from a modest text similarity on. Unit staff never find a whistle-blower's or
     confidential caller's order by phone (as in `caller_history`).
     """
-    from rexian.intelligence.text import order_text
-
     return _duplicate_hits(
         user=user,
         digest=crypto.phone_hash(phone) if phone else "",
         area_id=getattr(area, "pk", area),
-        query_text=f"{order_text(title, description)} {address or ''}".strip(),
-        probes=search.text_probes(title, description),
+        title=title,
+        description=description,
+        address=address,
         days=days,
         limit=limit,
         now=now or timezone.now(),
@@ -1054,14 +1053,13 @@ def order_duplicates(*, user, order: WorkOrder, days: int = 30, limit: int = 5) 
     description and address, over the `days` before now, so a dispatcher or operator who meets a repeated
     request after it was recorded can merge it into the earlier order.
     """
-    from rexian.intelligence.text import order_text
-
     return _duplicate_hits(
         user=user,
         digest=order.caller_phone_hash,
         area_id=order.area_id,
-        query_text=f"{order_text(order.title, order.description)} {order.address or ''}".strip(),
-        probes=search.text_probes(order.title, order.description),
+        title=order.title,
+        description=order.description,
+        address=order.address,
         days=days,
         limit=limit,
         now=timezone.now(),
@@ -1070,13 +1068,14 @@ def order_duplicates(*, user, order: WorkOrder, days: int = 30, limit: int = 5) 
 
 
 def _duplicate_hits(
-    *, user, digest, area_id, query_text, probes, days, limit, now, exclude=None
+    *, user, digest, area_id, title, description, address, days, limit, now, exclude=None
 ) -> list[DuplicateHit]:
-    """The look-up behind both: `digest` is the caller's keyed phone hash, `probes` the text's `search.text_probes`,
-    `exclude` an order's own id."""
+    """The look-up behind both: `digest` is the caller's keyed phone hash, `exclude` an order's own id."""
     from rexian.intelligence import duplicates as dup
     from rexian.intelligence.text import order_text
 
+    query_text = f"{order_text(title, description)} {address or ''}".strip()
+    probes = search.text_probes(title, description)
     since = now - dt.timedelta(days=days)
     if not digest and not (area_id and query_text) and not probes:
         return []

@@ -150,16 +150,6 @@ def test_what_cannot_make_a_report_is_told_in_chinese(cast):
 # --- Asked for in the console: checked at once, built by the worker ---
 
 
-@pytest.fixture
-def queued_tasks(settings):
-    """A task backend that keeps what is queued instead of running it at once (the worker has not run yet)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-    from django_tasks import default_task_backend
-
-    default_task_backend.clear()
-    return default_task_backend
-
-
 def test_a_requested_report_is_stored_building_and_queued_then_built_into_a_draft(cast, queued_tasks):
     requested = services.report_request(
         Kind.SPECIAL, by=cast.supervisor, start="2025-11-01", end="2025-11-19", category="01", now=NOW

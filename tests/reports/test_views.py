@@ -170,15 +170,6 @@ def test_a_quick_report_from_an_issue_that_is_gone_is_refused(cast, signed_in):
 # --- Built by the worker ---
 
 
-@pytest.fixture
-def queued_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-    from django_tasks import default_task_backend
-
-    default_task_backend.clear()
-    return default_task_backend
-
-
 def test_a_report_being_built_shows_its_state_refreshes_and_offers_nothing_to_do(cast, signed_in, queued_tasks):
     client = signed_in(cast.supervisor)
     response = client.post(NEW, {"kind": "daily", "day": "2025-11-04"})

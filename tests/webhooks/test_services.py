@@ -47,15 +47,6 @@ def clock(monkeypatch):
     return set_time
 
 
-@pytest.fixture
-def dummy_tasks(settings):
-    """A task backend that keeps what is queued (and can defer), instead of running it at once."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
-    from django_tasks import default_task_backend
-
-    return default_task_backend
-
-
 # --- Created on commit, for the endpoints that want the action -------------------------
 
 
@@ -190,10 +181,10 @@ def test_a_delivery_is_not_sent_before_its_retry_is_due(failing, receiver):
     assert len(receiver.requests) == 1
 
 
-def test_a_retry_is_queued_for_when_it_is_due(failing, dummy_tasks):
+def test_a_retry_is_queued_for_when_it_is_due(failing, queued_tasks):
     services.delivery_attempt(delivery_id=failing.pk, now=failing.next_attempt_at)
     failing.refresh_from_db()
-    [queued] = dummy_tasks.results
+    [queued] = queued_tasks.results
     assert queued.task.name == "webhook_deliver" and queued.kwargs == {"delivery_id": failing.pk}
     assert queued.task.run_after == failing.next_attempt_at
 
@@ -322,7 +313,7 @@ def test_the_safety_net_leaves_a_delivery_being_sent(failing, receiver):
     assert services.webhook_redeliver_due(now=due) == 0
 
 
-def test_with_a_deferring_backend_the_safety_net_requeues_only_lost_deliveries(failing, dummy_tasks):
+def test_with_a_deferring_backend_the_safety_net_requeues_only_lost_deliveries(failing, queued_tasks):
     due = failing.next_attempt_at
     # Queued for its due time a moment ago: the worker will get to it.
     WebhookDelivery.objects.filter(pk=failing.pk).update(enqueued_at=due - dt.timedelta(minutes=1))
@@ -331,7 +322,7 @@ def test_with_a_deferring_backend_the_safety_net_requeues_only_lost_deliveries(f
     lost = due + services.REDELIVER_GRACE + dt.timedelta(seconds=1)
     assert services.webhook_redeliver_due(now=lost) == 1
     assert services.webhook_redeliver_due(now=lost + dt.timedelta(minutes=1)) == 0
-    assert [result.kwargs for result in dummy_tasks.results] == [{"delivery_id": failing.pk}]
+    assert [result.kwargs for result in queued_tasks.results] == [{"delivery_id": failing.pk}]
 
 
 def test_the_safety_net_task_runs_the_safety_net(failing, receiver, clock):
