@@ -15,7 +15,7 @@ A broad ground truth adds near-same details under a rewritten title (details' Ja
 any title): reposts an operator would merge; both are reported.
 
 Each message is then a new request, looked up against the messages posted before it in the last
-`--days` days, as `rexian.orders.selectors.duplicate_candidates` does: candidates are the messages
+`--days` days, as `rexian.orders.selectors.duplicates.duplicate_candidates` does: candidates are the messages
 of the same user (same caller), naming the same district (same place: the first "A<n>区/县/市"
 in title or detail; none, unknown), or holding every word-index term of one of the new message's
 text probes (`rexian.orders.search.text_probes`: runs of neighbouring bigrams of the title and of

@@ -3,7 +3,7 @@
     .venv/bin/python bench/suggestions.py --demo-db /tmp/demo.sqlite3 [--orders 20000]
 
 Point `--demo-db` at a SQLite file loaded with `rexian demo`. The bench reads the newest `--orders`
-orders through `rexian.orders.selectors.classification_training_examples` (as `rexian train` does),
+orders through `rexian.orders.selectors.training.classification_training_examples` (as `rexian train` does),
 trains the same `TextClassifier` on the oldest 80% and scores it on the newest 20% (time order):
 
 * category and appeal type: top-1 and top-3 accuracy;

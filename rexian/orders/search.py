@@ -164,7 +164,7 @@ def text_probes(title: str, description: str) -> list[list[str]]:
     return probes
 
 
-# --- Matching (used by rexian.orders.selectors.order_search) -----------------------------------
+# --- Matching (used by rexian.orders.selectors.search.order_search) ----------------------------
 
 
 def fts5_query(terms: list[str]) -> str:

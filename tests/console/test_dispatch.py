@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from rexian.orders import selectors, services
+from rexian.orders import services
 from rexian.orders.models import Assignment
 from rexian.orders.transitions import State
 from tests import factories as f
@@ -119,7 +119,7 @@ def test_a_date_out_of_range_is_a_400_beside_the_field(signed_in, cast, day):
 
 
 def test_the_queue_is_paginated_and_the_pager_keeps_the_filters(signed_in, cast, make_order, monkeypatch):
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("rexian.orders.selectors.queues.QUEUE_PAGE_SIZE", 2)
     for _ in range(3):
         make_order(State.PENDING_DISPATCH)
     client = signed_in(cast.dispatcher)

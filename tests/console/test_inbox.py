@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from rexian.orders import selectors, services
+from rexian.orders import services
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.transitions import State
 from rexian.units.models import Role
@@ -164,7 +164,7 @@ def register_for_community(cast):
 
 
 def test_the_inbox_is_paginated(signed_in, cast, make_order, monkeypatch):
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("rexian.orders.selectors.queues.QUEUE_PAGE_SIZE", 2)
     for _ in range(3):
         make_order(State.DISPATCHED)
     client = signed_in(cast.housing_handler)

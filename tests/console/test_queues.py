@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from rexian.orders import selectors
 from rexian.orders.models import Callback, WorkOrder
 from rexian.orders.transitions import State
 from tests import factories as f
@@ -72,7 +71,7 @@ def test_sending_to_dispatch_inline_comes_back_and_moves_the_order(signed_in, ca
 
 
 def test_review_is_paginated(signed_in, cast, make_order, monkeypatch):
-    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("rexian.orders.selectors.queues.QUEUE_PAGE_SIZE", 2)
     for _ in range(3):
         make_order()
     client = signed_in(cast.operator)

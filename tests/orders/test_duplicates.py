@@ -85,16 +85,20 @@ def test_text_that_shares_no_run_of_words_is_not_fetched_from_elsewhere(cast, ma
 
 
 def test_a_repeat_older_than_a_busy_place_s_newest_orders_is_found_by_its_text(cast, make_order, monkeypatch):
-    from rexian.orders import selectors
-
     earlier = make_order(area=cast.community)
     old = timezone.now() - dt.timedelta(days=5)
     WorkOrder.objects.filter(pk=earlier.pk).update(registered_at=old)
     make_order(area=cast.community, title="路灯不亮", description="幸福路路灯坏了三天。", caller_phone=STRANGER)
-    monkeypatch.setattr(selectors, "DUPLICATE_PLACE_CAP", 1)  # the place's newest order is the street light
+    # The place's newest order is the street light: the lift order is found only by its text.
+    monkeypatch.setattr("rexian.orders.selectors.duplicates.DUPLICATE_PLACE_CAP", 1)
     hits = duplicate_candidates(user=cast.operator, phone="13900002222", area=cast.community, title=LIFT_TITLE,
                                 description=LIFT_TEXT)
     assert numbers(hits) == [earlier.number] and hits[0].likely
+    # Without the text source the place's newest order alone is read: the repeat is out of reach.
+    monkeypatch.setattr("rexian.orders.selectors.duplicates.DUPLICATE_TEXT_CAP", 0)
+    hits = duplicate_candidates(user=cast.operator, phone="13900002222", area=cast.community, title=LIFT_TITLE,
+                                description=LIFT_TEXT)
+    assert earlier.number not in numbers(hits)
 
 
 def test_nothing_to_look_up_finds_nothing(cast, make_order):

@@ -389,7 +389,7 @@ def test_export_stops_at_the_limit(cast):
 def density(request, monkeypatch):
     """Run a test with the filters' matches counted as few (their index drives) and as many (the walk tests them)."""
     if request.param == "many":
-        monkeypatch.setattr(selectors, "SEARCH_DENSE", 1)
+        monkeypatch.setattr("rexian.orders.selectors.search.SEARCH_DENSE", 1)
     return request.param
 
 

@@ -1,4 +1,4 @@
-"""The supervisor's board figures (rexian.orders.selectors.board_figures), counted by hand.
+"""The supervisor's board figures (rexian.orders.selectors.board.board_figures), counted by hand.
 
 `NOW` is Tuesday 4 November 2025, 15:30 in Shanghai; every order's clock is set
 explicitly, so the figures do not depend on when the test runs.
@@ -87,9 +87,7 @@ def test_a_deadline_not_yet_yellow_is_not_near(cast, make_order):
 
 
 def test_the_board_keeps_only_the_top_units(cast, make_order, monkeypatch):
-    from rexian.orders import selectors
-
-    monkeypatch.setattr(selectors, "BOARD_TOP_UNITS", 1)
+    monkeypatch.setattr("rexian.orders.selectors.board.BOARD_TOP_UNITS", 1)
     order(make_order, S.IN_PROGRESS, registered=NOW, overdue=True)
     order(make_order, S.IN_PROGRESS, registered=NOW, overdue=True)
     order(make_order, S.IN_PROGRESS, registered=NOW, overdue=True, lead_unit=cast.urban)
