@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rexian.intelligence",
     "rexian.hotspots",
     "rexian.reports",
+    "rexian.supervision",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,8 @@ WORKER_SCAN_INTERVAL_SECONDS = env_int("REXIAN_DEADLINE_SCAN_SECONDS", 60, minim
 
 # --- Hotline rules ----------------------------------------------------------------------
 CALLBACK_MAX_ATTEMPTS = env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
+# 督办 / 批示: working days a unit has to report on an item when the issuer gives no date.
+SUPERVISION_REPORT_DAYS = env_int("REXIAN_SUPERVISION_REPORT_DAYS", 3, minimum=1)
 DIRECT_ANSWER_CALLBACK_SAMPLE = env_float("REXIAN_DIRECT_ANSWER_CALLBACK_SAMPLE", 0.1, minimum=0, maximum=1)
 DEADLINE_YELLOW_FRACTION = env_float("REXIAN_DEADLINE_YELLOW_FRACTION", 0.2, minimum=0, maximum=1)
 ORDER_NUMBER_DIGITS = 6

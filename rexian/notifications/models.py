@@ -2,7 +2,8 @@
 
 Created by `rexian.notifications.services`, from committed order events and
 from the deadline scan, and by `rexian.reports.services` when a report is
-published; never by the pages.
+published, and by `rexian.supervision.services` for the steps of a 督办 or 批示;
+never by the pages.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Notification(models.Model):  # 通知
         REOPENED = "reopened", _("工单重办")
         CALLBACK_DISSATISFIED = "callback_dissatisfied", _("回访不满意")
         REPORT = "report", _("新报告")
+        SUPERVISION = "supervision", _("督办批示")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
@@ -41,7 +43,7 @@ class Notification(models.Model):  # 通知
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     # What makes the notification happen once per recipient: "event:<order event id>" for a step of the
     # lifecycle, "due:<order id>:<deadline kind>:<unit id>:<deadline ISO>" for a deadline coming up,
-    # "report:<report id>" for a published report.
+    # "report:<report id>" for a published report, "supervision:<step id>" for a step of a 督办 or 批示.
     key = models.CharField(max_length=80, editable=False)
 
     class Meta:

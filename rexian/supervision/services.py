@@ -1,0 +1,281 @@
+"""Writes of supervision (督办) and leaders' instructions (批示): one function per step of an item's loop.
+
+    issue 下发 ─→ issued ─acknowledge 签收─→ acknowledged ─report 反馈─→ reported ─close 办结─→ closed
+                                  ↑                            │
+                                  └──────── return 退回 ───────┘
+
+Who does what:
+
+- a supervisor (值班长) issues a 督办, a leader (领导) a 批示, on an order they can see that is not
+  voided or merged, to a unit that has handled it (its lead unit unless told otherwise: a unit
+  sees only the orders dispatched to it);
+- that unit's handlers and unit admins acknowledge and report (reporting acknowledges if needed);
+- a supervisor closes a 督办 or returns its report; a 批示 is closed or returned by a leader or by a
+  supervisor, who tracks the leaders' instructions for them. Closing an item that was never
+  reported needs a reason.
+
+Each step locks the item, checks the actor and the status, writes the item and a `SupervisionStep`
+in one transaction, and tells the people concerned with a notification once it commits: the unit's
+staff of an issue or a return, the issuer of a report. An item never changes its order's state.
+Errors a user can cause are `PermissionDenied` or `SupervisionError`, each with a message in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rexian.catalog.calendar import add_workdays
+from rexian.notifications.models import Notification
+from rexian.orders import access
+from rexian.orders.models import Assignment, WorkOrder
+from rexian.orders.transitions import State
+from rexian.supervision.models import Supervision, SupervisionStep
+from rexian.units.models import UNIT_ROLES, Role, Unit, User
+
+Kind = Supervision.Kind
+Status = Supervision.Status
+Step = SupervisionStep.Action
+
+ISSUERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: frozenset({Role.LEADER})}
+CLOSERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: frozenset({Role.LEADER, Role.SUPERVISOR})}
+CONTENT_MAX = Supervision._meta.get_field("content").max_length
+REPORT_MAX = Supervision._meta.get_field("report").max_length
+TEXT_LENGTH = Notification._meta.get_field("text").max_length
+
+
+class SupervisionError(ValueError):
+    """A step a user asked for cannot be taken (bad input, or not in this status); `field` names the form field."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _text(value: str, *, label: str, field: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise SupervisionError(_("请填写%(label)s。") % {"label": label}, field=field)
+    if len(value) > limit:
+        raise SupervisionError(_("%(label)s不能超过 %(limit)d 字。") % {"label": label, "limit": limit}, field=field)
+    return value
+
+
+def _lock(supervision: Supervision | int) -> Supervision:
+    pk = supervision.pk if isinstance(supervision, Supervision) else supervision
+    return Supervision.objects.select_for_update().select_related("order").get(pk=pk)
+
+
+def _step(item: Supervision, action: str, actor, now: dt.datetime, note: str = "") -> SupervisionStep:
+    return SupervisionStep.objects.create(supervision=item, action=action, actor=actor, at=now, note=note)
+
+
+def is_unit_staff(user, item: Supervision) -> bool:
+    """Whether `user` answers for the item's unit: its handlers and unit admins (a unit admin also for sub-units)."""
+    if not (user.is_authenticated and user.is_active and user.role in UNIT_ROLES and user.unit_id):
+        return False
+    if user.unit_id == item.unit_id:
+        return True
+    return user.role == Role.UNIT_ADMIN and item.unit.path.startswith(user.unit.path)
+
+
+def may_close(user, item: Supervision) -> bool:
+    return user.is_authenticated and user.is_active and user.role in CLOSERS[item.kind]
+
+
+def may_issue(user, kind: str) -> bool:
+    return user.is_authenticated and user.is_active and user.role in ISSUERS.get(kind, ())
+
+
+def _require_unit_staff(user, item: Supervision) -> None:
+    if not is_unit_staff(user, item):
+        raise PermissionDenied(_("只有责任单位（%(unit)s）的人员可以办理此件。") % {"unit": item.unit.name})
+
+
+def _require_closer(user, item: Supervision) -> None:
+    if not may_close(user, item):
+        if item.kind == Kind.SUPERVISION:
+            raise PermissionDenied(_("只有值班长可以审核督办件。"))
+        raise PermissionDenied(_("只有领导或值班长可以审核批示件。"))
+
+
+def _require_status(item: Supervision, *allowed: str) -> None:
+    if item.status not in allowed:
+        raise SupervisionError(
+            _("此%(kind)s当前为「%(status)s」，不能执行此操作，请刷新后再看。")
+            % {"kind": item.get_kind_display(), "status": item.get_status_display()}
+        )
+
+
+# --- Steps ------------------------------------------------------------------------------------------------------
+
+
+def supervision_issue(
+    *,
+    actor,
+    order: WorkOrder,
+    kind: str,
+    content: str,
+    unit: Unit | None = None,
+    due_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Supervision:
+    """下发: a supervisor's 督办 or a leader's 批示 on `order`, for `unit` (default: the order's lead unit).
+
+    The unit must have handled the order (an assignment, lead or assisting, past or present). The report is
+    due at `due_at`, or REXIAN_SUPERVISION_REPORT_DAYS working days from now.
+    """
+    if kind not in Kind.values:
+        raise SupervisionError(_("未知的类型。"), field="kind")
+    if not may_issue(actor, kind):
+        raise PermissionDenied(_("只有值班长可以下发督办。") if kind == Kind.SUPERVISION else _("只有领导可以作出批示。"))
+    label = _("督办意见") if kind == Kind.SUPERVISION else _("批示内容")
+    content = _text(content, label=label, field="content", limit=CONTENT_MAX)
+    now = now or timezone.now()
+    if due_at is None:
+        due_at = add_workdays(now, settings.SUPERVISION_REPORT_DAYS)
+    elif due_at <= now:
+        raise SupervisionError(_("反馈时限须晚于现在。"), field="due_at")
+    with transaction.atomic():
+        # The order as it is now, held until the item is written: a merge or a void waits for it.
+        order = WorkOrder.objects.select_for_update().select_related("lead_unit").get(pk=order.pk)
+        if not access.can_view(actor, order):
+            raise PermissionDenied(_("您无权查看该工单。"))
+        if order.state in (State.MERGED, State.VOIDED):
+            raise SupervisionError(_("已并单或已作废的工单不能督办或批示。"))
+        if unit is None:
+            if order.lead_unit_id is None:
+                raise SupervisionError(_("该工单尚未派单，没有可督办的承办单位。"), field="unit")
+            unit = order.lead_unit
+        elif not Assignment.objects.filter(order=order, unit=unit).exists():
+            raise SupervisionError(_("%(unit)s没有承办过该工单，不能作为责任单位。") % {"unit": unit.name}, field="unit")
+        item = Supervision.objects.create(
+            kind=kind, order=order, unit=unit, content=content, issued_by=actor, issued_at=now, due_at=due_at
+        )
+        step = _step(item, Step.ISSUE, actor, now, content)
+        transaction.on_commit(lambda: _notify(step.pk))
+    return item
+
+
+@transaction.atomic
+def supervision_acknowledge(*, actor, supervision: Supervision, now: dt.datetime | None = None) -> Supervision:
+    """签收: the unit has seen the item."""
+    item = _lock(supervision)
+    _require_unit_staff(actor, item)
+    _require_status(item, Status.ISSUED)
+    now = now or timezone.now()
+    item.status, item.acknowledged_at = Status.ACKNOWLEDGED, now
+    item.save(update_fields=["status", "acknowledged_at"])
+    _step(item, Step.ACKNOWLEDGE, actor, now)
+    return item
+
+
+@transaction.atomic
+def supervision_report(
+    *, actor, supervision: Supervision, report: str, now: dt.datetime | None = None
+) -> Supervision:
+    """反馈: the unit reports what it did; an item not yet acknowledged is acknowledged by the same step."""
+    item = _lock(supervision)
+    _require_unit_staff(actor, item)
+    _require_status(item, Status.ISSUED, Status.ACKNOWLEDGED)
+    report = _text(report, label=_("办理反馈"), field="report", limit=REPORT_MAX)
+    now = now or timezone.now()
+    if item.status == Status.ISSUED:
+        item.acknowledged_at = now
+        _step(item, Step.ACKNOWLEDGE, actor, now)
+    item.status, item.report, item.reported_at = Status.REPORTED, report, now
+    item.save(update_fields=["status", "report", "reported_at", "acknowledged_at"])
+    step = _step(item, Step.REPORT, actor, now, report)
+    transaction.on_commit(lambda: _notify(step.pk))
+    return item
+
+
+@transaction.atomic
+def supervision_return(
+    *, actor, supervision: Supervision, reason: str, now: dt.datetime | None = None
+) -> Supervision:
+    """退回: the report does not answer the item; the unit must report again (the returned report stays in the steps)."""
+    item = _lock(supervision)
+    _require_closer(actor, item)
+    _require_status(item, Status.REPORTED)
+    reason = _text(reason, label=_("退回理由"), field="reason", limit=REPORT_MAX)
+    now = now or timezone.now()
+    item.status, item.reported_at = Status.ACKNOWLEDGED, None
+    item.save(update_fields=["status", "reported_at"])
+    step = _step(item, Step.RETURN, actor, now, reason)
+    transaction.on_commit(lambda: _notify(step.pk))
+    return item
+
+
+@transaction.atomic
+def supervision_close(
+    *, actor, supervision: Supervision, note: str = "", now: dt.datetime | None = None
+) -> Supervision:
+    """办结: the item is settled, normally on the unit's report; closing an unreported one needs a reason."""
+    item = _lock(supervision)
+    _require_closer(actor, item)
+    _require_status(item, Status.ISSUED, Status.ACKNOWLEDGED, Status.REPORTED)
+    unreported = item.status != Status.REPORTED
+    note = _text(note, label=_("办结说明"), field="note", limit=REPORT_MAX, required=unreported)
+    now = now or timezone.now()
+    item.status, item.closed_at = Status.CLOSED, now
+    item.save(update_fields=["status", "closed_at"])
+    step = _step(item, Step.CLOSE, actor, now, note)
+    if unreported:
+        transaction.on_commit(lambda: _notify(step.pk))
+    return item
+
+
+# --- Notifications ----------------------------------------------------------------------------------------------
+
+
+def _notify(step_id: int) -> int:
+    """Tell the people a committed step concerns: the unit's staff of an issue, a return or an early close, the
+    issuer of a report. Once per recipient and step (key "supervision:<step id>"); the actor is never told."""
+    step = SupervisionStep.objects.select_related("supervision__order").filter(pk=step_id).first()
+    if step is None:
+        return 0
+    item = step.supervision
+    if step.action == Step.REPORT:
+        recipients = list(User.objects.filter(pk=item.issued_by_id, is_active=True).values_list("pk", flat=True))
+    else:
+        recipients = list(
+            User.objects.filter(unit_id=item.unit_id, role__in=UNIT_ROLES, is_active=True).values_list("pk", flat=True)
+        )
+    recipients = [pk for pk in recipients if pk != step.actor_id]
+    if not recipients:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {
+            Step.ISSUE: _("新%(kind)s，请于 %(due)s 前反馈：%(text)s"),
+            Step.REPORT: _("%(kind)s已反馈，待审核：%(text)s"),
+            Step.RETURN: _("%(kind)s反馈被退回，请重新反馈：%(text)s"),
+            Step.CLOSE: _("%(kind)s已办结：%(text)s"),
+        }
+        text = texts[step.action] % {
+            "kind": item.get_kind_display(),
+            "due": timezone.localtime(item.due_at).strftime("%m-%d %H:%M"),
+            "text": " ".join(step.note.split())[:60] or item.order.title,
+        }
+    made = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                kind=Notification.Kind.SUPERVISION,
+                order_id=item.order_id,
+                order_number=item.order.number,
+                text=text[:TEXT_LENGTH],
+                created_at=step.at,
+                key=f"supervision:{step.pk}",
+            )
+            for pk in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    return len(made)
