@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "rexian.api.schema.ASSIGNMENT_STATUS",
         "AssignmentRoleEnum": "rexian.api.schema.ASSIGNMENT_ROLE",
         "RoleEnum": "rexian.units.models.Role.choices",
+        "SupervisionKindEnum": "rexian.supervision.models.Supervision.Kind.choices",
+        "SupervisionStatusEnum": "rexian.supervision.models.Supervision.Status.choices",
+        "SupervisionStepActionEnum": "rexian.supervision.models.SupervisionStep.Action.choices",
     },
 }
 # --- end REST API ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 from django.urls import include, path
 
 from rexian.console.views import auth as console_auth
+from rexian.core import views as core_views
 
 
 def health(request):
@@ -17,6 +18,7 @@ admin.site.index_title = "基础数据与系统管理"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health/", health, name="health"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     # The admin signs in through the console's throttled login (PRODUCT.md: logins are throttled).
     path("admin/login/", console_auth.login_view, name="admin-login"),
     path("admin/", admin.site.urls),

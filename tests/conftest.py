@@ -136,6 +136,13 @@ def make_order(cast):
         order = register(cast, **overrides)
         if state == State.REGISTERED:
             return order
+        if state == State.REOPENED:  # the citizen was dissatisfied (回访不满意): a dispatcher decides what next
+            order = advance(cast, order, State.AWAITING_CALLBACK, assisting=assisting)
+            services.callback_record(
+                actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True
+            )
+            order.refresh_from_db()
+            return order
         return advance(cast, order, state, assisting=assisting)
 
     return make

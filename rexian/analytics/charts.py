@@ -224,7 +224,7 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("solution_rate", _("解决率"), "percent"),
     ("weighted_score", _("综合得分"), "score"),
     ("overdue_rate", _("超期率"), "percent"),
-    ("reply_overdue", _("超期件数"), "count"),
+    ("reply_overdue", _("本期超期件数"), "count"),  # late against reply deadlines in the period, not 当前超期在办
     ("return_rate", _("退单率"), "percent"),
     ("reopen_rate", _("重办率"), "percent"),
     ("repeat_call_rate", _("重复来电率"), "percent"),

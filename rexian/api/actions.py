@@ -50,6 +50,14 @@ ACTIONS: list[ActionSpec] = [
         ),
     ),
     ActionSpec(
+        A.AMEND,
+        s.AmendSerializer,
+        "补充登记 Complete or correct the record before dispatch (operator: registered; dispatcher: pending dispatch)",
+        lambda actor, order, d, v: services.order_amend(
+            actor=actor, order=order, expected_version=v, **{name: d[name] for name in services.AMENDABLE if name in d}
+        ),
+    ),
+    ActionSpec(
         A.DISPATCH,
         s.DispatchSerializer,
         "派单 Dispatch to a lead unit and assisting units (dispatcher)",
@@ -170,6 +178,14 @@ ACTIONS: list[ActionSpec] = [
         "重办 Send a reopened order back for handling (dispatcher)",
         lambda actor, order, d, v: services.order_rehandle(
             actor=actor, order=order, note=d["note"], expected_version=v
+        ),
+    ),
+    ActionSpec(
+        A.UPHOLD,
+        s.ReasonSerializer,
+        "维持办结 Close a reopened order without re-handling, with the reason (dispatcher)",
+        lambda actor, order, d, v: services.order_uphold(
+            actor=actor, order=order, reason=d["reason"], expected_version=v
         ),
     ),
     ActionSpec(

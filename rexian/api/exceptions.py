@@ -4,6 +4,7 @@ The services raise domain errors with Chinese messages (kept as they are);
 this module maps them, and DRF's own errors, to a status and a stable code:
 
     OrderInputError 400 invalid_input   StaleVersion 409 stale_version
+    SupervisionError 400 invalid_input  SupervisionStepError 409 invalid_step
     PermissionDenied 403 permission_denied  InvalidTransition 409 invalid_transition
     unknown order 404 not_found          Idempotency-Key reused 422 idempotency_key_reused
 """
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 
 from rexian.orders.services import OrderInputError, StaleVersion
 from rexian.orders.transitions import InvalidTransition
+from rexian.supervision.services import SupervisionError, SupervisionStepError
 
 NON_FIELD = "non_field_errors"
 
@@ -90,7 +92,9 @@ def exception_handler(exc, context):
         return Response(error_body("stale_version", message, {"version": [message]}), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, InvalidTransition):
         return Response(error_body("invalid_transition", exc.message), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, OrderInputError):
+    if isinstance(exc, SupervisionStepError):
+        return Response(error_body("invalid_step", exc.message), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, (OrderInputError, SupervisionError)):
         message = str(exc.message)
         return Response(
             error_body("invalid_input", message, {exc.field: [message]} if exc.field else {}),

@@ -8,6 +8,7 @@ return, with the caller's data exactly as `rexian.orders.access` masked it.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,6 +25,7 @@ from rexian.api.fields import (
 from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
 from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, WorkOrder
 from rexian.orders.transitions import Action, State
+from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import Role, Unit
 
 A = Action
@@ -31,6 +33,7 @@ A = Action
 SLUG_BY_ACTION: dict[str, str] = {
     A.ANSWER_ON_SPOT: "answer-on-spot",
     A.SEND_TO_DISPATCH: "send-to-dispatch",
+    A.AMEND: "amend",
     A.DISPATCH: "dispatch",
     A.SIGN: "sign",
     A.RESPOND: "respond",
@@ -46,6 +49,7 @@ SLUG_BY_ACTION: dict[str, str] = {
     A.CALLBACK: "callback",
     A.CALLBACK_FAILED: "callback-failed",
     A.REHANDLE: "rehandle",
+    A.UPHOLD: "uphold",
     A.MERGE: "merge",
     A.VOID: "void",
     A.ATTACH: "attachments",
@@ -184,13 +188,25 @@ class EventSerializer(serializers.Serializer):
     from_state = serializers.ChoiceField(choices=State.choices, allow_blank=True)
     to_state = serializers.ChoiceField(choices=State.choices)
     actor = serializers.SerializerMethodField()
-    unit = CodeNameSerializer(allow_null=True)
+    actor_unit = serializers.SerializerMethodField(
+        help_text="The actor's own unit (the centre for its staff); null for the system's steps."
+    )
+    unit = CodeNameSerializer(
+        allow_null=True,
+        help_text="The unit the step concerns: the lead unit dispatched to or asked to redo, the unit that "
+        "signed, replied or asked … (not necessarily the actor's own: see `actor_unit`).",
+    )
     at = serializers.DateTimeField()
     note = serializers.CharField()
     data = serializers.JSONField(help_text="Details of the step (units, deadlines, satisfaction …).")
 
     def get_actor(self, event) -> str | None:
         return str(event.actor) if event.actor_id else None
+
+    @extend_schema_field(CodeNameSerializer(allow_null=True))
+    def get_actor_unit(self, event):
+        unit = event.actor.unit if event.actor_id else None
+        return CodeNameSerializer(unit).data if unit else None
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -449,10 +465,10 @@ class UnitSuggestionSerializer(serializers.Serializer):
 
 class CallerHistoryQuerySerializer(serializers.Serializer):
     # Digits and the usual separators only, checked as sent (no trimming), so the schema's limits hold exactly.
-    phone = serializers.RegexField(
-        regex=r"^[0-9+()\- （）]{3,30}$",
+    phone = StrictCharField(
         max_length=30,
         trim_whitespace=False,
+        validators=[RegexValidator(r"^[0-9+()\- （）]{3,30}$")],
         help_text="The caller's phone number, in any usual format (digits, spaces, +, -, brackets).",
     )
     limit = StrictIntegerField(required=False, min_value=1, max_value=100, default=20)
@@ -483,6 +499,23 @@ class ReasonSerializer(VersionSerializer):
 
 class AnswerOnSpotSerializer(VersionSerializer):
     answer = StrictCharField(max_length=TEXT_MAX)
+
+
+class AmendSerializer(VersionSerializer):
+    """补充登记: the parts of the record to correct; a field left out stays as it is."""
+
+    title = StrictCharField(max_length=120, required=False)
+    appeal_type = CodeField(queryset=AppealType.objects.filter(is_active=True), required=False, help_text="诉求类型 code")
+    urgency = CodeField(queryset=Urgency.objects.all(), required=False, help_text="紧急程度 code")
+    category = CodeField(
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        help_text="A leaf (third-level) category code.",
+    )
+    area = CodeField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, help_text="null clears it."
+    )
+    address = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class DispatchSerializer(NoteSerializer):
@@ -555,3 +588,60 @@ class MeSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     role_label = serializers.CharField(source="get_role_display")
     unit = CodeNameSerializer(allow_null=True)
+
+
+# --- 督办与批示 -----------------------------------------------------------------------------------
+
+
+class SupervisionStepSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=SupervisionStep.Action.choices)
+    action_label = serializers.CharField(source="get_action_display")
+    actor = serializers.CharField(source="actor.__str__")
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class SupervisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Supervision.Kind.choices, help_text="supervision 督办 or instruction 批示")
+    kind_label = serializers.CharField(source="get_kind_display")
+    status = serializers.ChoiceField(choices=Supervision.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    order = serializers.CharField(source="order.number", help_text="工单编号")
+    order_title = serializers.CharField(source="order.title")
+    unit = CodeNameSerializer(help_text="The unit that must report.")
+    content = serializers.CharField()
+    issued_by = serializers.CharField(source="issued_by.__str__")
+    issued_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text="The unit's report is due by then.")
+    overdue = serializers.BooleanField(source="is_overdue", help_text="Not reported and past `due_at`.")
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    report = serializers.CharField(help_text="The unit's latest report; empty until it reports.")
+    reported_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    steps = SupervisionStepSerializer(many=True, source="steps.all", help_text="Every step, oldest first.")
+
+
+class SupervisionPageSerializer(serializers.Serializer):
+    results = SupervisionSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Items per tab, overdue and all.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class SupervisionQuerySerializer(serializers.Serializer):
+    tab = serializers.ChoiceField(choices=["open", "issued", "acknowledged", "reported", "closed"], required=False)
+    kind = serializers.ChoiceField(choices=Supervision.Kind.choices, required=False)
+    overdue = serializers.BooleanField(required=False, default=False)
+    page = serializers.IntegerField(min_value=1, required=False, default=1)
+
+
+class SupervisionIssueSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Supervision.Kind.choices, help_text="督办 for supervisors, 批示 for leaders.")
+    content = StrictCharField(max_length=1000)
+    unit = StrictCharField(max_length=32, required=False, help_text="A unit's code; default the order's lead unit.")
+    due_at = StrictDateTimeField(required=False, help_text="Default: REXIAN_SUPERVISION_REPORT_DAYS working days.")
+
+
+class SupervisionStepRequestSerializer(serializers.Serializer):
+    text = _blank_text(2000, help_text="The report (report), the reason (return) or the closing note (close).")

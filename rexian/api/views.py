@@ -35,6 +35,8 @@ from rexian.orders.attachments import attachment_add
 from rexian.orders.models import WorkOrder
 from rexian.orders.smart_dispatch import dispatch_suggestions_for
 from rexian.orders.transitions import Action
+from rexian.supervision import selectors as supervision_selectors
+from rexian.supervision import services as supervision_services
 from rexian.units.models import Unit
 
 # Order numbers read 20261126-000123; anything else cannot name an order (and never reaches the database).
@@ -384,6 +386,102 @@ class OrderDuplicateView(ApiView):
         p = _parse(s.DuplicateWindowSerializer, _query(request))
         hits = selectors.order_duplicates(user=request.user, order=order, days=p["days"], limit=p["limit"])
         return Response(s.DuplicatesSerializer({"results": hits}).data)
+
+
+# --- 督办与批示 ----------------------------------------------------------------------------------------
+
+
+def _supervision(user, item_id: str):
+    """The item `user` may see, from an id in the path (any other text names no item: 404)."""
+    if not (item_id.isascii() and item_id.isdigit() and len(item_id) < 12):
+        raise exceptions.NotFound(_("督办批示不存在。"))
+    return supervision_selectors.supervision_get(user=user, pk=int(item_id))
+
+
+class SupervisionListView(ApiView):
+    @extend_schema(
+        operation_id="supervisions_list",
+        summary="督办批示 Supervision items and leaders' instructions the user may see",
+        description="Centre staff see every item, a unit's staff their unit's. Earliest report deadline first "
+        "(`tab=closed`: the latest closed first); `counts` gives every tab's size.",
+        parameters=[s.SupervisionQuerySerializer],
+        responses={200: s.SupervisionPageSerializer, **errors(400)},
+        tags=["supervision"],
+    )
+    def get(self, request):
+        p = _parse(s.SupervisionQuerySerializer, _query(request))
+        found = supervision_selectors.supervision_list(
+            user=request.user, tab=p.get("tab"), kind=p.get("kind"), overdue=p["overdue"], page=p["page"]
+        )
+        next_url, previous = _links(request, found.page, found.has_next)
+        page = {"results": found.rows, "counts": found.counts, "next": next_url, "previous": previous}
+        return Response(s.SupervisionPageSerializer(page).data)
+
+
+class SupervisionDetailView(ApiView):
+    @extend_schema(
+        operation_id="supervisions_retrieve",
+        summary="督办批示 One item with its steps",
+        responses={200: s.SupervisionSerializer, **errors(404)},
+        tags=["supervision"],
+    )
+    def get(self, request, item_id: str):
+        return Response(s.SupervisionSerializer(_supervision(request.user, item_id)).data)
+
+
+class SupervisionIssueView(ApiView):
+    @extend_schema(
+        operation_id="orders_supervisions_create",
+        summary="下发督办/作出批示 Issue a supervision item (supervisors) or an instruction (leaders) on an order",
+        request=s.SupervisionIssueSerializer,
+        responses={201: s.SupervisionSerializer, **errors(400, 403, 404)},
+        tags=["supervision"],
+    )
+    def post(self, request, number: str):
+        order = _order(number)
+        if not access.can_view(request.user, order):
+            raise exceptions.PermissionDenied(_("您无权查看该工单。"))
+        d = _parse(s.SupervisionIssueSerializer, request.data)
+        unit = None
+        if d.get("unit"):
+            unit = Unit.objects.filter(code=d["unit"]).first()
+            if unit is None:
+                raise exceptions.ValidationError({"unit": [_("找不到编码为 %(code)s 的单位。") % {"code": d["unit"]}]})
+        item = supervision_services.supervision_issue(
+            actor=request.user, order=order, kind=d["kind"], content=d["content"], unit=unit, due_at=d.get("due_at")
+        )
+        item = supervision_selectors.supervision_get(user=request.user, pk=item.pk)
+        return Response(s.SupervisionSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+SUPERVISION_STEPS = {
+    "acknowledge": lambda user, item, text: supervision_services.supervision_acknowledge(actor=user, supervision=item),
+    "report": lambda user, item, text: supervision_services.supervision_report(actor=user, supervision=item,
+                                                                               report=text),
+    "return": lambda user, item, text: supervision_services.supervision_return(actor=user, supervision=item,
+                                                                               reason=text),
+    "close": lambda user, item, text: supervision_services.supervision_close(actor=user, supervision=item, note=text),
+}
+
+
+class SupervisionStepView(ApiView):
+    @extend_schema(
+        operation_id="supervisions_step",
+        summary="督办批示 Take a step: acknowledge 签收, report 反馈, return 退回 or close 办结",
+        description="`acknowledge` and `report` for the unit's staff; `return` and `close` for supervisors (and "
+        "leaders, for instructions). `text` is the report, the reason for returning, or the closing note "
+        "(required when closing an item never reported). 409 `invalid_step` when the item has moved on.",
+        request=s.SupervisionStepRequestSerializer,
+        responses={200: s.SupervisionSerializer, **errors(400, 403, 404, 409)},
+        tags=["supervision"],
+    )
+    def post(self, request, item_id: str, step: str):
+        item = _supervision(request.user, item_id)
+        if step not in SUPERVISION_STEPS:
+            raise exceptions.NotFound(_("没有这项操作。"))
+        text = _parse(s.SupervisionStepRequestSerializer, request.data)["text"]
+        SUPERVISION_STEPS[step](request.user, item, text)
+        return Response(s.SupervisionSerializer(_supervision(request.user, item_id)).data)
 
 
 # --- Master data and the viewer -----------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rexian.console.intake_forms import OrderRecordForm
 from rexian.orders import attachments, services
 from rexian.orders.models import Satisfaction, WorkOrder
 from rexian.orders.transitions import Action
@@ -109,6 +110,43 @@ class MergeForm(forms.Form):
             raise forms.ValidationError(_("找不到编号为 %(number)s 的工单。") % {"number": number}) from None
 
 
+class AmendForm(OrderRecordForm):
+    """补充登记: the record's type, urgency, title, category and place, checked as the intake form checks them."""
+
+    field_order = ["title", "appeal_type", "urgency", "category", "town", "community", "address"]
+
+    @staticmethod
+    def amend_fields(d: dict) -> dict:
+        """The cleaned input `d` as `order_amend`'s keyword arguments: the whole record, the place included."""
+        return {
+            "title": d["title"],
+            "appeal_type": d["appeal_type"],
+            "urgency": d["urgency"],
+            "category": d["category"],
+            "area": d["community"] or d["town"],
+            "address": d["address"],
+        }
+
+
+class RehandleForm(forms.Form):
+    note = forms.CharField(
+        label=_("重办要求"),
+        required=False,
+        max_length=2000,
+        widget=TEXTAREA,
+        help_text=_("写明承办单位须重新办理的内容，将随重办通知发给承办单位。"),
+    )
+
+
+class UpholdForm(forms.Form):
+    reason = forms.CharField(
+        label=_("维持办结理由"),
+        max_length=2000,
+        widget=TEXTAREA,
+        help_text=_("如：诉求无法律政策依据、单位已依法依规办理到位。"),
+    )
+
+
 class AttachForm(forms.Form):
     file = forms.FileField(label=_("文件"))
 
@@ -147,6 +185,11 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         A.SEND_TO_DISPATCH, "send-to-dispatch", NoteForm,
         lambda a, o, d, v: services.order_send_to_dispatch(actor=a, order=o, note=d["note"], expected_version=v),
         _("已转派遣。"), "primary",
+    ),
+    ConsoleAction(
+        A.AMEND, "amend", AmendForm,
+        lambda a, o, d, v: services.order_amend(actor=a, order=o, expected_version=v, **AmendForm.amend_fields(d)),
+        _("已补充登记。"),
     ),
     ConsoleAction(
         A.DISPATCH, "dispatch", DispatchForm,
@@ -225,9 +268,14 @@ ACTIONS: tuple[ConsoleAction, ...] = (
         _("已记录回访未成功。"),
     ),
     ConsoleAction(
-        A.REHANDLE, "rehandle", NoteForm,
+        A.REHANDLE, "rehandle", RehandleForm,
         lambda a, o, d, v: services.order_rehandle(actor=a, order=o, note=d["note"], expected_version=v),
         _("已安排重办。"), "primary",
+    ),
+    ConsoleAction(
+        A.UPHOLD, "uphold", UpholdForm,
+        lambda a, o, d, v: services.order_uphold(actor=a, order=o, reason=d["reason"], expected_version=v),
+        _("已维持办结，工单办结。"), "danger",
     ),
     ConsoleAction(
         A.MERGE, "merge", MergeForm,
@@ -251,7 +299,7 @@ BY_ACTION = {spec.action: spec for spec in ACTIONS}
 
 def initial_for(spec: ConsoleAction, order: WorkOrder) -> dict:
     """Sensible defaults: the catalogue's units for a dispatch (else the smart-dispatch top unit), the current
-    deadline plus a week for an extension."""
+    deadline plus a week for an extension, the record as it stands for 补充登记."""
     if spec.action == A.DISPATCH:
         from rexian.catalog.selectors import dispatch_suggestion
 
@@ -264,6 +312,15 @@ def initial_for(spec: ConsoleAction, order: WorkOrder) -> dict:
         smart = dispatch_suggestions_for(order, k=1)
         if smart:
             return {"lead_unit": smart[0].unit}
+    if spec.action == A.AMEND:
+        return {
+            "title": order.title,
+            "appeal_type": order.appeal_type,
+            "urgency": order.urgency,
+            "category": order.category,
+            "address": order.address,
+            **AmendForm.place_initial(order.area),
+        }
     if spec.action == A.REQUEST_EXTENSION and order.reply_deadline:
         return {"new_deadline": timezone.localtime(order.reply_deadline) + dt.timedelta(days=7)}
     return {}

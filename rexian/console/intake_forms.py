@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
+from rexian.catalog.selectors import category_hit
 from rexian.orders.intake import ANSWER, DISPATCH, REGISTER
 from rexian.orders.models import Gender
 from rexian.units.models import Unit
@@ -27,7 +28,85 @@ DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m
 ACTION_CHOICES = [(ANSWER, _("直接办结")), (DISPATCH, _("转派遣")), (REGISTER, _("仅登记"))]
 
 
-class IntakeForm(forms.Form):
+class OrderRecordForm(forms.Form):
+    """What the record says the request is about and where: the intake form's fields that 补充登记 (amend,
+    `rexian.console.actions.AmendForm`) corrects later, with their choices and checks, kept in one place."""
+
+    appeal_type = forms.ModelChoiceField(
+        label=_("诉求类型"),
+        queryset=AppealType.objects.none(),
+        empty_label=_("请选择"),
+        error_messages={"required": _("请选择诉求类型。")},
+    )
+    urgency = forms.ModelChoiceField(label=_("紧急程度"), queryset=Urgency.objects.none(), empty_label=None)
+    title = forms.CharField(label=_("标题"), max_length=120, error_messages={"required": _("请填写标题。")})
+    category = forms.ModelChoiceField(
+        label=_("诉求分类"),
+        queryset=Category.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"required": _("请选择诉求分类。"), "invalid_choice": _("所选诉求分类已停用，请重新选择。")},
+    )
+    town = forms.ModelChoiceField(label=_("镇/街道"), queryset=Unit.objects.none(), required=False, empty_label=_("—"))
+    community = forms.ModelChoiceField(
+        label=_("村/社区"), queryset=Unit.objects.none(), required=False, empty_label=_("—")
+    )
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        f = self.fields
+        f["appeal_type"].queryset = AppealType.objects.filter(is_active=True)
+        f["urgency"].queryset = Urgency.objects.all()
+        f["category"].queryset = Category.objects.filter(is_active=True)
+        f["town"].queryset = area_towns()
+        # Choosing a town fills this form's community select with its communities.
+        f["town"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("console:intake-areas"),
+                "hx-target": f"#{self['community'].auto_id}",
+                "hx-trigger": "change",
+            }
+        )
+        # The communities of the chosen town only; the town's select fills this list again when it changes.
+        town = self.data.get(self.add_prefix("town")) if self.is_bound else self.initial.get("town")
+        try:
+            f["community"].queryset = area_communities(town=town or None)
+        except (TypeError, ValueError):
+            f["community"].queryset = Unit.objects.none()
+
+    def clean(self):
+        data = super().clean()
+        town, community = data.get("town"), data.get("community")
+        if community is not None and town is not None and community.parent_id != town.pk:
+            self.add_error("community", _("该社区不属于所选镇/街道。"))
+        return data
+
+    def chosen_category(self):
+        """The category the form holds now (as the picker shows it, with its path), or None."""
+        value = self["category"].value()
+        try:
+            return category_hit(category_id=int(value)) if value else None
+        except (TypeError, ValueError):
+            return None
+
+    @staticmethod
+    def place_initial(area: Unit | None) -> dict:
+        """The town and community selects' initial values for an order's area."""
+        if area is None:
+            return {"town": None, "community": None}
+        if area.kind == Unit.Kind.COMMUNITY:
+            return {"town": area.parent, "community": area}
+        return {"town": area if area.kind == Unit.Kind.TOWN else None, "community": None}
+
+
+class IntakeForm(OrderRecordForm):
+    field_order = [
+        "caller_phone", "caller_name", "caller_gender", "confidential", "caller_is_enterprise", "enterprise_name",
+        "enterprise_credit_code", "channel", "line", "appeal_type", "urgency", "title", "occurred_at",
+        "description", "category", "hot_topics", "town", "community", "address", "answer", "knowledge_article",
+        "action",
+    ]
+
     # Who (诉求人).
     caller_phone = forms.CharField(
         label=_("来电号码"),
@@ -55,18 +134,10 @@ class IntakeForm(forms.Form):
     enterprise_credit_code = forms.CharField(
         label=_("统一社会信用代码"), max_length=18, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    # How it came in, what kind of request, how urgent.
+    # How it came in (the type, urgency, title, category and place are the record's: OrderRecordForm).
     channel = forms.ModelChoiceField(label=_("受理渠道"), queryset=Channel.objects.none(), empty_label=None)
     line = forms.ModelChoiceField(label=_("热线"), queryset=Line.objects.none(), required=False, empty_label=_("—"))
-    appeal_type = forms.ModelChoiceField(
-        label=_("诉求类型"),
-        queryset=AppealType.objects.none(),
-        empty_label=_("请选择"),
-        error_messages={"required": _("请选择诉求类型。")},
-    )
-    urgency = forms.ModelChoiceField(label=_("紧急程度"), queryset=Urgency.objects.none(), empty_label=None)
-    # What and how (诉求内容), when.
-    title = forms.CharField(label=_("标题"), max_length=120, error_messages={"required": _("请填写标题。")})
+    # When, and what and how (诉求内容).
     occurred_at = forms.DateTimeField(
         label=_("发生时间"),
         required=False,
@@ -77,21 +148,9 @@ class IntakeForm(forms.Form):
     description = forms.CharField(
         label=_("诉求内容"), max_length=4000, widget=TEXTAREA, error_messages={"required": _("请填写诉求内容。")}
     )
-    category = forms.ModelChoiceField(
-        label=_("诉求分类"),
-        queryset=Category.objects.none(),
-        widget=forms.HiddenInput,
-        error_messages={"required": _("请选择诉求分类。"), "invalid_choice": _("所选诉求分类已停用，请重新选择。")},
-    )
     hot_topics = forms.ModelMultipleChoiceField(
         label=_("热点标签"), queryset=HotTopic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    # Where.
-    town = forms.ModelChoiceField(label=_("镇/街道"), queryset=Unit.objects.none(), required=False, empty_label=_("—"))
-    community = forms.ModelChoiceField(
-        label=_("村/社区"), queryset=Unit.objects.none(), required=False, empty_label=_("—")
-    )
-    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     # The answer given on the call (直接办结) and the knowledge article it came from.
     answer = forms.CharField(label=_("答复内容"), max_length=4000, required=False, widget=TEXTAREA)
     knowledge_article = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -106,14 +165,7 @@ class IntakeForm(forms.Form):
         f = self.fields
         f["channel"].queryset = Channel.objects.filter(is_active=True)
         f["line"].queryset = Line.objects.filter(is_active=True)
-        f["appeal_type"].queryset = AppealType.objects.filter(is_active=True)
-        f["urgency"].queryset = Urgency.objects.all()
-        f["category"].queryset = Category.objects.filter(is_active=True)
         f["hot_topics"].queryset = HotTopic.objects.filter(is_active=True)
-        f["town"].queryset = area_towns()
-        f["town"].widget.attrs.update(
-            {"hx-get": reverse_lazy("console:intake-areas"), "hx-target": "#id_community", "hx-trigger": "change"}
-        )
         # Typing the title or the description asks the knowledge base for articles that may answer it.
         suggest = {
             "hx-get": reverse_lazy("console:intake-knowledge"),
@@ -123,18 +175,9 @@ class IntakeForm(forms.Form):
         }
         f["title"].widget.attrs.update(suggest)
         f["description"].widget.attrs.update(suggest)
-        # The communities of the chosen town only; the town's select fills this list again when it changes.
-        town = self.data.get("town") if self.is_bound else self.initial.get("town")
-        try:
-            f["community"].queryset = area_communities(town=town or None)
-        except (TypeError, ValueError):
-            f["community"].queryset = Unit.objects.none()
 
     def clean(self):
         data = super().clean()
-        town, community = data.get("town"), data.get("community")
-        if community is not None and town is not None and community.parent_id != town.pk:
-            self.add_error("community", _("该社区不属于所选镇/街道。"))
         if data.get("action") == ANSWER and not (data.get("answer") or "").strip():
             self.add_error("answer", _("直接办结须填写答复内容。"))
         if data.get("caller_is_enterprise") and not (data.get("enterprise_name") or "").strip():

@@ -16,6 +16,7 @@ from rexian.console.views import (
     queues,
     reports,
     search,
+    supervision,
 )
 
 app_name = "console"
@@ -70,4 +71,9 @@ urlpatterns = [
     # Supervisors, leaders, inspectors and admins: hot spots and surges (热点与舆情预警).
     path("hotspots/", hotspots.hotspots, name="hotspots"),
     path("hotspots/recompute/", hotspots.hotspots_recompute, name="hotspots-recompute"),
+    # Supervision and leaders' instructions (督办批示): issued on an order, answered by its unit.
+    path("supervision/", supervision.supervision_list, name="supervisions"),
+    path("supervision/<int:pk>/", supervision.supervision_detail, name="supervision"),
+    path("supervision/<int:pk>/<slug:step>/", supervision.supervision_step, name="supervision-step"),
+    path("orders/<str:number>/supervise/new/", supervision.supervision_new, name="supervision-new"),
 ]

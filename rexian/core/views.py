@@ -1,4 +1,6 @@
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 
 def csrf_failure(request, reason=""):
@@ -22,3 +24,8 @@ def permission_denied(request, exception=None):
 def page_not_found(request, exception=None):
     """404 with the reason the code gave (e.g. 「找不到该工单。」), never a developer's resolver report."""
     return render(request, "404.html", {"reason": _message(exception)}, status=404)
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages without an icon link (admin, error pages): the site's SVG icon."""
+    return HttpResponseRedirect(static("rexian/favicon.svg"))

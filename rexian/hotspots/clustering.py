@@ -157,7 +157,7 @@ _SUFFIX = re.compile("|".join(map(re.escape, sorted(_SUFFIX_RANK, key=len, rever
 _WORD_STOPS = """
     的 在 于 住 是 和 与 及 对 向 从 到 给 把 被 了 个 旁 边 近 附 该 本 沿 往 如 进 反映 投诉 举报 咨询 关于 建议 请问
     希望 要求 位于 家住 居住 附近 旁边 门口 周边 周围 对面 楼下 一带 整个 所在 甚至 不如 还是 来到 前往 回到 经过 通过
-    怎么 购买 取消 影响
+    怎么 购买 取消 影响 感谢 谢谢 表扬 称赞 点赞
 """.split()
 _AFTER_WORD = re.compile("(?:.*(?:" + "|".join(sorted(_WORD_STOPS, key=len, reverse=True)) + "))?(.*)", re.S)
 _AFTER_AREA = re.compile("(?:.*[市区县省州镇乡路街道巷](?=..))?(.*)", re.S)
@@ -177,9 +177,9 @@ _NOT_PLACE_ENDINGS = frozenset(
     田园 海湾 港湾 上街 逛街 当街 沿街 临街 满街 过桥 断桥 家乡 回乡 下乡 老乡 城乡 人家 电人家 老人家 别人家 旧城 老城
     """.split()
 )
-# … and what, after an ending, makes it part of another word (城市, 村民, 路灯).
+# … and what, after an ending, makes it part of another word (城市, 村民, 路灯, 市场监管局).
 _WORD_GOES_ON = {"城": "市乡区管建际", "村": "民委级干组", "路": "灯面况线费人过段", "街": "头道", "园": "林艺丁",
-                 "湾": "区", "镇": "长"}
+                 "湾": "区", "镇": "长", "市场": "监化"}
 _NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]+$")  # the run of name characters ending where searched
 MAX_NAME = 6  # characters of a place name before its ending
 MAX_ROAD_NAME = 4  # … before 路 (劳动东路, 万家丽南路): a longer run is a sentence that happens to end in 路

@@ -10,7 +10,8 @@ Who is told what (接收人):
 
 - dispatch 派单 → new_order 新工单: the handlers and unit admins of the lead unit and of each
   assisting unit (a re-dispatch after a return tells the new unit the same way);
-- rehandle 重办 → reopened 工单重办: the lead unit's staff (the order is back in their inbox);
+- rehandle 重办 → reopened 工单重办: the lead unit's staff (the order is back in their inbox), with the
+  dispatcher's note (重办要求: what the unit must redo);
 - approve / reject return 退单审核 → return_decided: the staff of the unit that asked (the lead);
 - approve / reject extension 延期审核 → extension_decided: the lead unit's staff (only the lead asks);
 - reject reply 审核退回 → reply_rejected: the lead unit's staff;
@@ -116,6 +117,8 @@ def _notices(event: OrderEvent) -> list[_Notice]:
         return notices
     if action == A.REHANDLE and unit:
         text = _("回访不满意，工单重办，请重新办理：%(title)s") % {"title": title}
+        if note:  # what the dispatcher asks the unit to redo (重办要求)
+            text += _("。重办要求：%(note)s") % {"note": note}
         return [_Notice(Kind.REOPENED, text, unit)]
     if action == A.APPROVE_RETURN:
         return [_Notice(Kind.RETURN_DECIDED, _("退单申请已同意，工单已退回热线中心：%(title)s") % {"title": title}, unit)]

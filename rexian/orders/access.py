@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from rexian.orders.models import Assignment, WorkOrder
-from rexian.orders.transitions import Action
+from rexian.orders.transitions import Action, State
 from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
 from rexian.units.models import Role
@@ -27,6 +27,8 @@ CENTRE_ACTIONS: dict[str, frozenset[str]] = {
     A.REGISTER: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.INTEGRATION}),
     A.ANSWER_ON_SPOT: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     A.SEND_TO_DISPATCH: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+    # 补充登记: the roles of the queue the order waits in (narrowed by state in STATE_ROLES).
+    A.AMEND: frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR}),
     A.DISPATCH: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.APPROVE_RETURN: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.REJECT_RETURN: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
@@ -35,11 +37,21 @@ CENTRE_ACTIONS: dict[str, frozenset[str]] = {
     A.ACCEPT_REPLY: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.REJECT_REPLY: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.REHANDLE: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    A.UPHOLD: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     A.CALLBACK: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.INTEGRATION}),
     A.CALLBACK_FAILED: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
     A.MERGE: frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR}),
     A.VOID: frozenset({Role.SUPERVISOR}),
     A.ATTACH: frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR}),
+}
+# Centre actions whose roles depend on where the order waits: an order in the operators' review queue
+# (registered) is completed by operators, one in the dispatch queue by dispatchers (who often correct the
+# category before dispatching); supervisors run the floor and do both.
+STATE_ROLES: dict[str, dict[str, frozenset[str]]] = {
+    A.AMEND: {
+        State.REGISTERED: frozenset({Role.OPERATOR, Role.SUPERVISOR}),
+        State.PENDING_DISPATCH: frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    },
 }
 # Actions a unit's staff take on their own unit's part of an order.
 UNIT_ACTIONS = frozenset({A.SIGN, A.RESPOND, A.REQUEST_RETURN, A.REQUEST_EXTENSION, A.REPLY, A.ATTACH})
@@ -108,6 +120,9 @@ def may(user, action: str, order: WorkOrder | None = None) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.role in CENTRE_ACTIONS.get(action, ()):
+        by_state = STATE_ROLES.get(action, {})
+        if order is not None and order.state in by_state:
+            return user.role in by_state[order.state]
         return True
     # A service account adds attachments (a citizen's photos) only to the orders it registered itself.
     if action == A.ATTACH and user.role == Role.INTEGRATION and order is not None:

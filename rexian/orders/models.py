@@ -27,6 +27,7 @@ class CloseReason(models.TextChoices):
     ANSWERED = "answered", _("直接办结")
     CALLBACK = "callback", _("回访办结")
     UNREACHABLE = "unreachable", _("回访不成功办结")
+    UPHELD = "upheld", _("维持办结")  # dissatisfied, and the dispatcher decided against re-handling
 
 
 class Satisfaction(models.TextChoices):

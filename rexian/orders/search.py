@@ -33,9 +33,9 @@ Storage:
 
 Both are created by migration 0003. `order_register` calls `order_text_index` in its
 transaction; bulk loaders (the demo, the bench, an import) call `order_text_reindex`, and
-`rexian reindex-orders` rebuilds the index of existing data. An order's title and
-description never change after registration; a service that ever changes them must call
-`order_text_index` again (with the old text unindexed first, see `order_text_unindex`).
+`rexian reindex-orders` rebuilds the index of existing data. An order's description never
+changes after registration; its title may be corrected before dispatch (补充登记,
+`order_amend`), which calls `order_text_update` with the text it was indexed with.
 """
 
 from __future__ import annotations
@@ -306,18 +306,25 @@ def order_text_unindex(order_id: int, *, title: str, description: str) -> None:
             cursor.execute(f"DELETE FROM {PG_TABLE} WHERE order_id = %s", [order_id])
 
 
+def order_text_update(order: WorkOrder, *, title: str, description: str) -> None:
+    """Index an order whose text changed, given the text it was indexed with; call it in the transaction
+    that saves the new text. An order not in the index yet (bulk-loaded, not reindexed) is simply added:
+    SQLite's contentless table must never be told to forget terms it does not hold."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {FTS_TABLE} WHERE rowid = %s", [order.pk])
+            if cursor.fetchone():
+                order_text_unindex(order.pk, title=title, description=description)
+    _write_rows([(order.pk, text_terms(order.title, order.description))])
+
+
 def order_text_index(order: WorkOrder) -> None:
     """Index one order's title and description; call it in the transaction that saved the order.
 
     Idempotent: an order already in the index is re-indexed (its text, and so its terms,
     being the same).
     """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {FTS_TABLE} WHERE rowid = %s", [order.pk])
-            if cursor.fetchone():
-                order_text_unindex(order.pk, title=order.title, description=order.description)
-    _write_rows([(order.pk, text_terms(order.title, order.description))])
+    order_text_update(order, title=order.title, description=order.description)
 
 
 def order_text_reindex(

@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, HotTopic, Line, Urgency
-from rexian.catalog.selectors import deadline_compute
+from rexian.catalog.selectors import category_hit, deadline_compute
 from rexian.orders import access
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
@@ -39,7 +39,7 @@ from rexian.orders.models import (
     Satisfaction,
     WorkOrder,
 )
-from rexian.orders.search import order_text_index
+from rexian.orders.search import order_text_index, order_text_update
 from rexian.orders.signals import order_event
 from rexian.orders.transitions import OPEN_STATES, Action, State, check_transition
 from rexian.privacy import crypto
@@ -352,11 +352,147 @@ def order_answer_on_spot(
 def order_send_to_dispatch(
     *, actor, order: WorkOrder, note: str = "", expected_version: int | None = None
 ) -> WorkOrder:
-    """转派遣: the operator hands the order to the dispatchers."""
+    """转派遣: the operator hands the order to the dispatchers.
+
+    The order must have its category (诉求分类): without one the dispatch catalogue finds no unit, smart
+    dispatch has nothing to go on, and the order is missing from the figures by category. A request that came
+    without one (the portal's category is optional) is completed first with `order_amend` (补充登记).
+    Raises PermissionDenied, StaleVersion, InvalidTransition or OrderInputError (no category).
+    """
     order = _lock(order)
     _require(actor, A.SEND_TO_DISPATCH, order, expected_version)
+    check_transition(
+        number=order.number, action=A.SEND_TO_DISPATCH, from_state=order.state, to_state=S.PENDING_DISPATCH
+    )
+    if order.category_id is None:
+        raise OrderInputError(_("该工单尚未选择诉求分类，请先补充登记诉求分类，再转派遣。"), field="category")
     return _transition(
         order, action=A.SEND_TO_DISPATCH, to_state=S.PENDING_DISPATCH, actor=actor, now=_now(), note=note
+    )
+
+
+KEEP = object()  # an `order_amend` argument left out: that part of the record stays as it is
+
+
+def _choosable_category(category: Category | None) -> Category:
+    """The category, if the intake picker offers it: an active leaf under active parents."""
+    if category is None:
+        raise OrderInputError(_("请选择诉求分类。"), field="category")
+    hit = category_hit(category_id=category.pk)
+    if hit is None:
+        raise OrderInputError(_("所选诉求分类已停用，请重新选择。"), field="category")
+    if not hit.is_leaf:
+        raise OrderInputError(_("请选择最末一级的诉求分类。"), field="category")
+    return category
+
+
+# The parts of the record 补充登记 may correct; of these, the ones that name master data (foreign keys).
+AMENDABLE = ("title", "appeal_type", "urgency", "category", "area", "address")
+_AMENDABLE_REFERENCES = frozenset({"appeal_type", "urgency", "category", "area"})
+
+
+def _amend_changes(order: WorkOrder, given: dict[str, object]) -> dict[str, object]:
+    """The checked new values of the fields given to `order_amend` that differ from the order's."""
+    if "title" in given:
+        given["title"] = _required_text(given["title"], "title", _("标题"), 120)
+    if "appeal_type" in given and given["appeal_type"] is None:
+        raise OrderInputError(_("请选择诉求类型。"), field="appeal_type")
+    if "urgency" in given and given["urgency"] is None:
+        raise OrderInputError(_("请选择紧急程度。"), field="urgency")
+    if "category" in given:
+        given["category"] = _choosable_category(given["category"])
+    if "address" in given:
+        given["address"] = (given["address"] or "").strip()
+        if len(given["address"]) > 200:
+            raise OrderInputError(_("%(label)s不能超过 %(n)d 个字。") % {"label": _("地址"), "n": 200}, field="address")
+
+    def key(name: str, value):
+        return getattr(value, "pk", None) if name in _AMENDABLE_REFERENCES else value
+
+    return {name: value for name, value in given.items() if key(name, value) != key(name, getattr(order, name))}
+
+
+def _amend_record(order: WorkOrder, changes: dict[str, object]) -> tuple[str, dict]:
+    """What 补充登记 changes, old → new: the history's note in words, the event's data in codes.
+
+    The address is said to have changed, without its text: a place can be the caller's home, and the
+    history travels further (units' pages, webhooks) than the order's own fields.
+    """
+    labels = {
+        "title": _("标题"), "appeal_type": _("诉求类型"), "urgency": _("紧急程度"), "category": _("诉求分类"),
+        "area": _("所属区域"),
+    }
+
+    def words(name: str, value) -> str:
+        if name == "title":
+            return f"「{value}」"
+        if value is None:
+            return _("（无）")
+        return value.full_name if name == "category" else value.name
+
+    def code(name: str, value):
+        return value if name == "title" else getattr(value, "code", None)
+
+    parts, before, after = [], {}, {}
+    for name, new in changes.items():
+        if name == "address":
+            parts.append(_("详细地址已更正"))
+            continue
+        old = getattr(order, name)
+        parts.append(f"{labels[name]}：{words(name, old)} → {words(name, new)}")
+        before[name], after[name] = code(name, old), code(name, new)
+    return "；".join(parts), {"changed": list(changes), "from": before, "to": after}
+
+
+@transaction.atomic
+def order_amend(
+    *,
+    actor,
+    order: WorkOrder,
+    title: str = KEEP,
+    appeal_type: AppealType = KEEP,
+    urgency: Urgency = KEEP,
+    category: Category = KEEP,
+    area: Unit | None = KEEP,
+    address: str = KEEP,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """补充登记: complete or correct the record of an order before it is dispatched; the state stays.
+
+    Operators and supervisors amend an order waiting for review (`registered`: the portal's and Open311's
+    requests, often without a category and with a title cut from the description); dispatchers and
+    supervisors one waiting for dispatch (`pending_dispatch`: they often correct the category first). The
+    title, appeal type, urgency, category (an active leaf, as the intake picker offers) and the place (area,
+    address) may change; an argument left out keeps its field, `area=None` clears the area. No deadline
+    runs yet in these states (the dispatch computes them from the amended type, urgency and category);
+    the live clock is refreshed. The event's note says what changed, old → new, never the caller's data.
+
+    Raises PermissionDenied, StaleVersion, InvalidTransition or OrderInputError (bad input, or nothing
+    changed).
+    """
+    order = _lock(order)
+    _require(actor, A.AMEND, order, expected_version)
+    check_transition(number=order.number, action=A.AMEND, from_state=order.state, to_state=order.state)
+    given = dict(title=title, appeal_type=appeal_type, urgency=urgency, category=category, area=area, address=address)
+    changes = _amend_changes(order, {name: value for name, value in given.items() if value is not KEEP})
+    if not changes:
+        raise OrderInputError(_("没有需要更正的内容：补充登记前后一致。"))
+    with translation.override(settings.LANGUAGE_CODE):  # the history is written in the centre's language
+        note, data = _amend_record(order, changes)
+    old_title = order.title
+    for name, value in changes.items():
+        setattr(order, name, value)
+    if "title" in changes:
+        order_text_update(order, title=old_title, description=order.description)
+    return _transition(
+        order,
+        action=A.AMEND,
+        to_state=order.state,
+        actor=actor,
+        now=_now(),
+        note=note,
+        data=data,
+        update_fields=list(changes),
     )
 
 
@@ -895,6 +1031,33 @@ def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version:
         unit=lead.unit if lead else None,
         note=note,
         update_fields=fields,
+    )
+
+
+@transaction.atomic
+def order_uphold(*, actor, order: WorkOrder, reason: str, expected_version: int | None = None) -> WorkOrder:
+    """维持办结: after a dissatisfied callback the dispatcher decides against re-handling and closes the order.
+
+    For a demand that has no legal or policy basis, or that the unit met as far as the law allows. Dispatchers
+    and supervisors decide; the reason is required and recorded. The dissatisfied callback stays on record
+    (the satisfaction figures count it) and, unlike 重办, nothing counts against the unit.
+    Raises PermissionDenied, StaleVersion, InvalidTransition or OrderInputError (no reason).
+    """
+    order = _lock(order)
+    _require(actor, A.UPHOLD, order, expected_version)
+    reason = _required_text(reason, "reason", _("维持办结理由"))
+    check_transition(number=order.number, action=A.UPHOLD, from_state=order.state, to_state=S.CLOSED)
+    now = _now()
+    order.closed_at, order.close_reason = now, CloseReason.UPHELD
+    return _transition(
+        order,
+        action=A.UPHOLD,
+        to_state=S.CLOSED,
+        actor=actor,
+        now=now,
+        unit=order.lead_unit,
+        note=reason,
+        update_fields=["closed_at", "close_reason"],
     )
 
 

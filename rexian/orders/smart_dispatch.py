@@ -159,7 +159,12 @@ def on_order_event(sender, *, order_id: int, event_id: int, **kwargs) -> None:
     """
     if settings.AUTO_DISPATCH_CONFIDENCE <= 0:
         return
-    if not OrderEvent.objects.filter(pk=event_id, to_state=State.PENDING_DISPATCH).exists():
+    # Only an event that brought the order to the queue: a dispatcher correcting the record there (补充登记)
+    # is about to dispatch it and must not be overtaken.
+    arrived = OrderEvent.objects.filter(pk=event_id, to_state=State.PENDING_DISPATCH).exclude(
+        from_state=State.PENDING_DISPATCH
+    )
+    if not arrived.exists():
         return
     try:
         order = WorkOrder.objects.select_related("category", "area").get(pk=order_id)

@@ -4,7 +4,8 @@
 to from that state. A service that asks for anything else gets
 `InvalidTransition`. Actions that record something without moving the order
 (an assisting unit signing, a failed callback attempt, an escalation) are
-declared too, with the same state on both sides.
+declared too, with the same state on both sides, and so is correcting the
+record before dispatch (补充登记).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class State(models.TextChoices):
 
 class Action(models.TextChoices):
     REGISTER = "register", _("登记")
+    AMEND = "amend", _("补充登记")
     ANSWER_ON_SPOT = "answer_on_spot", _("直接办结")
     SEND_TO_DISPATCH = "send_to_dispatch", _("转派遣")
     DISPATCH = "dispatch", _("派单")
@@ -46,6 +48,7 @@ class Action(models.TextChoices):
     CALLBACK = "callback", _("回访")
     CALLBACK_FAILED = "callback_failed", _("回访未成功")
     REHANDLE = "rehandle", _("重办")
+    UPHOLD = "uphold", _("维持办结")
     MERGE = "merge", _("并单")
     VOID = "void", _("作废")
     ESCALATE = "escalate", _("催办")
@@ -74,6 +77,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     A.ANSWER_ON_SPOT: {S.REGISTERED: frozenset({S.AWAITING_CALLBACK, S.CLOSED})},
     A.SEND_TO_DISPATCH: {S.REGISTERED: frozenset({S.PENDING_DISPATCH})},
     A.DISPATCH: {S.PENDING_DISPATCH: frozenset({S.DISPATCHED})},
+    # 补充登记: the record is completed or corrected while the order waits for review or for dispatch.
+    A.AMEND: {S.REGISTERED: frozenset({S.REGISTERED}), S.PENDING_DISPATCH: frozenset({S.PENDING_DISPATCH})},
     # The lead unit's signature starts the handling; an assisting unit's leaves the state as it is.
     A.SIGN: {S.DISPATCHED: frozenset({S.IN_PROGRESS, S.DISPATCHED}), S.IN_PROGRESS: frozenset({S.IN_PROGRESS})},
     A.RESPOND: {S.DISPATCHED: frozenset({S.DISPATCHED}), S.IN_PROGRESS: frozenset({S.IN_PROGRESS})},
@@ -94,6 +99,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
     A.CALLBACK_FAILED: {S.AWAITING_CALLBACK: frozenset({S.AWAITING_CALLBACK, S.CLOSED})},
     # Back to the lead unit; an order answered on the spot has none and goes to the dispatchers.
     A.REHANDLE: {S.REOPENED: frozenset({S.IN_PROGRESS, S.PENDING_DISPATCH})},
+    # 维持办结: the dispatcher's other decision on a dissatisfied answer: no re-handling, the order closes.
+    A.UPHOLD: {S.REOPENED: frozenset({S.CLOSED})},
     A.MERGE: {state: frozenset({S.MERGED}) for state in OPEN_STATES},
     A.VOID: {state: frozenset({S.VOIDED}) for state in OPEN_STATES},
     A.ESCALATE: {state: frozenset({state}) for state in OPEN_STATES},

@@ -29,7 +29,8 @@ PUBLIC_STATUS: dict[str, tuple[str, str]] = {
     S.RETURN_REQUESTED: ("办理中", "承办单位正在办理您的诉求。"),
     S.REPLIED: ("办理中", "承办单位已提交办理结果，热线中心正在审核。"),
     S.AWAITING_CALLBACK: ("已答复", "承办单位已答复，欢迎您对办理结果进行评价。"),
-    S.REOPENED: ("重新办理", "根据您的评价，您的诉求将重新办理。"),
+    # A dispatcher decides: re-handle (重办), or keep the result (维持办结). Nothing is promised before.
+    S.REOPENED: ("复核中", "根据您的评价，热线中心正在复核办理结果，决定是否重新办理。"),
     S.CLOSED: ("已办结", "您的诉求已办结，感谢您的支持。"),
     S.MERGED: ("已合并办理", "您的诉求与相同问题的诉求合并办理。"),
     S.VOIDED: ("已作废", "该工单已作废（如重复提交等）。如有疑问请拨打12345。"),
@@ -38,7 +39,7 @@ PUBLIC_STATUS: dict[str, tuple[str, str]] = {
 # The actions whose events can make a public milestone; everything else stays internal.
 MILESTONE_ACTIONS = (
     A.REGISTER, A.ANSWER_ON_SPOT, A.DISPATCH, A.SIGN, A.REPLY, A.ACCEPT_REPLY, A.CALLBACK, A.CALLBACK_FAILED,
-    A.REHANDLE, A.MERGE, A.VOID,
+    A.REHANDLE, A.UPHOLD, A.MERGE, A.VOID,
 )
 
 
@@ -150,10 +151,12 @@ def _milestones(order: WorkOrder, events: list[OrderEvent]) -> tuple[list[Milest
             label = satisfaction_labels.get(event.data.get("satisfaction"), "")
             add(event, _("已评价"), _("评价结果：%(label)s") % {"label": label})
             if event.to_state == S.REOPENED:
-                add(event, _("重新办理"), _("根据您的评价，诉求将重新办理。"))
+                add(event, _("复核中"), _("根据您的评价，热线中心将复核办理结果，决定是否重新办理。"))
         elif event.action == A.REHANDLE:
             detail = _("已交%(unit)s重新办理。") % {"unit": unit_name} if unit_name else _("正在重新派单。")
             add(event, _("重新办理"), detail)
+        elif event.action == A.UPHOLD:  # the dispatcher's reason is internal, as every note is
+            add(event, _("维持办理结果"), _("经热线中心复核，维持原办理结果。"))
         elif event.action == A.MERGE:
             add(event, _("已合并办理"), _("您的诉求与相同问题的诉求合并办理。"))
         elif event.action == A.VOID:

@@ -81,6 +81,13 @@ class Report(models.Model):  # 报告
         return self.status in (self.Status.BUILDING, self.Status.FAILED)
 
     @property
+    def period_label(self) -> str:
+        """The period covered: 「2026-03-05」, or 「2026-03-01 ~ 2026-03-31」."""
+        if self.period_start == self.period_end:
+            return f"{self.period_start:%Y-%m-%d}"
+        return f"{self.period_start:%Y-%m-%d} ~ {self.period_end:%Y-%m-%d}"
+
+    @property
     def issue_label(self) -> str:
         """「2026年第12期」 once published; 「草稿」 before."""
         if self.number is None:

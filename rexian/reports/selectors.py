@@ -84,6 +84,24 @@ def unread_count(*, user) -> int:
     return ReportDelivery.objects.filter(user_id=user.pk, read_at__isnull=True)[:UNREAD_CAP].count()
 
 
+def published_like(report: Report) -> Report | None:
+    """The newest other published report of the same kind, period and topic (its `params`) as `report`.
+
+    A second one of these is a re-issue: `services.report_publish` lets it out only as a correction (更正).
+    """
+    candidates = (
+        Report.objects.filter(
+            kind=report.kind, period_start=report.period_start, period_end=report.period_end,
+            status=Report.Status.PUBLISHED,
+        )
+        .exclude(pk=report.pk)
+        .defer("content")
+        .order_by("-published_at", "-id")
+    )
+    # A kind's reports of one period are a handful; their topics are compared here, not as JSON in SQL.
+    return next((found for found in candidates if found.params == report.params), None)
+
+
 def latest_of_kind(kind: str, *, period_start) -> Report | None:
     """The newest report of a kind for a period start (the worker's check before generating it again)."""
     return Report.objects.filter(kind=kind, period_start=period_start).order_by("-created_at").first()

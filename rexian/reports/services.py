@@ -7,7 +7,8 @@ the 工作日报 each morning and the 简报 each month without a user (`by=None
 Publishing gives the report its issue number 第N期 (per kind, per year of publication,
 taken under a row lock of `ReportSequence` so two publications never share one), puts it
 on the reading list of every active leader and supervisor (`ReportDelivery`) and tells
-them with a notification (通知) once the transaction commits.
+them with a notification (通知) once the transaction commits. A report whose kind, period
+and topic were published already goes out only as a correction (更正), saying so.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from rexian.notifications.models import Notification
 from rexian.reports import builders, selectors
 from rexian.reports.builders import ReportError
+from rexian.reports.content import paragraph
 from rexian.reports.models import Report, ReportDelivery, ReportSequence
 from rexian.reports.permissions import READER_ROLES, may_manage
 from rexian.units.models import User
@@ -36,6 +38,25 @@ logger = logging.getLogger(__name__)
 Kind = Report.Kind
 TEXT_LENGTH = Notification._meta.get_field("text").max_length
 MAX_TEXT = 5000  # an edited paragraph
+MAX_CORRECTION = 500  # the note a corrected re-issue (更正) carries
+CORRECTED = "（更正）"  # after the title of a corrected re-issue (the report's language, as its title is)
+
+
+class ReportAlreadyPublished(ReportError):
+    """The same report (kind, period and topic) is published already: another issue must say what it corrects."""
+
+    def __init__(self, earlier: Report):
+        self.earlier = earlier
+        super().__init__(
+            _(
+                "%(kind)s（统计期 %(period)s）已于 %(at)s 发布为%(issue)s。再次发布将作为新的一期送达领导；"
+                "如确需更正，请填写更正说明后再发布。"
+            )
+            % {
+                "kind": earlier.get_kind_display(), "period": earlier.period_label, "issue": earlier.issue_label,
+                "at": timezone.localtime(earlier.published_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
 
 
 def _require_manager(by) -> None:
@@ -244,14 +265,37 @@ def _readers():
     return User.objects.filter(role__in=READER_ROLES, is_active=True)
 
 
-def report_publish(report: Report, *, by=None, now: dt.datetime | None = None) -> Report:
+def _mark_correction(report: Report, earlier: Report, note: str) -> None:
+    """Make the draft say it corrects `earlier`: 「（更正）」 after its title, the note as its first paragraph."""
+    content = dict(report.content)
+    title = content.get("title") or report.title
+    if not title.endswith(CORRECTED):
+        title = title[: 200 - len(CORRECTED)] + CORRECTED
+    with translation.override(settings.LANGUAGE_CODE):  # the report's language, whoever publishes it
+        text = _("更正说明：本期更正%(issue)s（%(at)s发布）。%(note)s") % {
+            "issue": earlier.issue_label, "at": timezone.localtime(earlier.published_at).strftime("%Y-%m-%d %H:%M"),
+            "note": note,
+        }
+    content["title"] = report.title = title
+    content["blocks"] = [paragraph(text)] + list(content.get("blocks", []))
+    content["corrects"] = earlier.pk
+    report.content = content
+
+
+def report_publish(report: Report, *, by=None, now: dt.datetime | None = None, correction: str = "") -> Report:
     """Publish a draft: number it (第N期), deliver it to every active leader and supervisor, notify them.
 
-    `by` is the supervisor or admin who publishes (None: the worker). Raises PermissionDenied
-    for anyone else and ReportError when the report is already published.
+    When a report of the same kind, period and topic is published already, the draft goes out only as its
+    correction (更正): `correction` says what it corrects, and is put first in the report, with 「（更正）」 after
+    its title. `by` is the supervisor or admin who publishes (None: the worker). Raises PermissionDenied for
+    anyone else, ReportAlreadyPublished when the same report is out and no correction is given, and ReportError
+    when the report is already published or the note is too long.
     """
     _require_manager(by)
     now = now or timezone.now()
+    correction = (correction or "").strip()
+    if len(correction) > MAX_CORRECTION:
+        raise ReportError(_("更正说明不能超过 %(n)s 个字。") % {"n": MAX_CORRECTION})
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.is_unfinished:
@@ -259,11 +303,17 @@ def report_publish(report: Report, *, by=None, now: dt.datetime | None = None) -
         if not report.is_draft:
             raise ReportError(_("该报告已经发布（%(issue)s）。") % {"issue": report.issue_label})
         report.year = _today(now).year
+        # Publications of a kind queue on its sequence row: one published meanwhile is seen here.
         report.number = _next_number(report.kind, report.year)
+        earlier = selectors.published_like(report)
+        if earlier is not None:
+            if not correction:
+                raise ReportAlreadyPublished(earlier)
+            _mark_correction(report, earlier, correction)
         report.status = Report.Status.PUBLISHED
         report.published_by = by
         report.published_at = now
-        report.save(update_fields=["year", "number", "status", "published_by", "published_at"])
+        report.save(update_fields=["year", "number", "status", "published_by", "published_at", "title", "content"])
         readers = list(_readers().values_list("pk", flat=True))
         ReportDelivery.objects.bulk_create(
             [ReportDelivery(report=report, user_id=pk, delivered_at=now) for pk in readers], ignore_conflicts=True

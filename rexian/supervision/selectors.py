@@ -22,6 +22,7 @@ WAITING_ON_UNIT = (Status.ISSUED, Status.ACKNOWLEDGED)
 PAGE_SIZE = 50
 # The list's tabs (the status filter): a slug each, the statuses it holds.
 TABS = {
+    "open": (Status.ISSUED, Status.ACKNOWLEDGED, Status.REPORTED),
     "issued": (Status.ISSUED,),
     "acknowledged": (Status.ACKNOWLEDGED,),
     "reported": (Status.REPORTED,),

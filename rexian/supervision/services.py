@@ -17,7 +17,8 @@ Who does what:
 Each step locks the item, checks the actor and the status, writes the item and a `SupervisionStep`
 in one transaction, and tells the people concerned with a notification once it commits: the unit's
 staff of an issue or a return, the issuer of a report. An item never changes its order's state.
-Errors a user can cause are `PermissionDenied` or `SupervisionError`, each with a message in Chinese.
+Errors a user can cause are `PermissionDenied`, `SupervisionError` (bad input) or `SupervisionStepError` (not in
+this status), each with a message in Chinese.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -56,6 +58,10 @@ class SupervisionError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class SupervisionStepError(SupervisionError):
+    """The item is not in a status that allows the step (someone else took a step first): look again."""
 
 
 def _text(value: str, *, label: str, field: str, limit: int, required: bool = True) -> str:
@@ -93,6 +99,16 @@ def may_issue(user, kind: str) -> bool:
     return user.is_authenticated and user.is_active and user.role in ISSUERS.get(kind, ())
 
 
+def may_issue_on(user, order: WorkOrder) -> bool:
+    """Whether `user` may issue some item on `order` now: a supervisor or a leader, on a dispatched order that is
+    neither merged nor voided (the form then lets them choose among the kinds they may issue)."""
+    return (
+        any(may_issue(user, kind) for kind in Kind.values)
+        and order.lead_unit_id is not None
+        and order.state not in (State.MERGED, State.VOIDED)
+    )
+
+
 def _require_unit_staff(user, item: Supervision) -> None:
     if not is_unit_staff(user, item):
         raise PermissionDenied(_("只有责任单位（%(unit)s）的人员可以办理此件。") % {"unit": item.unit.name})
@@ -107,7 +123,7 @@ def _require_closer(user, item: Supervision) -> None:
 
 def _require_status(item: Supervision, *allowed: str) -> None:
     if item.status not in allowed:
-        raise SupervisionError(
+        raise SupervisionStepError(
             _("此%(kind)s当前为「%(status)s」，不能执行此操作，请刷新后再看。")
             % {"kind": item.get_kind_display(), "status": item.get_status_display()}
         )
@@ -271,6 +287,7 @@ def _notify(step_id: int) -> int:
                 order_id=item.order_id,
                 order_number=item.order.number,
                 text=text[:TEXT_LENGTH],
+                link=reverse("console:supervision", args=[item.pk]),
                 created_at=step.at,
                 key=f"supervision:{step.pk}",
             )

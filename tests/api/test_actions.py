@@ -176,6 +176,73 @@ def test_dispatcher_sends_a_reopened_order_back_for_handling(cast, make_order):
     assert_moved(act(client_for(cast.dispatcher), order, "rehandle"), order, S.IN_PROGRESS)
 
 
+def test_dispatcher_upholds_a_reopened_orders_handling(cast, make_order):
+    order = reopened(cast, make_order)
+    response = act(client_for(cast.dispatcher), order, "uphold", reason="诉求无政策依据，已向市民解释。")
+    assert_moved(response, order, S.CLOSED)
+    assert order.close_reason == "upheld"
+
+
+def test_operator_completes_a_registered_orders_category_and_nothing_else(cast, make_order):
+    order = make_order(category=None)
+    title, urgency = order.title, order.urgency
+    response = act(client_for(cast.operator), order, "amend", category="020101")
+    assert_moved(response, order, S.REGISTERED)
+    assert (order.category, order.title, order.urgency) == (cast.noise, title, urgency)
+    assert_moved(act(client_for(cast.operator), order, "send-to-dispatch"), order, S.PENDING_DISPATCH)
+
+
+def test_dispatcher_corrects_an_order_in_the_dispatch_queue(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    response = act(
+        client_for(cast.dispatcher), order, "amend", title="工地夜间施工噪声", appeal_type="consult",
+        urgency="urgent", category="020101", area=None, address="",
+    )
+    assert_moved(response, order, S.PENDING_DISPATCH)
+    assert (order.title, order.appeal_type.code, order.urgency.code, order.category, order.area, order.address) == (
+        "工地夜间施工噪声", "consult", "urgent", cast.noise, None, "",
+    )
+    event = OrderEvent.objects.filter(order=order).order_by("-seq").first()
+    assert (event.action, event.data["changed"]) == (
+        "amend", ["title", "appeal_type", "urgency", "category", "area", "address"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "fields"),
+    [
+        ({}, "invalid_input", {}),  # nothing to correct
+        ({"category": "0101"}, "invalid_input", {"category": ["请选择最末一级的诉求分类。"]}),
+        ({"category": "NOPE"}, "invalid", ["category"]),
+        ({"title": ""}, "invalid", ["title"]),
+        ({"urgency": None}, "invalid", ["urgency"]),
+    ],
+)
+def test_an_amendment_the_rules_refuse_gets_400(cast, make_order, body, code, fields):
+    order = make_order()
+    response = act(client_for(cast.operator), order, "amend", **body)
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert (response.json()["fields"] if isinstance(fields, dict) else list(response.json()["fields"])) == fields
+    order.refresh_from_db()
+    assert (order.version, order.category) == (1, cast.property_service)
+
+
+def test_an_operator_may_not_amend_an_order_waiting_for_dispatch(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    response = act(client_for(cast.operator), order, "amend", category="020101")
+    assert response.status_code == 403
+    assert response.json()["message"] == "您的角色无权对该工单执行「补充登记」。"
+
+
+def test_sending_an_order_without_a_category_to_dispatch_gets_400_naming_it(cast, make_order):
+    order = make_order(category=None)
+    response = act(client_for(cast.operator), order, "send-to-dispatch")
+    assert response.status_code == 400
+    message = "该工单尚未选择诉求分类，请先补充登记诉求分类，再转派遣。"
+    assert response.json() == {"code": "invalid_input", "message": message, "fields": {"category": [message]}}
+
+
 def test_operator_merges_a_repeated_request_into_its_master(cast, make_order):
     master, order = make_order(S.PENDING_DISPATCH), make_order()
     assert_moved(act(client_for(cast.operator), order, "merge", master=master.number), order, S.MERGED)

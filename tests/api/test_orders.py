@@ -104,6 +104,8 @@ def test_the_detail_has_the_history_the_units_and_the_viewers_next_actions(cast,
     assert body["version"] == order.version
     assert [e["action"] for e in body["events"]] == ["register", "send_to_dispatch", "dispatch"]
     assert body["events"][-1]["unit"] == {"code": "C-ZJJ", "name": "住建局"}
+    # The dispatcher acted for the centre; the unit the dispatch concerns is the bureau.
+    assert body["events"][-1]["actor_unit"] == {"code": "C-12345", "name": "12345热线中心"}
     assert {(a["unit"]["code"], a["role"], a["status"]) for a in body["assignments"]} == {
         ("C-ZJJ", "lead", "dispatched"),
         ("C-CD", "assist", "dispatched"),
@@ -111,6 +113,16 @@ def test_the_detail_has_the_history_the_units_and_the_viewers_next_actions(cast,
     assert body["category"] == {"code": "010101", "name": "物业服务", "full_name": "城乡建设/物业管理/物业服务"}
     # Only what makes sense now: no reply before signing, no first response without a 特急 clock.
     assert set(body["allowed_actions"]) == {"sign", "return-request", "attachments"}
+
+
+def test_the_detail_offers_amending_to_the_staff_of_the_queue_the_order_waits_in(cast, make_order):
+    registered, pending = make_order(category=None), make_order(S.PENDING_DISPATCH)
+    allowed = {
+        (name, order.state): set(client_for(getattr(cast, name)).get(detail_url(order)).json()["allowed_actions"])
+        for name in ("operator", "dispatcher") for order in (registered, pending)
+    }
+    assert "amend" in allowed["operator", S.REGISTERED] and "amend" not in allowed["operator", S.PENDING_DISPATCH]
+    assert "amend" in allowed["dispatcher", S.PENDING_DISPATCH] and "amend" not in allowed["dispatcher", S.REGISTERED]
 
 
 @pytest.mark.parametrize(

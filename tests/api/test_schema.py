@@ -25,7 +25,7 @@ def v1_routes() -> set[str]:
     api = next(p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and str(p.pattern) == "api/")
     v1 = next(p for p in api.url_patterns if isinstance(p, URLResolver) and str(p.pattern) == "v1/")
     return {
-        "/api/v1/" + re.sub(r"<str:(\w+)>", r"{\1}", str(p.pattern))
+        "/api/v1/" + re.sub(r"<\w+:(\w+)>", r"{\1}", str(p.pattern))
         for p in v1.url_patterns
         if isinstance(p, URLPattern) and str(p.pattern) not in DOC_VIEWS
     }

@@ -1,6 +1,7 @@
 """Browser tests: the console in Debian's Chromium, driven by Playwright against pytest-django's live server.
 
-    page                 a fresh tab (1366x768, zh-CN) whose relative URLs go to the live server
+    page                 a fresh tab (1366x768, zh-CN) whose relative URLs go to the live server; its
+                         `console_errors` lists what it logged as errors in the browser console
     sign_in(page, user)  signs `user` in through the real login form (any earlier session is dropped)
     shot(page, name)     a full-page PNG in test-artifacts/screenshots/<test>/<NN>-<name>.png
 
@@ -115,6 +116,10 @@ def page(browser, live_server):
         lambda response: response.status >= 500 and problems.append(f"{response.status} from {response.url}"),
     )
     tab.dialogs = []  # the confirm() texts of destructive actions, accepted as a user would
+    # What the page logs as errors in the browser's console (htmx's bad selectors, resources not found): a test
+    # that expects none asserts `tab.console_errors == []`; 4xx answers a test provokes on purpose log here too.
+    tab.console_errors = []
+    tab.on("console", lambda message: message.type == "error" and tab.console_errors.append(message.text))
     tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.accept()))
     yield tab
     tab.goto("about:blank")  # stops the page's polling before the database is emptied

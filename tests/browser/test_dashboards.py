@@ -54,3 +54,22 @@ def test_the_unit_ranking_and_the_big_screen(page, sign_in, shot, cast, today):
     page.wait_for_function("() => document.querySelector('[data-metric=volume] [data-value]').textContent === '5'")
     assert page.locator(".topbar").count() == 0
     shot(page, "bigscreen")
+
+
+# The pixel positions of a chart's value-axis ticks, from ECharts' own model of the drawn chart.
+TICKS = """name => {
+  const chart = echarts.getInstanceByDom(document.querySelector(`[data-chart="${name}"] [data-canvas]`));
+  return chart.getModel().getComponent("xAxis", 0).axis.getTicksCoords().map(tick => tick.coord);
+}"""
+
+
+def test_the_big_screens_bar_axes_leave_room_between_their_numbers(page, sign_in, shot, cast, today):
+    sign_in(page, cast.leader)
+    page.goto("/console/bigscreen/")  # 1366x768: the ranking's column is a fifth of the screen
+    for name in ("units", "by_category", "by_area"):
+        page.locator(f'[data-chart="{name}"] [data-canvas] canvas').first.wait_for()
+        ticks = page.evaluate(TICKS, name)
+        assert len(ticks) >= 2, name
+        gaps = [right - left for left, right in zip(ticks, ticks[1:])]
+        assert min(gaps) >= 36, (name, ticks)  # "100" is about 21 px wide at the axis's 12 px
+    shot(page, "bigscreen")

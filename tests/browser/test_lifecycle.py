@@ -3,7 +3,8 @@
 The whole life: the operator records a call on the intake page and sends it to dispatch, the dispatcher
 dispatches it from the queue, the unit signs for it in its inbox and replies on the order page, the
 dispatcher accepts the reply, the operator records the callback, and the order is closed. Then a
-return, an extension and a reopen, and the intake page worked with the keyboard alone.
+return, an extension and a reopen, a portal request completed on its order page (补充登记), and the
+intake page worked with the keyboard alone.
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ def test_a_dissatisfied_callback_reopens_the_order_for_the_unit(page, sign_in, s
     follow(page.get_by_role("link", name=re.compile("待重办")))
     shot(page, "reopened-to-review")
     assert "电梯仍经常停运" in row(page, number).inner_text()
-    row(page, number).get_by_role("button", name="重办", exact=True).click()
+    line = row(page, number)
+    line.locator("summary", has_text="重办").click()  # 重办 or 维持办结: each a decision to write down
+    line.get_by_label("重办要求").fill("电梯仍经常停运，请上门复查。")
+    line.get_by_role("button", name="重办", exact=True).click()
     expect_message(page, "已安排重办。")
     shot(page, "rehandled")
 
@@ -205,7 +209,35 @@ def test_a_dissatisfied_callback_reopens_the_order_for_the_unit(page, sign_in, s
     follow(row(page, number).get_by_role("link", name=number, exact=True))
     shot(page, "reopened-order")
     assert state_of(page) == "办理中"
-    assert "重办" in timeline(page)
+    assert "重办" in timeline(page) and "请上门复查" in timeline(page)  # what to redo reaches the unit
+
+
+def test_an_operator_completes_a_portal_request_with_the_category_picker_then_sends_it(
+    page, sign_in, shot, cast, make_order
+):
+    from tests import factories as f
+
+    with exclusive_db():
+        number = make_order(channel=f.channel("portal"), category=None).number
+
+    sign_in(page, cast.operator)
+    go(page, "待审核登记")
+    follow(row(page, number).get_by_role("link", name="补充登记", exact=True))
+    panel = page.locator("#action-amend")
+    assert panel.get_attribute("open") is not None  # no category yet: this is what the order needs first
+    search = panel.get_by_role("searchbox", name="分类检索")
+    search.fill("wy")
+    search.press("Enter")  # searches; it must not save the form half done
+    panel.locator("#amend-category-results").get_by_label(re.compile("物业服务")).check()
+    shot(page, "amend-category-chosen")
+    panel.get_by_role("button", name="补充登记", exact=True).click()
+    expect_message(page, "已补充登记。")
+    assert "诉求分类：（无） → 城乡建设/物业管理/物业服务" in timeline(page)
+    take_action(page, "send-to-dispatch", "转派遣")
+    expect_message(page, "已转派遣。")
+    with exclusive_db():
+        order = WorkOrder.objects.get(number=number)
+    assert (order.state, order.category) == (State.PENDING_DISPATCH, cast.property_service)
 
 
 # The intake form's fields in the order Tab reaches them (category results and the like in between are skipped).

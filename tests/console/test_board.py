@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rexian.orders import services
 from rexian.orders.models import WorkOrder
 from rexian.orders.transitions import State
 
@@ -72,10 +73,24 @@ def test_the_figures_after_the_session_ended_are_204(client):
 
 def test_cards_count_today_open_near_and_overdue(signed_in, cast, floor):
     page = signed_in(cast.supervisor).get(BOARD).content.decode()
-    assert card(page, "今日受理") == (f"{SEARCH}?period=today", "5")
+    assert card(page, "今日受理") == (f"{SEARCH}?period=today&exclude_voided=1", "5")
     assert card(page, "在办工单")[1] == "5"
     assert card(page, "临近时限") == (f"{SEARCH}?deadline=near", "1")
-    assert card(page, "已超期") == (f"{SEARCH}?deadline=overdue", "2")
+    assert card(page, "当前超期在办") == (f"{SEARCH}?deadline=overdue", "2")
+
+
+def test_todays_intake_leaves_out_a_voided_order_and_its_link_finds_as_many(signed_in, cast, floor, make_order):
+    services.order_void(actor=cast.supervisor, order=make_order(), reason="测试工单。")
+    client = signed_in(cast.supervisor)
+    link, count = card(client.get(BOARD).content.decode(), "今日受理")
+    assert count == "5"
+    assert "共 5 条" in client.get(link).content.decode()
+
+
+def test_the_overdue_card_says_it_counts_open_orders_now(signed_in, cast, floor):
+    page = signed_in(cast.leader).get(BOARD).content.decode()
+    assert card(page, "当前超期在办")[1] == "2"
+    assert not re.search(r'card__count">\d+</span>(已超期|超期件数)<', page)  # no card a leader could take for the other
 
 
 def test_each_state_links_to_its_search(signed_in, cast, floor):
@@ -113,5 +128,5 @@ def test_the_page_refreshes_its_figures_every_minute(signed_in, cast):
 
 def test_the_figures_fragment_is_only_the_figures(signed_in, cast, floor):
     page = signed_in(cast.leader).get(FIGURES).content.decode()
-    assert card(page, "已超期")[1] == "2"
+    assert card(page, "当前超期在办")[1] == "2"
     assert "<html" not in page

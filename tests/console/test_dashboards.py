@@ -169,27 +169,39 @@ def test_a_chart_without_search_filters_has_an_empty_link_per_row_or_none(signed
 def test_headline_volume_links_to_the_period_s_orders(signed_in, cast, two_days):
     chart = data(signed_in(cast.leader), "headline")
     link = chart["links"][chart["keys"].index("volume")]
-    assert link == f"{SEARCH}?date_from=2025-11-03&date_to=2025-11-04"
+    assert link == f"{SEARCH}?date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"
     assert [link for key, link in zip(chart["keys"], chart["links"], strict=True) if key != "volume"] == [""] * 22
+
+
+def test_the_volume_link_finds_as_many_orders_as_the_card_counts(signed_in, cast, two_days):
+    client = signed_in(cast.leader)
+    chart = data(client, "headline")
+    volume = by_key(chart)["volume"][1]
+    link = chart["links"][chart["keys"].index("volume")]
+    assert volume == 4  # o5, voided on Tuesday, is not counted
+    assert f"共 {volume} 条" in client.get(link).content.decode()
 
 
 def test_each_day_links_to_its_orders(signed_in, cast, two_days):
     chart = data(signed_in(cast.leader), "volume_days")
     assert chart["rows"] == [["2025-11-03", 3], ["2025-11-04", 1]]
-    assert chart["links"][1] == f"{SEARCH}?date_from=2025-11-04&date_to=2025-11-04"
+    assert chart["links"][1] == f"{SEARCH}?date_from=2025-11-04&date_to=2025-11-04&exclude_voided=1"
     # A single day shows the seven days ending on it, each linked to its own day.
     week = data(signed_in(cast.leader), "volume_days", period="custom", date_from="2025-11-04", date_to="2025-11-04")
-    assert week["links"][0] == f"{SEARCH}?date_from=2025-10-29&date_to=2025-10-29" and len(week["links"]) == 7
+    assert week["links"][0] == f"{SEARCH}?date_from=2025-10-29&date_to=2025-10-29&exclude_voided=1"
+    assert len(week["links"]) == 7
 
 
 def test_types_and_categories_link_to_their_orders_by_code(signed_in, cast, two_days):
     client = signed_in(cast.leader)
     by_type = data(client, "by_type")
     assert by_type["rows"] == [["投诉", 3], ["咨询", 1]] and by_type["draw"] == "pie"
-    assert by_type["links"][0] == f"{SEARCH}?appeal_type=complaint&date_from=2025-11-03&date_to=2025-11-04"
+    assert by_type["links"][0] == (
+        f"{SEARCH}?appeal_type=complaint&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"
+    )
     category = data(client, "by_category")
     assert category["rows"] == [["城乡建设", 3], ["生态环境", 1]]
-    assert category["links"][1] == f"{SEARCH}?category=02&date_from=2025-11-03&date_to=2025-11-04"
+    assert category["links"][1] == f"{SEARCH}?category=02&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"
 
 
 def test_today_s_data_stops_at_the_current_hour(signed_in, cast, make_order):
@@ -207,14 +219,15 @@ def test_today_s_data_stops_at_the_current_hour(signed_in, cast, make_order):
 def test_the_ranking_data_links_each_unit_to_its_orders_in_the_period(signed_in, cast, two_days):
     chart = data(signed_in(cast.leader), "units")
     assert column(chart, "unit") == ["住建局", "城管局"]
-    assert chart["links"] == [f"{SEARCH}?unit=C-ZJJ&date_from=2025-11-03&date_to=2025-11-04",
-                              f"{SEARCH}?unit=C-CGJ&date_from=2025-11-03&date_to=2025-11-04"]
+    assert chart["links"] == [f"{SEARCH}?unit=C-ZJJ&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1",
+                              f"{SEARCH}?unit=C-CGJ&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"]
 
 
 def test_the_ranking_page_links_each_unit_to_its_orders_in_the_period(signed_in, cast, two_days):
     page = signed_in(cast.leader).get(UNITS, TWO_DAYS).content.decode()
-    housing = f'<a href="{SEARCH}?unit=C-ZJJ&amp;date_from=2025-11-03&amp;date_to=2025-11-04">住建局</a>'
-    urban = f'<a href="{SEARCH}?unit=C-CGJ&amp;date_from=2025-11-03&amp;date_to=2025-11-04">城管局</a>'
+    dates = "date_from=2025-11-03&amp;date_to=2025-11-04&amp;exclude_voided=1"
+    housing = f'<a href="{SEARCH}?unit=C-ZJJ&amp;{dates}">住建局</a>'
+    urban = f'<a href="{SEARCH}?unit=C-CGJ&amp;{dates}">城管局</a>'
     assert housing in page and urban in page
     assert page.index(housing) < page.index(urban)
     assert "<td class=\"num\">55.00</td>" in page

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from rexian.orders import services
-from rexian.orders.models import Assignment
+from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.transitions import State
+from rexian.units.models import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,8 @@ def test_the_catalogue_lead_unit_is_preselected(signed_in, cast, make_order):
 
 
 def test_an_uncatalogued_order_has_no_unit_preselected(signed_in, cast, make_order):
-    order = make_order(State.PENDING_DISPATCH, category=None)
+    order = make_order(State.PENDING_DISPATCH)
+    WorkOrder.objects.filter(pk=order.pk).update(category=None)  # queued before 转派遣 required a category
     page = signed_in(cast.dispatcher).get(QUEUE).content.decode()
     assert _selected_lead(page, order) is None
     assert "派单目录无对应单位" in page
@@ -154,6 +156,60 @@ def test_inline_dispatch_without_a_unit_is_a_400_beside_the_field(signed_in, cas
     assert 'id="id_dispatch_lead_unit_error"' in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.PENDING_DISPATCH
+
+
+def _second_dispatcher(cast):
+    return f.UserFactory(username="dispatcher2", role=Role.DISPATCHER, unit=cast.centre)
+
+
+def test_a_second_dispatcher_of_the_same_order_is_sent_back_to_the_queue_to_look_again(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    seen = order.version  # both dispatchers opened the queue at this version
+    back = f"{QUEUE}?channel=phone"
+    signed_in(cast.dispatcher).post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.housing.pk, "next": back})
+    client = signed_in(_second_dispatcher(cast))
+    response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk, "next": back})
+    assert (response.status_code, response["Location"]) == (302, back)
+    page = client.get(back).content.decode()
+    assert f"工单 {order.number} 已被他人处理，请刷新后再看。" in page
+    order.refresh_from_db()
+    assert (order.state, order.lead_unit) == (State.DISPATCHED, cast.housing)
+    assert list(order.assignments.values_list("unit", flat=True)) == [cast.housing.pk]
+
+
+def test_a_second_dispatch_from_the_order_page_stays_on_the_order_page(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    seen = order.version
+    signed_in(cast.dispatcher).post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.housing.pk})
+    client = signed_in(_second_dispatcher(cast))
+    response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk}, follow=True)
+    assert response.redirect_chain == [(reverse("console:order", args=[order.number]), 302)]
+    assert "已被他人处理，请刷新后再看" in response.content.decode()
+    order.refresh_from_db()
+    assert order.lead_unit == cast.housing
+
+
+def test_a_stale_dispatch_of_an_order_still_pending_comes_back_to_the_queue(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    seen = order.version
+    WorkOrder.objects.filter(pk=order.pk).update(version=seen + 1)  # a colleague changed it meanwhile
+    client = signed_in(cast.dispatcher)
+    response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk, "next": QUEUE})
+    assert (response.status_code, response["Location"]) == (302, QUEUE)
+    assert "该工单刚被他人更新" in client.get(QUEUE).content.decode()
+    order.refresh_from_db()
+    assert order.state == State.PENDING_DISPATCH
+
+
+def test_a_role_that_may_not_dispatch_still_gets_403_on_a_dispatched_order(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    seen = order.version
+    signed_in(cast.dispatcher).post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.housing.pk})
+    response = signed_in(cast.operator).post(
+        _action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk, "next": QUEUE}
+    )
+    assert response.status_code == 403
+    assert "您的角色无权对该工单执行「派单」" in response.content.decode()
 
 
 def test_the_queue_page_costs_a_fixed_number_of_queries(signed_in, cast, make_order, django_assert_max_num_queries):
@@ -287,3 +343,28 @@ def test_the_review_page_costs_a_fixed_number_of_queries(signed_in, cast, make_o
     with django_assert_max_num_queries(14):
         response = client.get(REQUESTS, {"kind": "reply"})
     assert len(response.context["rows"]) == 50
+
+
+def test_a_reopened_order_is_rehandled_with_what_to_redo_or_upheld_with_a_reason(signed_in, cast, make_order):
+    order = make_order(State.REOPENED)
+    back = f"{REQUESTS}?kind=reopened"
+    client = signed_in(cast.dispatcher)
+    page = client.get(back).content.decode()
+    assert 'name="note"' in page and "重办要求" in page
+    assert _action(order, "uphold") in page and "维持办结理由" in page
+    response = client.post(_action(order, "rehandle"), {"version": order.version, "note": "请上门复查", "next": back})
+    assert (response.status_code, response["Location"]) == (302, back)
+    order.refresh_from_db()
+    assert order.state == State.IN_PROGRESS
+    assert order.events.order_by("-seq").first().note == "请上门复查"
+
+
+def test_upholding_inline_closes_the_order_and_comes_back(signed_in, cast, make_order):
+    order = make_order(State.REOPENED)
+    back = f"{REQUESTS}?kind=reopened"
+    response = signed_in(cast.dispatcher).post(
+        _action(order, "uphold"), {"version": order.version, "reason": "诉求无政策依据，已解释。", "next": back}
+    )
+    assert (response.status_code, response["Location"]) == (302, back)
+    order.refresh_from_db()
+    assert (order.state, order.close_reason) == (State.CLOSED, "upheld")

@@ -161,3 +161,30 @@ def test_a_user_without_a_language_gets_chinese(signed_in, cast, make_order):
     assert "首页" in _nav(page) and "Home" not in _nav(page)
     detail = client.get(reverse("console:order", args=[order.number])).content.decode()
     assert "流转记录" in detail and "History" not in detail
+
+
+@pytest.mark.django_db
+def test_the_two_overdue_figures_read_differently_in_english(signed_in, cast):
+    """当前超期在办 (open orders past a deadline now) and 本期超期件数 (replies late in a period) are two figures."""
+    client = signed_in(_speaks(cast.leader, "en"))
+    assert "Open orders overdue now" in client.get(reverse("console:home")).content.decode()
+    headline = client.get(reverse("console:dashboard-data"), {"chart": "headline"}).json()["chart"]
+    label = dict(zip(headline["keys"], (row[0] for row in headline["rows"]), strict=True))["reply_overdue"]
+    assert label == "Replies overdue in period"
+
+
+FULL_WIDTH_PUNCTUATION = re.compile(r"[（）「」：；，。]")
+
+
+@pytest.mark.django_db
+def test_the_english_shortcut_hint_uses_ascii_punctuation(signed_in, cast):
+    page = signed_in(_speaks(cast.operator, "en")).get(reverse("console:intake")).content.decode()
+    hint = re.search(r'<p class="shortcuts muted" id="intake-shortcuts">.*?</p>', page, re.S).group(0)
+    assert "Category search (<kbd>↓</kbd> go to results)" in hint
+    assert not FULL_WIDTH_PUNCTUATION.search(hint), hint
+
+
+@pytest.mark.django_db
+def test_the_chinese_shortcut_hint_keeps_its_full_width_brackets(signed_in, cast):
+    page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
+    assert "分类检索（<kbd>↓</kbd> 进入结果）" in page

@@ -80,9 +80,20 @@ def test_the_counts_on_top_link_to_their_filters(signed_in, cast, make_order):
     chips = {chip["label"]: (chip["count"], chip["query"]) for chip in response.context["chips"]}
     assert chips == {
         "全部": (2, ""), "待签收": (1, "status=dispatched"), "办理中": (1, "status=signed"),
-        "临近时限": (0, "deadline=near"), "已超期": (0, "deadline=overdue"),
+        "已回复待审核": (0, "status=replied"), "临近时限": (0, "deadline=near"), "已超期": (0, "deadline=overdue"),
     }
     assert 'href="/console/inbox/?status=dispatched"' in response.content.decode()
+
+
+def test_the_status_chips_add_up_to_all_with_the_replies_awaiting_review(signed_in, cast, make_order):
+    make_order(State.DISPATCHED)
+    make_order(State.IN_PROGRESS)
+    replied = make_order(State.REPLIED)  # the unit replied; the centre has not reviewed the reply yet
+    client = signed_in(cast.housing_handler)
+    chips = {chip["label"]: chip["count"] for chip in client.get(INBOX).context["chips"]}
+    assert (chips["待签收"], chips["办理中"], chips["已回复待审核"]) == (1, 1, 1)
+    assert chips["待签收"] + chips["办理中"] + chips["已回复待审核"] == chips["全部"] == 3
+    assert [row.order for row in client.get(INBOX, {"status": "replied"}).context["rows"]] == [replied]
 
 
 def test_the_status_filter_shows_only_parts_to_sign(signed_in, cast, make_order):

@@ -392,3 +392,30 @@ def test_confidentiality_and_hot_topics_are_saved(signed_in, cast):
     client.post(INTAKE, form_data(cast, confidential="on", hot_topics=[topic.pk]))
     order = saved_order()
     assert order.confidential and list(order.hot_topics.all()) == [topic]
+
+
+# --- The pickers shared with 补充登记 on the order page ---------------------------------------------------------------
+
+
+def test_dispatchers_may_use_the_category_and_area_pickers_but_units_may_not(signed_in, cast):
+    client = signed_in(cast.dispatcher)
+    assert client.get(reverse("console:intake-categories"), {"category_q": "wy"}).status_code == 200
+    assert client.get(reverse("console:intake-areas"), {"town": cast.town.pk}).status_code == 200
+    client = signed_in(cast.housing_handler)
+    response = client.get(reverse("console:intake-categories"), {"category_q": "wy"})
+    assert response.status_code == 403
+    assert "只有话务员、派遣员和值班长可以选择诉求分类和区域。" in response.content.decode()
+    assert client.get(reverse("console:intake-areas"), {"town": cast.town.pk}).status_code == 403
+
+
+def test_the_picker_offers_leaves_as_radio_buttons_for_the_order_page(signed_in, cast):
+    client = signed_in(cast.dispatcher)
+    found = client.get(reverse("console:intake-categories"), {"category_q": "wy", "pick": "radio"}).content.decode()
+    assert f'<input type="radio" name="category" value="{cast.property_service.pk}">' in found
+    assert "data-category-id" not in found
+    level2 = client.get(
+        reverse("console:intake-categories"), {"parent": cast.noise.parent.pk, "pick": "radio"}
+    ).content.decode()
+    assert f'<input type="radio" name="category" value="{cast.noise.pk}">' in level2
+    # Going back up stays in the order page's picker.
+    assert 'hx-target="#amend-category-results"' in level2 and "pick=radio" in level2

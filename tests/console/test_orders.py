@@ -84,6 +84,18 @@ def test_a_stale_page_is_told_to_refresh_and_changes_nothing(signed_in, cast, ma
     assert order.state == State.IN_PROGRESS
 
 
+def test_signing_a_part_a_colleague_already_signed_says_look_again_on_the_order_page(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED)
+    seen = order.version
+    assert signed_in(cast.housing_handler).post(_url(order, "sign"), {"version": seen}).status_code == 302
+    client = signed_in(cast.housing_admin)
+    response = client.post(_url(order, "sign"), {"version": seen}, follow=True)
+    assert response.redirect_chain == [(_url(order), 302)]
+    assert f"工单 {order.number} 已被他人处理，请刷新后再看。" in response.content.decode()
+    order.refresh_from_db()
+    assert order.state == State.IN_PROGRESS
+
+
 def test_service_rule_errors_appear_beside_the_field(signed_in, cast, make_order):
     order = make_order(State.IN_PROGRESS)
     past = order.reply_deadline.strftime("%Y-%m-%dT%H:%M")
@@ -161,3 +173,149 @@ def test_no_duplicates_are_looked_up_for_a_viewer_who_may_not_merge(signed_in, c
     response = signed_in(cast.housing_handler).get(_url(repeat))
     assert response.status_code == 200
     assert "duplicates" not in response.context
+
+
+# --- 补充登记 (amend the record) ------------------------------------------------------------------------------------
+
+
+def _forms(response) -> dict:
+    return {item["spec"].slug: item for item in response.context["action_forms"]}
+
+
+def test_an_order_without_a_category_opens_the_amend_form_with_the_picker(signed_in, cast, make_order):
+    from tests import factories as f
+
+    order = make_order(channel=f.channel("portal"), category=None)
+    response = signed_in(cast.operator).get(_url(order))
+    forms = _forms(response)
+    assert [slug for slug, item in forms.items() if item["open"]] == ["amend"]
+    assert forms["amend"]["form"].initial["title"] == order.title
+    page = response.content.decode()
+    assert 'id="action-amend"' in page
+    assert 'hx-target="#amend-category-results"' in page and "pick=radio" in page
+    assert 'form="amend-category-search"' in page  # Enter in the search box searches, it does not save
+    assert "尚未选择分类" in page
+
+
+def test_an_order_with_a_category_opens_the_usual_next_step_and_shows_its_category_chosen(
+    signed_in, cast, make_order
+):
+    order = make_order()
+    response = signed_in(cast.operator).get(_url(order))
+    forms = _forms(response)
+    assert [slug for slug, item in forms.items() if item["open"]] == ["answer-on-spot"]
+    assert "amend" in forms
+    page = response.content.decode()
+    assert f'<input type="radio" name="category" value="{cast.property_service.pk}" checked>' in page
+
+
+def test_operator_amends_the_record_from_the_order_page(signed_in, cast, make_order):
+    from tests import factories as f
+
+    order = make_order(channel=f.channel("portal"), category=None, area=None, address="")
+    client = signed_in(cast.operator)
+    response = client.post(_url(order, "amend"), {
+        "version": order.version, "title": "工地夜间施工噪声扰民", "appeal_type": order.appeal_type.pk,
+        "urgency": order.urgency.pk, "category": cast.noise.pk, "town": cast.town.pk, "community": cast.community.pk,
+        "address": "幸福路8号",
+    })
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.state, order.title, order.category, order.area, order.address) == (
+        State.REGISTERED, "工地夜间施工噪声扰民", cast.noise, cast.community, "幸福路8号",
+    )
+    page = client.get(_url(order)).content.decode()
+    assert "补充登记" in page and "诉求分类：（无） → 生态环境/噪声污染/施工噪声" in page
+    assert client.post(_url(order, "send-to-dispatch"), {"version": order.version}).status_code == 302
+
+
+def test_amending_without_a_category_is_a_400_beside_the_picker(signed_in, cast, make_order):
+    order = make_order(category=None)
+    response = signed_in(cast.operator).post(_url(order, "amend"), {
+        "version": order.version, "title": order.title, "appeal_type": order.appeal_type.pk,
+        "urgency": order.urgency.pk,
+    })
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_amend_category_error"' in page and "请选择诉求分类。" in page
+    assert _forms(response)["amend"]["open"]
+    order.refresh_from_db()
+    assert order.category is None
+
+
+def test_a_parent_category_is_refused_beside_the_picker(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    response = signed_in(cast.dispatcher).post(_url(order, "amend"), {
+        "version": order.version, "title": order.title, "appeal_type": order.appeal_type.pk,
+        "urgency": order.urgency.pk, "category": cast.noise.parent.pk,
+    })
+    assert response.status_code == 400
+    assert "请选择最末一级的诉求分类。" in response.content.decode()
+
+
+def test_the_amend_form_is_offered_to_the_staff_of_the_queue_the_order_waits_in(signed_in, cast, make_order):
+    registered, pending = make_order(), make_order(State.PENDING_DISPATCH)
+    assert "amend" not in _forms(signed_in(cast.dispatcher).get(_url(registered)))
+    assert "amend" in _forms(signed_in(cast.dispatcher).get(_url(pending)))
+    assert "amend" not in _forms(signed_in(cast.operator).get(_url(pending)))
+    response = signed_in(cast.operator).post(_url(pending, "amend"), {
+        "version": pending.version, "title": "改", "appeal_type": pending.appeal_type.pk,
+        "urgency": pending.urgency.pk, "category": cast.noise.pk,
+    })
+    assert response.status_code == 403
+    assert "您的角色无权对该工单执行「补充登记」" in response.content.decode()
+
+
+# --- The form opened by default, the history ----------------------------------------------------------------------
+
+
+def test_a_signed_part_opens_the_reply_form_not_the_return_request(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    response = signed_in(cast.housing_handler).get(_url(order))
+    assert [slug for slug, item in _forms(response).items() if item["open"]] == ["reply"]
+    assert '<details id="action-return-request">' in response.content.decode()
+
+
+def test_an_unsigned_part_opens_the_sign_form(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED)
+    response = signed_in(cast.housing_handler).get(_url(order))
+    assert [slug for slug, item in _forms(response).items() if item["open"]] == ["sign"]
+
+
+def test_the_history_names_each_actors_own_unit_and_the_unit_concerned_apart(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    page = signed_in(cast.operator).get(_url(order)).content.decode()
+    history = page.split("流转记录", 1)[1]
+    # The centre's operator and dispatcher act for the centre; the dispatch concerns the housing bureau.
+    assert f"<br>{cast.operator} · 12345热线中心</li>" in history
+    assert f'<br>{cast.dispatcher} · 12345热线中心 <span class="muted">（承办单位：住建局）</span></li>' in history
+    assert f"{cast.dispatcher} · 住建局" not in history
+    # The bureau's handler signed for the bureau: its unit once, nothing beside it.
+    assert f"<br>{cast.housing_handler} · 住建局</li>" in history
+
+
+# --- A dissatisfied callback: 重办 or 维持办结 ------------------------------------------------------------------------
+
+
+def test_a_reopened_order_offers_rehandling_with_what_to_redo_and_upholding_with_a_reason(
+    signed_in, cast, make_order
+):
+    order = make_order(State.REOPENED)
+    response = signed_in(cast.dispatcher).get(_url(order))
+    forms = _forms(response)
+    assert [slug for slug, item in forms.items() if item["open"]] == ["rehandle"]
+    assert forms["rehandle"]["form"].fields["note"].label == "重办要求"
+    assert forms["uphold"]["form"].fields["reason"].required
+
+
+def test_dispatcher_upholds_the_handling_from_the_order_page(signed_in, cast, make_order):
+    order = make_order(State.REOPENED)
+    client = signed_in(cast.dispatcher)
+    refused = client.post(_url(order, "uphold"), {"version": order.version, "reason": ""})
+    assert refused.status_code == 400
+    assert 'id="id_uphold_reason_error"' in refused.content.decode()
+    response = client.post(_url(order, "uphold"), {"version": order.version, "reason": "诉求无政策依据，已解释。"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.state, order.close_reason) == (State.CLOSED, "upheld")
+    assert "维持办结" in client.get(_url(order)).content.decode()

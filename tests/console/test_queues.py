@@ -176,3 +176,24 @@ def test_callbacks_cost_a_fixed_number_of_queries(signed_in, cast, make_order, d
     with django_assert_max_num_queries(10):
         response = client.get(CALLBACKS)
     assert len(response.context["rows"]) == 50
+
+
+def test_a_request_without_a_category_is_completed_before_it_can_be_sent(signed_in, cast, make_order):
+    without = make_order(channel=f.channel("portal"), category=None, title="门户提交的未分类诉求")
+    with_category = make_order(channel=f.channel("portal"))
+    page = signed_in(cast.operator).get(REVIEW).content.decode()
+    assert "未分类" in page
+    assert f'href="{reverse("console:order", args=[without.number])}#action-amend"' in page
+    assert _action(without, "send-to-dispatch") not in page
+    assert _action(with_category, "send-to-dispatch") in page
+
+
+def test_sending_a_request_without_a_category_is_a_400_with_the_reason(signed_in, cast, make_order):
+    order = make_order(channel=f.channel("portal"), category=None)
+    response = signed_in(cast.operator).post(
+        _action(order, "send-to-dispatch"), {"version": order.version, "next": REVIEW}
+    )
+    assert response.status_code == 400
+    assert "该工单尚未选择诉求分类，请先补充登记诉求分类，再转派遣。" in response.content.decode()
+    order.refresh_from_db()
+    assert order.state == State.REGISTERED

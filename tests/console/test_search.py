@@ -127,6 +127,39 @@ def test_the_pager_links_to_the_next_page_with_the_filters(signed_in, cast):
     assert len(second.context["rows"]) == 1 and not second.context["has_next"]
 
 
+def test_the_page_says_how_many_orders_it_found(signed_in, cast):
+    for _ in range(3):
+        register(cast, title="电梯故障")
+    register(cast, title="路灯不亮", description="晚上很黑。")
+    page = signed_in(cast.operator).get(SEARCH, {"words": "电梯"}).content.decode()
+    assert "共 3 条" in page
+
+
+def test_a_count_beyond_the_first_page_and_past_the_limit(signed_in, cast, monkeypatch):
+    for _ in range(51):
+        register(cast)
+    client = signed_in(cast.operator)
+    assert "共 51 条" in client.get(SEARCH, {"period": "today"}).content.decode()  # counted: a page follows
+    monkeypatch.setattr("rexian.orders.selectors.search.SEARCH_COUNT_LIMIT", 50)
+    assert "超过 50 条" in client.get(SEARCH, {"period": "today"}).content.decode()
+    assert "共 51 条" in client.get(SEARCH, {"period": "today", "page": 2}).content.decode()  # the last page knows
+
+
+def test_voided_orders_can_be_left_out_through_the_page(signed_in, cast):
+    kept, voided = register(cast), register(cast)
+    services.order_void(actor=cast.supervisor, order=voided, reason="测试工单。")
+    client = signed_in(cast.supervisor)
+    assert numbers(client.get(SEARCH, {"period": "today"})) == [voided.number, kept.number]
+    response = client.get(SEARCH, {"period": "today", "exclude_voided": "1"})
+    assert numbers(response) == [kept.number]
+    assert "共 1 条" in response.content.decode()
+
+
+def test_a_bad_filter_shows_no_count(signed_in, cast):
+    page = signed_in(cast.operator).get(SEARCH, {"date_from": "2026-13-45"}).content.decode()
+    assert "共 " not in page and "超过 " not in page
+
+
 # --- Bad filters -------------------------------------------------------------------------------------
 
 

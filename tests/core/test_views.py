@@ -38,3 +38,13 @@ def test_a_403_page_shows_the_reason_the_code_gave(db):
 def test_a_404_page_never_shows_a_resolver_report(db):
     page = Client().get("/no-such-page/").content.decode()
     assert "Resolver404" not in page and "tried" not in page
+
+
+def test_favicon_ico_leads_to_the_site_icon(db):
+    response = Client().get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/rexian/favicon.svg")
+
+
+def test_the_console_pages_name_their_icon(db):
+    page = Client().get("/console/login/").content.decode()
+    assert '<link rel="icon" href="/static/rexian/favicon.svg" type="image/svg+xml">' in page

@@ -228,3 +228,13 @@ class TestLoadedCity:
         )
         assert visible and visible == housing
         assert WorkOrder.objects.exclude(pk__in=visible).exists()
+
+    def test_supervision_items_are_taken_through_their_loop(self, db):
+        from rexian.supervision.models import Supervision
+        from rexian.supervision.selectors import supervision_list
+
+        items = Supervision.objects.all()
+        assert items.filter(kind="supervision").exists() and items.filter(kind="instruction").exists()
+        assert {"issued", "acknowledged", "reported", "closed"} <= set(items.values_list("status", flat=True))
+        assert not items.filter(issued_at__gt=NOW).exists() and not items.filter(closed_at__gt=NOW).exists()
+        assert supervision_list(user=User.objects.get(username="handler")).rows  # the demo handler has some

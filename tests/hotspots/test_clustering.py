@@ -175,6 +175,12 @@ def test_sensitive_in_keeps_the_order_of_the_word_list():
         ("投诉小区附近搅拌站噪音扰民", ""),  # 投诉小区 is no name
         ("A市58车贷老板跑路美国", ""),  # 跑路 is no road
         ("请加快国家中心城市建设", ""),  # 城市 is no compound
+        ("感谢市场监管局帮助解决实际困难", ""),  # 市场监管局 is a bureau, and 感谢 no part of a name
+        ("反映城东市场监管所不作为", ""),  # a market regulation office, not a market
+        ("表扬阳光小区物业及时修好电梯", "阳光小区"),
+        ("幸福路路灯不亮", "幸福路"),
+        ("阳光小区电梯坏了", "阳光小区"),
+        ("城东农贸市场乱收摊位费", "城东农贸市场"),
     ],
 )
 def test_place_finder_finds_the_place_a_title_names(text, place):

@@ -199,6 +199,23 @@ def test_rehandling_tells_the_lead_unit_the_order_is_back(cast, make_order, comm
     assert told(order) == {("housing_handler", K.REOPENED), ("housing_admin", K.REOPENED)}
 
 
+def test_the_rehandling_notice_carries_what_the_unit_must_redo(cast, make_order, committed):
+    order = make_order(S.AWAITING_CALLBACK)
+    dissatisfied(cast, order)
+    with committed():
+        services.order_rehandle(actor=cast.dispatcher, order=order, note="市民反映电梯仍有异响，请上门复查")
+    text = Notification.objects.get(recipient=cast.housing_handler).text
+    assert text == "回访不满意，工单重办，请重新办理：小区电梯长期故障无人维修。重办要求：市民反映电梯仍有异响，请上门复查"
+
+
+def test_upholding_the_handling_tells_no_one(cast, make_order, committed):
+    order = make_order(S.AWAITING_CALLBACK)
+    dissatisfied(cast, order)
+    with committed():
+        services.order_uphold(actor=cast.dispatcher, order=order, reason="诉求无政策依据，已向市民解释。")
+    assert told(order) == set()  # the order is closed at the centre: no unit has anything to do
+
+
 def test_an_escalation_tells_the_unit_whose_deadline_passed(cast, make_order, committed):
     order = make_order(S.DISPATCHED)
     with committed():

@@ -51,9 +51,9 @@ REFUSALS = (PermissionDenied, InvalidTransition, OrderInputError)
 
 # The steps a person can try (registering and attaching are tested elsewhere; escalation is the worker's).
 ACTIONS = [
-    A.ANSWER_ON_SPOT, A.SEND_TO_DISPATCH, A.DISPATCH, A.SIGN, A.RESPOND, A.REQUEST_RETURN, A.APPROVE_RETURN,
-    A.REJECT_RETURN, A.REQUEST_EXTENSION, A.APPROVE_EXTENSION, A.REJECT_EXTENSION, A.REPLY, A.ACCEPT_REPLY,
-    A.REJECT_REPLY, A.CALLBACK, A.CALLBACK_FAILED, A.REHANDLE, A.MERGE, A.VOID,
+    A.ANSWER_ON_SPOT, A.SEND_TO_DISPATCH, A.AMEND, A.DISPATCH, A.SIGN, A.RESPOND, A.REQUEST_RETURN,
+    A.APPROVE_RETURN, A.REJECT_RETURN, A.REQUEST_EXTENSION, A.APPROVE_EXTENSION, A.REJECT_EXTENSION, A.REPLY,
+    A.ACCEPT_REPLY, A.REJECT_REPLY, A.CALLBACK, A.CALLBACK_FAILED, A.REHANDLE, A.UPHOLD, A.MERGE, A.VOID,
 ]
 # Steps that end an order at once: offered less often, so that orders live long enough to go round the loop.
 SHORTCUTS = {A.ANSWER_ON_SPOT, A.MERGE, A.VOID}
@@ -67,21 +67,24 @@ LEAD_ONLY = {A.RESPOND, A.REQUEST_RETURN, A.REQUEST_EXTENSION}
 WHO = {
     A.ANSWER_ON_SPOT: {Role.OPERATOR, Role.SUPERVISOR},
     A.SEND_TO_DISPATCH: {Role.OPERATOR, Role.SUPERVISOR},
+    A.AMEND: {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR},  # narrowed by the state: AMEND_WHO
     A.DISPATCH: {Role.DISPATCHER, Role.SUPERVISOR},
     **{action: {Role.UNIT_HANDLER, Role.UNIT_ADMIN} for action in UNIT_ACTIONS},
     **{
         action: {Role.DISPATCHER, Role.SUPERVISOR}
         for action in (A.APPROVE_RETURN, A.REJECT_RETURN, A.APPROVE_EXTENSION, A.REJECT_EXTENSION,
-                       A.ACCEPT_REPLY, A.REJECT_REPLY, A.REHANDLE)
+                       A.ACCEPT_REPLY, A.REJECT_REPLY, A.REHANDLE, A.UPHOLD)
     },
     A.CALLBACK: {Role.OPERATOR, Role.SUPERVISOR},
     A.CALLBACK_FAILED: {Role.OPERATOR, Role.SUPERVISOR},
     A.MERGE: {Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR},
     A.VOID: {Role.SUPERVISOR},
 }
+# 补充登记 by the staff of the queue the order waits in: operators review registrations, dispatchers dispatch.
+AMEND_WHO = {S.REGISTERED: {Role.OPERATOR, Role.SUPERVISOR}, S.PENDING_DISPATCH: {Role.DISPATCHER, Role.SUPERVISOR}}
 # The centre member who would ordinarily take each centre step.
 USUAL = {
-    A.ANSWER_ON_SPOT: "operator", A.SEND_TO_DISPATCH: "operator", A.DISPATCH: "dispatcher",
+    A.ANSWER_ON_SPOT: "operator", A.SEND_TO_DISPATCH: "operator", A.DISPATCH: "dispatcher", A.UPHOLD: "dispatcher",
     A.APPROVE_RETURN: "dispatcher", A.REJECT_RETURN: "dispatcher", A.APPROVE_EXTENSION: "dispatcher",
     A.REJECT_EXTENSION: "dispatcher", A.ACCEPT_REPLY: "dispatcher", A.REJECT_REPLY: "dispatcher",
     A.CALLBACK: "operator", A.CALLBACK_FAILED: "operator", A.REHANDLE: "dispatcher", A.MERGE: "operator",
@@ -103,14 +106,17 @@ def onward_actions(order: WorkOrder) -> list[str]:
         if order.pending_extension:
             return [A.APPROVE_EXTENSION, A.REJECT_EXTENSION, A.REPLY]
         return [A.REPLY, A.REQUEST_EXTENSION, A.SIGN]
+    if order.state == S.REGISTERED:
+        # A request without a category is completed (补充登记) before it can go to dispatch.
+        return [A.AMEND] if order.category_id is None else [A.SEND_TO_DISPATCH, A.AMEND]
     return {
-        S.REGISTERED: [A.SEND_TO_DISPATCH],
-        S.PENDING_DISPATCH: [A.DISPATCH],
+        S.PENDING_DISPATCH: [A.DISPATCH, A.AMEND],
         S.DISPATCHED: [A.SIGN, A.RESPOND],
         S.RETURN_REQUESTED: [A.REJECT_RETURN, A.APPROVE_RETURN],
         S.REPLIED: [A.ACCEPT_REPLY, A.REJECT_REPLY],
         S.AWAITING_CALLBACK: [A.CALLBACK, A.CALLBACK_FAILED],
-        S.REOPENED: [A.REHANDLE],
+        # Round the loop again (重办), or the dispatcher closes it as it is (维持办结).
+        S.REOPENED: [A.REHANDLE, A.UPHOLD],
     }.get(order.state, [])
 
 
@@ -217,6 +223,13 @@ def check_order(pk: int) -> None:
     assert order.return_count == actions.count(A.APPROVE_RETURN)
     assert order.reopen_count == actions.count(A.REHANDLE)
     assert order.callbacks.count() == actions.count(A.CALLBACK) + actions.count(A.CALLBACK_FAILED)
+    # Nothing goes to dispatch without a category, and 补充登记 never takes one away.
+    if A.SEND_TO_DISPATCH in actions:
+        assert order.category_id is not None
+    # 维持办结 closes a dissatisfied order as such, without counting a re-handling.
+    if A.UPHOLD in actions:
+        assert (state, order.close_reason) == (S.CLOSED, "upheld")
+        assert order.callbacks.filter(satisfaction="dissatisfied").exists()
 
     # Ends.
     if state in OPEN_STATES:
@@ -263,8 +276,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
     )
     def register_orders(self, kinds):
-        for appeal_type, urgency in kinds:
-            order = register(self.cast, appeal_type=f.appeal_type(appeal_type), urgency=f.urgency(urgency))
+        for i, (appeal_type, urgency) in enumerate(kinds):
+            # The second order comes without a category, as the portal's requests may.
+            order = register(
+                self.cast,
+                appeal_type=f.appeal_type(appeal_type),
+                urgency=f.urgency(urgency),
+                category=None if i == 1 else self.cast.property_service,
+            )
             self.orders.append(order.pk)
 
     # -- choosing who does what --
@@ -292,6 +311,17 @@ class LifecycleMachine(RuleBasedStateMachine):
             )
         if action == A.SEND_TO_DISPATCH:
             return services.order_send_to_dispatch(actor=actor, order=order)
+        if action == A.AMEND:
+            # Three real corrections; three refused: a blank title, a category that is not a leaf, nothing new.
+            changes = [
+                {"category": cast.noise, "urgency": f.urgency("urgent")},
+                {"category": cast.property_service, "title": f"更正后的标题{variant}"},
+                {"appeal_type": f.appeal_type("consult"), "area": None, "address": "城东街道幸福路1号"},
+                {"title": "  "},
+                {"category": cast.property_service.parent},
+                {"title": order.title},
+            ][variant % 6]
+            return services.order_amend(actor=actor, order=order, **changes)
         if action == A.DISPATCH:
             leads = [cast.housing, cast.urban, cast.community, cast.housing, cast.centre]
             assisting = [[], [cast.town], [cast.urban], [cast.housing, cast.town], [cast.community, cast.urban]]
@@ -331,7 +361,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         if action == A.CALLBACK_FAILED:
             return services.callback_fail(actor=actor, order=order)
         if action == A.REHANDLE:
-            return services.order_rehandle(actor=actor, order=order)
+            return services.order_rehandle(actor=actor, order=order, note=text)
+        if action == A.UPHOLD:
+            return services.order_uphold(actor=actor, order=order, reason=text)
         if action == A.MERGE:
             master = WorkOrder.objects.get(pk=self.orders[variant % len(self.orders)])
             return services.order_merge(actor=actor, order=order, master=master)
@@ -356,7 +388,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             action = data.draw(st.sampled_from(ACTIONS), label="action")
         # Mostly someone who might take it, sometimes anyone.
         if data.draw(st.integers(0, 3), label="unusual actor") < 3:
-            name = self._unit_member(order, variant) if action in UNIT_ACTIONS else USUAL[action]
+            if action in UNIT_ACTIONS:
+                name = self._unit_member(order, variant)
+            elif action == A.AMEND:
+                name = "dispatcher" if order.state == S.PENDING_DISPATCH else "operator"
+            else:
+                name = USUAL[action]
         else:
             name = data.draw(st.sampled_from(MEMBERS), label="actor")
         actor = getattr(self.cast, name)
@@ -377,6 +414,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         # It succeeded: as one declared step, by someone entitled to it, recorded once.
         assert may
         assert actor.role in WHO[action], (action, name)
+        if action == A.AMEND:
+            assert actor.role in AMEND_WHO[before[0]["state"]], (name, before[0]["state"])
         if action in UNIT_ACTIONS:
             assert acting is not None
             if action in LEAD_ONLY:

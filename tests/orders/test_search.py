@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rexian.orders import search, selectors, services
@@ -363,6 +364,106 @@ def test_page_beyond_the_last_served_is_the_last_served(cast):
     result = selectors.order_search(user=cast.operator, page=10_000)
     assert result.page == selectors.SEARCH_MAX_PAGE
     assert result.rows == [] and not result.has_next
+
+
+# --- The count of results (共 N 条 / 超过 N 条) --------------------------------------------------------
+
+
+@pytest.fixture
+def count_limit(monkeypatch) -> int:
+    monkeypatch.setattr("rexian.orders.selectors.search.SEARCH_COUNT_LIMIT", 4)
+    return 4
+
+
+def search_page(user, page: int = 1, **filters) -> selectors.SearchPage:
+    return selectors.order_search(user=user, filters=selectors.SearchFilters(**filters), page=page, page_size=2)
+
+
+def counts(queries) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_the_count_is_exact_below_the_limit_on_every_page(cast, count_limit):
+    for _ in range(3):
+        register(cast)
+    first, last = search_page(cast.operator), search_page(cast.operator, page=2)
+    assert (first.total, first.total_exceeds, last.total, last.total_exceeds) == (3, False, 3, False)
+
+
+def test_the_count_stops_at_the_limit_and_says_more(cast, count_limit):
+    for _ in range(6):
+        register(cast)
+    page = search_page(cast.operator)
+    assert (page.total, page.total_exceeds) == (4, True)
+
+
+def test_a_page_past_the_limit_says_more_than_the_orders_up_to_it_and_the_last_page_is_exact(cast, count_limit):
+    for _ in range(7):
+        register(cast)
+    third, fourth = search_page(cast.operator, page=3), search_page(cast.operator, page=4)
+    assert (third.total, third.total_exceeds) == (6, True)
+    assert (fourth.total, fourth.total_exceeds) == (7, False)
+
+
+def test_nothing_found_counts_zero(cast, count_limit):
+    register(cast)
+    page = search_page(cast.operator, words="路灯")
+    assert (page.rows, page.total, page.total_exceeds) == ([], 0, False)
+
+
+def test_a_page_past_the_end_still_counts(cast, count_limit):
+    for _ in range(3):
+        register(cast)
+    page = search_page(cast.operator, page=5)
+    assert (page.rows, page.total, page.total_exceeds) == ([], 3, False)
+
+
+def test_the_last_page_counts_without_another_query(cast, count_limit):
+    for _ in range(3):
+        register(cast)
+    with CaptureQueriesContext(connection) as queries:
+        search_page(cast.operator, page=2)
+    assert counts(queries) == []
+
+
+def test_a_page_before_the_last_counts_in_one_query_bounded_by_the_limit(cast, count_limit):
+    for _ in range(6):
+        register(cast)
+    with CaptureQueriesContext(connection) as queries:
+        search_page(cast.operator)
+    [count] = counts(queries)
+    assert f"LIMIT {count_limit + 1}" in count.upper()
+
+
+@pytest.fixture
+def lifts_and_lamps(cast):
+    """Three lift orders from PHONE, a lift order from another phone, a street lamp from PHONE."""
+    for _ in range(3):
+        register(cast, title="电梯故障", caller_phone=PHONE)
+    register(cast, title="电梯故障", caller_phone="13900001111")
+    register(cast, title="路灯不亮", description="晚上很黑。", caller_phone=PHONE)
+
+
+def test_the_count_keeps_every_filter(cast, count_limit, lifts_and_lamps):
+    page = search_page(cast.operator, words="电梯", phone=PHONE)
+    assert (page.total, page.total_exceeds, page.has_next) == (3, False, True)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's planner chooses; words are never tested one by one")
+def test_words_tested_order_by_order_are_not_counted_ahead_of_the_page(cast, count_limit, lifts_and_lamps, monkeypatch):
+    monkeypatch.setattr(search, "COMMON_TERMS", 1)  # common words: each of the phone's orders is tested
+    lifts = {"words": "电梯", "phone": PHONE}
+    first, last = search_page(cast.operator, **lifts), search_page(cast.operator, 2, **lifts)
+    assert (first.total, first.total_exceeds) == (2, True)  # "more than 2": what the page has seen
+    assert (last.total, last.total_exceeds) == (3, False)
+    assert search_page(cast.operator, 9, **lifts).total is None  # past the end: not known
+
+
+def test_voided_orders_can_be_left_out(cast):
+    kept, voided = register(cast), register(cast)
+    services.order_void(actor=cast.supervisor, order=voided, reason="测试工单。")
+    assert found(cast.operator) == [voided.number, kept.number]
+    assert found(cast.operator, exclude_voided=True) == [kept.number]
 
 
 # --- Export ---------------------------------------------------------------------------------------

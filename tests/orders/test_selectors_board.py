@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from rexian.analytics.metrics import period_metrics
+from rexian.analytics.rollups import rollup_rebuild
+from rexian.orders import services
 from rexian.orders.models import WorkOrder
-from rexian.orders.selectors import board_figures
+from rexian.orders.selectors import board_figures, workload_counts
 from rexian.orders.transitions import State
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,29 @@ def floor(cast, make_order):
 
 def test_intake_counts_today_from_local_midnight(cast, floor):
     assert board_figures(user=cast.supervisor, now=NOW).intake_today == 3
+
+
+@pytest.fixture
+def voided_and_merged(cast, make_order):
+    """Three orders registered this morning: one voided (作废), one merged (并单) into the third."""
+    master, merged, voided = (make_order(S.PENDING_DISPATCH) for _ in range(3))
+    services.order_merge(actor=cast.dispatcher, order=merged, master=master)
+    services.order_void(actor=cast.supervisor, order=voided, reason="测试工单。")
+    for minute, made in enumerate((master, merged, voided)):
+        WorkOrder.objects.filter(pk=made.pk).update(registered_at=NOW.replace(hour=10, minute=minute))
+
+
+def test_intake_leaves_out_voided_orders_and_keeps_merged_ones(cast, voided_and_merged):
+    figures = board_figures(user=cast.supervisor, now=NOW)
+    assert figures.intake_today == 2
+    assert dict(figures.intake_by_hour)[10] == 2  # the bars add up to the card
+
+
+def test_intake_today_is_the_dashboards_volume_and_the_home_count(cast, voided_and_merged):
+    rollup_rebuild()
+    volume = period_metrics(start=NOW.date(), end=NOW.date(), now=NOW).volume
+    home = workload_counts(user=cast.supervisor, now=NOW)["registered_today"]
+    assert board_figures(user=cast.leader, now=NOW).intake_today == home == volume == 2
 
 
 def test_intake_by_hour_runs_from_midnight_to_this_hour(cast, floor):

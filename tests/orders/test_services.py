@@ -15,7 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from rexian.catalog.calendar import add_workdays
-from rexian.catalog.models import HotTopic
+from rexian.catalog.models import Category, HotTopic
+from rexian.catalog.selectors import forget_category_index
 from rexian.orders import access, selectors, services
 from rexian.orders.models import (
     Assignment,
@@ -53,6 +54,7 @@ def snapshot(order) -> dict:
         "reply_deadline", "callback_deadline", "due_kind", "due_from", "due_at", "due_escalated", "is_overdue",
         "dispatched_at", "signed_at",
         "first_responded_at", "replied_at", "accepted_at", "closed_at", "close_reason", "answer",
+        "title", "appeal_type_id", "urgency_id", "category_id", "area_id", "address",
     ).get()
     return {
         **row,
@@ -165,6 +167,10 @@ STEPS = [
              actor=actor, order=o, answer="已按知识库答复：物业维修基金可申请使用。", sample_for_callback=False)),
     Step(A.SEND_TO_DISPATCH, S.REGISTERED, CENTRE_OPERATORS, "operator", S.PENDING_DISPATCH, None,
          lambda c, o, actor, other: services.order_send_to_dispatch(actor=actor, order=o)),
+    Step(A.AMEND, S.REGISTERED, CENTRE_OPERATORS, "operator", S.REGISTERED, None,
+         lambda c, o, actor, other: services.order_amend(actor=actor, order=o, category=c.noise)),
+    Step(A.AMEND, S.PENDING_DISPATCH, CENTRE_DISPATCHERS, "dispatcher", S.PENDING_DISPATCH, None,
+         lambda c, o, actor, other: services.order_amend(actor=actor, order=o, category=c.noise)),
     Step(A.DISPATCH, S.PENDING_DISPATCH, CENTRE_DISPATCHERS, "dispatcher", S.DISPATCHED, "housing",
          lambda c, o, actor, other: services.order_dispatch(actor=actor, order=o, lead_unit=c.housing)),
     Step(A.SIGN, S.DISPATCHED, HOUSING_STAFF, "housing_handler", S.IN_PROGRESS, "housing",
@@ -198,6 +204,8 @@ STEPS = [
          lambda c, o, actor, other: services.callback_fail(actor=actor, order=o, note="无人接听")),
     Step(A.REHANDLE, S.REOPENED, CENTRE_DISPATCHERS, "dispatcher", S.IN_PROGRESS, "housing",
          lambda c, o, actor, other: services.order_rehandle(actor=actor, order=o)),
+    Step(A.UPHOLD, S.REOPENED, CENTRE_DISPATCHERS, "dispatcher", S.CLOSED, "housing",
+         lambda c, o, actor, other: services.order_uphold(actor=actor, order=o, reason="诉求无政策依据，已解释。")),
     Step(A.MERGE, S.REGISTERED, frozenset({"operator", "dispatcher", "supervisor"}), "operator", S.MERGED, None,
          lambda c, o, actor, other: services.order_merge(actor=actor, order=o, master=other)),
     Step(A.VOID, S.REGISTERED, frozenset({"supervisor"}), "supervisor", S.VOIDED, None,
@@ -431,6 +439,163 @@ def test_an_order_sent_to_dispatch_waits_in_the_dispatch_queue(cast, make_order)
     assert fresh(order).state == S.PENDING_DISPATCH
     assert last_event(order).note == "需住建局处理"
     assert [row.order.pk for row in selectors.dispatch_queue(user=cast.dispatcher)] == [order.pk]
+
+
+def test_an_order_without_a_category_is_not_sent_to_dispatch(cast, make_order):
+    order = make_order(channel=f.channel("portal"), category=None)
+    error = refused(order, OrderInputError, lambda: services.order_send_to_dispatch(actor=cast.operator, order=order))
+    assert error.field == "category"
+    assert str(error) == "该工单尚未选择诉求分类，请先补充登记诉求分类，再转派遣。"
+
+
+# --- Amend the record (补充登记) ---------------------------------------------------------------
+
+
+def test_operator_completes_a_portal_request_without_a_category_and_then_sends_it(cast, make_order):
+    order = make_order(channel=f.channel("portal"), category=None, title="小区电梯坏了两周没人修，老人上下楼很困…")
+    services.order_amend(
+        actor=cast.operator, order=order, category=cast.property_service, title="小区电梯长期故障无人维修"
+    )
+    order = fresh(order)
+    assert (order.state, order.category, order.title) == (S.REGISTERED, cast.property_service, "小区电梯长期故障无人维修")
+    event = last_event(order)
+    assert (event.action, event.from_state, event.to_state, event.actor) == (
+        A.AMEND, S.REGISTERED, S.REGISTERED, cast.operator,
+    )
+    assert event.note == (
+        "标题：「小区电梯坏了两周没人修，老人上下楼很困…」 → 「小区电梯长期故障无人维修」；"
+        "诉求分类：（无） → 城乡建设/物业管理/物业服务"
+    )
+    assert event.data == {
+        "changed": ["title", "category"],
+        "from": {"title": "小区电梯坏了两周没人修，老人上下楼很困…", "category": None},
+        "to": {"title": "小区电梯长期故障无人维修", "category": "010101"},
+    }
+    services.order_send_to_dispatch(actor=cast.operator, order=order)
+    assert fresh(order).state == S.PENDING_DISPATCH
+
+
+def test_dispatcher_corrects_type_urgency_and_category_before_dispatching(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    services.order_amend(
+        actor=cast.dispatcher, order=order, appeal_type=f.appeal_type("consult"), urgency=f.urgency("urgent"),
+        category=cast.noise, expected_version=order.version,
+    )
+    order = fresh(order)
+    assert order.state == S.PENDING_DISPATCH
+    assert (order.appeal_type.code, order.urgency.code, order.category) == ("consult", "urgent", cast.noise)
+    note = last_event(order).note
+    assert "诉求类型：投诉 → 咨询" in note and "紧急程度：一般 → 紧急" in note
+    assert "诉求分类：城乡建设/物业管理/物业服务 → 生态环境/噪声污染/施工噪声" in note
+
+
+def test_the_amended_type_and_urgency_set_the_deadlines_at_dispatch(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    services.order_amend(actor=cast.dispatcher, order=order, urgency=f.urgency("urgent"))
+    order = fresh(order)
+    assert (order.sign_deadline, order.reply_deadline, order.due_at) == (None, None, None)  # no clock runs yet
+    services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.housing)
+    order = fresh(order)
+    assert order.reply_deadline == order.dispatched_at + 24 * HOUR
+
+
+def test_amending_the_place_names_the_area_but_never_the_address_or_the_caller(cast, make_order):
+    order = make_order()
+    services.order_amend(actor=cast.operator, order=order, area=cast.town, address="城东街道幸福路8号")
+    order = fresh(order)
+    assert (order.area, order.address) == (cast.town, "城东街道幸福路8号")
+    event = last_event(order)
+    assert event.note == "所属区域：幸福社区 → 城东街道；详细地址已更正"
+    assert event.data == {"changed": ["area", "address"], "from": {"area": "C-CD-01"}, "to": {"area": "C-CD"}}
+    recorded = f"{event.note} {event.data}"
+    for personal in ("幸福路8号", "幸福小区3号楼", "张三", "13812348000", "32128319800101123X"):
+        assert personal not in recorded
+
+
+def test_amending_may_clear_the_area(cast, make_order):
+    order = make_order()
+    services.order_amend(actor=cast.operator, order=order, area=None)
+    assert fresh(order).area is None
+    assert last_event(order).note == "所属区域：幸福社区 → （无）"
+
+
+def test_an_amended_title_is_searched_by_its_new_words(cast, make_order):
+    from rexian.orders.selectors import SearchFilters, order_search
+
+    order = make_order()
+    services.order_amend(actor=cast.operator, order=order, title="楼道路灯不亮")
+
+    def found(words):
+        return [row.order.pk for row in order_search(user=cast.operator, filters=SearchFilters(words=words)).rows]
+
+    assert found("路灯") == [order.pk]
+    assert found("电梯停运") == [order.pk]  # the description is unchanged
+    assert found("无人维修") == []  # only the old title said so
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"title": "  "}, "title", "请填写标题。"),
+        ({"title": "长" * 121}, "title", "标题不能超过 120 个字。"),
+        ({"category": None}, "category", "请选择诉求分类。"),
+        ({"appeal_type": None}, "appeal_type", "请选择诉求类型。"),
+        ({"urgency": None}, "urgency", "请选择紧急程度。"),
+        ({"address": "路" * 201}, "address", "地址不能超过 200 个字。"),
+    ],
+)
+def test_amend_refuses_bad_input_naming_the_field(cast, make_order, changes, field, message):
+    order = make_order()
+    error = refused(order, OrderInputError, lambda: services.order_amend(actor=cast.operator, order=order, **changes))
+    assert (error.field, str(error)) == (field, message)
+
+
+def test_amend_takes_only_a_leaf_of_the_active_tree(cast, make_order):
+    order = make_order(category=None)
+    error = refused(
+        order, OrderInputError,
+        lambda: services.order_amend(actor=cast.operator, order=order, category=cast.property_service.parent),
+    )
+    assert (error.field, str(error)) == ("category", "请选择最末一级的诉求分类。")
+    # A leaf whose branch was switched off is no longer offered by the picker, nor taken here.
+    Category.objects.filter(pk=cast.noise.parent_id).update(is_active=False)
+    forget_category_index()
+    error = refused(
+        order, OrderInputError, lambda: services.order_amend(actor=cast.operator, order=order, category=cast.noise)
+    )
+    assert (error.field, str(error)) == ("category", "所选诉求分类已停用，请重新选择。")
+
+
+def test_amend_with_nothing_new_is_refused(cast, make_order):
+    order = make_order()
+    error = refused(
+        order, OrderInputError,
+        lambda: services.order_amend(
+            actor=cast.operator, order=order, title=f" {order.title} ", category=order.category, area=order.area
+        ),
+    )
+    assert str(error) == "没有需要更正的内容：补充登记前后一致。"
+
+
+def test_amend_on_a_stale_page_is_refused(cast, make_order):
+    order = make_order()
+    seen = order.version
+    services.order_amend(actor=cast.operator, order=order, urgency=f.urgency("urgent"))
+    refused(
+        order, services.StaleVersion,
+        lambda: services.order_amend(actor=cast.operator, order=order, category=cast.noise, expected_version=seen),
+    )
+
+
+def test_an_order_in_the_dispatch_queue_is_amended_by_dispatchers_not_operators(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    error = refused(
+        order, PermissionDenied, lambda: services.order_amend(actor=cast.operator, order=order, category=cast.noise)
+    )
+    assert str(error) == "您的角色无权对该工单执行「补充登记」。"
+    assert access.may(cast.dispatcher, A.AMEND, order) and access.may(cast.supervisor, A.AMEND, order)
+    registered = make_order()
+    assert access.may(cast.operator, A.AMEND, registered) and not access.may(cast.dispatcher, A.AMEND, registered)
 
 
 # --- Dispatch (派单) --------------------------------------------------------------------------
@@ -1120,6 +1285,38 @@ def test_an_assisting_unit_that_replied_keeps_seeing_the_order_after_the_lead_re
     assert access.can_view(cast.urban_handler, order)
     assert not access.can_view(cast.housing_handler, order)
     assert not order.assignments.filter(is_open=True).exists()
+
+
+# --- Uphold (维持办结) ------------------------------------------------------------------------------
+
+
+def test_dispatcher_closes_a_dissatisfied_order_without_rehandling(cast, make_order):
+    order = order_in(cast, make_order, S.REOPENED)
+    services.order_uphold(
+        actor=cast.dispatcher, order=order, reason="诉求要求物业免收全部费用，无政策依据，已向市民解释。",
+        expected_version=order.version,
+    )
+    order = fresh(order)
+    assert (order.state, order.close_reason) == (S.CLOSED, "upheld")
+    assert order.closed_at is not None and order.due_at is None
+    # Not a re-handling: nothing counts against the unit, and its part stays finished.
+    assert order.reopen_count == 0
+    lead = Assignment.objects.get(order=order, role=Assignment.Role.LEAD)
+    assert (lead.reopen_count, lead.is_open) == (0, False)
+    assert selectors.unit_inbox(user=cast.housing_handler) == []
+    # The citizen's answer stays on record as dissatisfied.
+    assert list(order.callbacks.values_list("satisfaction", flat=True)) == ["dissatisfied"]
+    event = last_event(order)
+    assert (event.action, event.from_state, event.to_state, event.actor, event.unit) == (
+        A.UPHOLD, S.REOPENED, S.CLOSED, cast.dispatcher, cast.housing,
+    )
+    assert event.note == "诉求要求物业免收全部费用，无政策依据，已向市民解释。"
+
+
+def test_upholding_needs_a_reason(cast, make_order):
+    order = order_in(cast, make_order, S.REOPENED)
+    error = refused(order, OrderInputError, lambda: services.order_uphold(actor=cast.dispatcher, order=order, reason=" "))
+    assert (error.field, str(error)) == ("reason", "请填写维持办结理由。")
 
 
 # --- Merge (并单) and void (作废) -------------------------------------------------------------------

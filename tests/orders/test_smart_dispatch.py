@@ -137,3 +137,17 @@ def test_an_order_reaching_pending_dispatch_is_dispatched_automatically_when_all
     assert "智能派单" in event.note
     # The automatic dispatch is not a person's choice: it gives no feedback on the suggestion.
     assert not SuggestionFeedback.objects.filter(order=order, kind=ModelKind.DISPATCH).exists()
+
+
+def test_amending_an_order_in_the_dispatch_queue_does_not_dispatch_it_automatically(
+    cast, make_order, model_dir, settings, django_capture_on_commit_callbacks
+):
+    train_small_model(cast, make_order)
+    settings.AUTO_DISPATCH_CONFIDENCE = 0.999  # not reached on arrival: the order waits for a dispatcher
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.order_send_to_dispatch(actor=cast.operator, order=register(cast))
+    settings.AUTO_DISPATCH_CONFIDENCE = 0.01
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_amend(actor=cast.dispatcher, order=order, category=cast.noise)
+    order.refresh_from_db()
+    assert order.state == State.PENDING_DISPATCH  # the dispatcher who corrected it dispatches it

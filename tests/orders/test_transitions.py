@@ -59,6 +59,9 @@ PRODUCT_TABLE = {
     # PRODUCT.md's re-handle returns the order to its unit; one answered on the spot has none and
     # goes to the dispatchers instead (a dissatisfied on-the-spot answer must not be a dead end).
     (A.REHANDLE, S.REOPENED, S.PENDING_DISPATCH),
+    # PRODUCT.md: "Dissatisfied answers go to a dispatcher who decides to reopen (重办)": the other decision is
+    # to close without re-handling (维持办结, e.g. a demand without legal basis), with a reason.
+    (A.UPHOLD, S.REOPENED, S.CLOSED),
     *((A.MERGE, state, S.MERGED) for state in OPEN_STATES),
     *((A.VOID, state, S.VOIDED) for state in OPEN_STATES),
 }
@@ -186,8 +189,34 @@ def test_replay_refuses_an_event_out_of_a_final_state():
 
 def test_allowed_actions_from_registered():
     assert set(allowed_actions(S.REGISTERED)) == {
-        A.ANSWER_ON_SPOT, A.SEND_TO_DISPATCH, A.MERGE, A.VOID, A.ESCALATE, A.ATTACH,
+        A.ANSWER_ON_SPOT, A.SEND_TO_DISPATCH, A.AMEND, A.MERGE, A.VOID, A.ESCALATE, A.ATTACH,
     }
+
+
+def test_the_record_is_amended_only_before_dispatch_and_keeps_the_state():
+    assert TRANSITIONS[A.AMEND] == {
+        S.REGISTERED: frozenset({S.REGISTERED}),
+        S.PENDING_DISPATCH: frozenset({S.PENDING_DISPATCH}),
+    }
+
+
+def test_a_reopened_order_is_either_rehandled_or_upheld_and_closed():
+    assert set(allowed_actions(S.REOPENED)) == {
+        A.REHANDLE, A.UPHOLD, A.MERGE, A.VOID, A.ESCALATE, A.ATTACH,
+    }
+    assert TRANSITIONS[A.UPHOLD] == {S.REOPENED: frozenset({S.CLOSED})}
+
+
+def test_replay_of_an_amended_order_closed_by_upholding_its_handling():
+    life = [
+        (A.REGISTER, "", S.REGISTERED),
+        (A.AMEND, S.REGISTERED, S.REGISTERED),
+        (A.SEND_TO_DISPATCH, S.REGISTERED, S.PENDING_DISPATCH),
+        (A.AMEND, S.PENDING_DISPATCH, S.PENDING_DISPATCH),
+        *ORDINARY_LIFE[2:9],  # dispatch … a dissatisfied callback
+        (A.UPHOLD, S.REOPENED, S.CLOSED),
+    ]
+    assert replay(life) == S.CLOSED
 
 
 def test_allowed_actions_while_a_unit_handles_the_order():

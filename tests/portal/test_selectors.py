@@ -70,9 +70,21 @@ def test_a_dissatisfied_callback_and_rehandling_show_as_reopened(cast):
     services.callback_record(actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True)
     services.order_rehandle(actor=cast.dispatcher, order=order, note="内部：重办")
     progress = order_track(number=order.number, phone=PHONE)
-    assert labels(progress)[-3:] == ["已评价", "重新办理", "重新办理"]
+    assert labels(progress)[-3:] == ["已评价", "复核中", "重新办理"]
     assert progress.milestones[-1].detail == "已交住建局重新办理。"
     assert progress.status == "办理中"
+
+
+def test_a_dissatisfied_order_closed_as_handled_says_so_without_the_internal_reason(cast):
+    order = advance(cast, register(cast), S.AWAITING_CALLBACK)
+    services.callback_record(actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True)
+    assert order_track(number=order.number, phone=PHONE).status == "复核中"  # no re-handling promised yet
+    services.order_uphold(actor=cast.dispatcher, order=order, reason="内部：诉求无政策依据")
+    progress = order_track(number=order.number, phone=PHONE)
+    assert labels(progress)[-4:] == ["已评价", "复核中", "维持办理结果", "已办结"]
+    assert progress.milestones[-2].detail == "经热线中心复核，维持原办理结果。"
+    assert progress.status == "已办结"
+    assert "内部" not in str(progress)
 
 
 def test_an_answer_on_the_call_is_the_reply(cast):

@@ -37,6 +37,17 @@ def test_publish_numbers_the_report(cast, tmp_path):
     assert sorted(Report.objects.values_list("number", flat=True)) == [1, 2]
 
 
+def test_publishing_a_published_month_again_needs_a_correction(cast, tmp_path):
+    _run("monthly", "--month", "2025-10", "--publish", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="--correction"):
+        _run("monthly", "--month", "2025-10", "--publish", "--out", str(tmp_path))
+
+    paths = _run("monthly", "--month", "2025-10", "--publish", "--correction", "更正了满意率。", "--out", str(tmp_path))
+
+    assert "第2期" in paths[0].name
+    assert Report.objects.get(number=2).title.endswith("（更正）")
+
+
 def test_special_takes_its_topic_and_period(cast, tmp_path):
     paths = _run("special", "--from", "2025-11-01", "--to", "2025-11-30", "--category", "01", "--keyword", "电梯",
                  "--out", str(tmp_path))

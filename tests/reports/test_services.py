@@ -36,13 +36,13 @@ def test_a_generated_report_is_an_unnumbered_draft_with_its_period_and_params(ca
 
 
 def test_issue_numbers_count_per_kind_and_per_year_of_publication(cast):
-    first, second, other_kind = _special(), _special(), _special()
+    first, second, other_kind = _special(), _special(end="2025-11-18"), _special()
     services.report_publish(first, now=NOW)
     services.report_publish(second, now=NOW)
     other_kind.kind = Kind.QUICK
     other_kind.save()
     services.report_publish(other_kind, now=NOW)
-    next_year = services.report_publish(_special(), now=at(2026, 1, 2, 9))
+    next_year = services.report_publish(_special(end="2025-11-17"), now=at(2026, 1, 2, 9))
 
     numbers = {r.pk: (r.kind, r.year, r.number) for r in Report.objects.all()}
     assert numbers[first.pk] == (Kind.SPECIAL, 2025, 1)
@@ -102,6 +102,49 @@ def test_a_published_report_cannot_be_published_or_edited_again(cast):
         services.report_publish(report, now=NOW)
     with pytest.raises(ReportError, match="已发布"):
         services.report_update_text(report=report, by=cast.supervisor, texts={"advice": "新的建议"})
+
+
+def test_the_same_report_published_again_is_refused_without_a_correction(cast):
+    earlier = services.report_publish(_special(), now=NOW)
+    again = _special(by=cast.supervisor)
+
+    with pytest.raises(services.ReportAlreadyPublished) as refused:
+        services.report_publish(again, by=cast.supervisor, now=NOW + dt.timedelta(hours=2))
+
+    assert refused.value.earlier == earlier
+    assert str(refused.value).startswith("专报（统计期 2025-11-01 ~ 2025-11-19）已于 2025-11-20 09:00 发布为2025年第1期。")
+    again.refresh_from_db()
+    assert (again.status, again.number) == (Report.Status.DRAFT, None)
+    assert services.report_publish(_special(end="2025-11-18"), now=NOW).number == 2  # the refusal took no number
+
+
+def test_a_correction_goes_out_as_a_new_issue_that_says_what_it_corrects(cast):
+    earlier = services.report_publish(_special(), now=NOW)
+    again = _special(by=cast.supervisor)
+
+    services.report_publish(again, by=cast.supervisor, now=NOW + dt.timedelta(hours=2), correction=" 更正了受理量。 ")
+
+    again.refresh_from_db()
+    assert (again.status, again.number) == (Report.Status.PUBLISHED, 2)
+    assert again.title == again.content["title"] == "关于城乡建设诉求情况的专报（更正）"
+    assert again.content["blocks"][0] == {
+        "type": "paragraph", "text": "更正说明：本期更正2025年第1期（2025-11-20 09:00发布）。更正了受理量。",
+    }
+    assert again.content["corrects"] == earlier.pk
+    earlier.refresh_from_db()
+    assert (earlier.title, earlier.number) == ("关于城乡建设诉求情况的专报", 1)  # what was sent stays as it was
+
+
+def test_another_topic_or_period_is_no_reissue(cast):
+    services.report_publish(_special(), now=NOW)
+    assert services.report_publish(_special(keyword="电梯"), now=NOW).number == 2
+    assert services.report_publish(_special(start="2025-11-02"), now=NOW).number == 3
+
+
+def test_a_correction_note_has_a_length_limit(cast):
+    services.report_publish(_special(), now=NOW)
+    with pytest.raises(ReportError, match="更正说明不能超过 500 个字"):
+        services.report_publish(_special(), now=NOW, correction="改" * 501)
 
 
 def test_a_draft_s_title_and_editable_paragraphs_can_be_corrected(cast):

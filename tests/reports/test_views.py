@@ -115,6 +115,38 @@ def test_a_draft_is_corrected_and_published_from_its_page(cast, signed_in, draft
     assert 'name="text_advice"' not in page and "建议约谈物业企业。" in page
 
 
+def test_a_draft_of_a_published_period_goes_out_only_as_a_correction(cast, signed_in, published):
+    again = _special(by=cast.supervisor)
+    url = reverse("console:report", args=[again.pk])
+    client = signed_in(cast.supervisor)
+
+    page = client.get(url).content.decode()
+    assert "本期已发布" in page and f'href="{reverse("console:report", args=[published.pk])}"' in page
+    assert 'name="correction"' in page and ">发布并送达领导</button>" not in page  # only the correction form
+
+    refused = client.post(url, {"action": "publish"})
+    assert refused.status_code == 409
+    assert "已于 2025-11-20 09:00 发布为2025年第1期" in refused.content.decode()
+    again.refresh_from_db()
+    assert again.status == Report.Status.DRAFT
+
+    response = client.post(url, {"action": "publish", "correction": "更正了受理量。"})
+    assert (response.status_code, response["Location"]) == (302, url)
+    again.refresh_from_db()
+    assert (again.status, again.title) == (Report.Status.PUBLISHED, "关于城乡建设诉求情况的专报（更正）")
+    assert again.content["corrects"] == published.pk
+
+
+def test_the_reading_list_and_the_report_list_show_the_period_each_report_covers(cast, signed_in, published):
+    services.report_publish(_special(start="2025-11-19"), now=NOW)
+    client = signed_in(cast.leader)
+    for url in (INBOX, REPORTS):
+        page = client.get(url).content.decode()
+        assert "统计期</th>" in page, url
+        assert '<td class="num">2025-11-01 ~ 2025-11-19</td>' in page, url
+        assert '<td class="num">2025-11-19</td>' in page, url
+
+
 def test_editing_a_published_report_is_refused_with_400(cast, signed_in, published):
     response = signed_in(cast.supervisor).post(reverse("console:report", args=[published.pk]),
                                                {"action": "save", "text_advice": "改"})

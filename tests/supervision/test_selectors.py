@@ -42,7 +42,7 @@ def test_tabs_counts_and_overdue(cast, make_order):
     Supervision.objects.filter(pk__in=[late.pk, reported.pk]).update(due_at=now - dt.timedelta(hours=1))
 
     counts = supervision_counts(user=cast.supervisor)
-    assert counts == {"issued": 2, "acknowledged": 0, "reported": 1, "closed": 0, "overdue": 1, "all": 3}
+    assert counts == {"open": 3, "issued": 2, "acknowledged": 0, "reported": 1, "closed": 0, "overdue": 1, "all": 3}
     assert [i.pk for i in supervision_list(user=cast.supervisor, tab="issued").rows] == [late.pk, soon.pk]
     assert [i.pk for i in supervision_list(user=cast.supervisor, overdue=True).rows] == [late.pk]
     assert [i.pk for i in supervision_list(user=cast.supervisor, tab="reported").rows] == [reported.pk]

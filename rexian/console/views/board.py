@@ -68,7 +68,7 @@ def _context(user) -> dict:
         "units": units,
         "hours": hours,
         "links": {
-            "today": _url("search", period="today"),
+            "today": _url("search", period="today", exclude_voided=1),  # the orders 今日受理 counts
             "overdue": _url("search", deadline="overdue"),
             "near": _url("search", deadline="near"),
         },

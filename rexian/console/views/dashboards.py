@@ -64,8 +64,8 @@ def _search(**query) -> str:
 
 
 def _dates(period: Period) -> dict[str, str]:
-    """The search's registration-date filter for the period."""
-    return {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+    """The search's filter for the orders registered in the period that 受理量 counts (voided ones left out)."""
+    return {"date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "exclude_voided": "1"}
 
 
 # The search filter that finds a grouping's rows by their code. The search has no area or channel filter:
@@ -83,7 +83,7 @@ def _chart_links(chart: Chart, period: Period) -> list[str]:
     if chart.name == "headline":
         return [_search(**dates) if key == "volume" else "" for key in chart.keys]
     if chart.name == "volume_days":
-        return [_search(date_from=day, date_to=day) for day in chart.keys]
+        return [_search(date_from=day, date_to=day, exclude_voided="1") for day in chart.keys]
     if chart.name in SEARCH_FILTERS:
         name = SEARCH_FILTERS[chart.name]
         return [_search(**{name: chart.codes.get(key)}, **dates) if name else "" for key in chart.keys]

@@ -28,7 +28,7 @@ CARDS: dict[str, Card] = {
         Card("to_review", _("待审核登记"), "review"),
         Card("awaiting_callback", _("待回访"), "callbacks"),
         Card("callback_overdue", _("回访超期"), "callbacks", "deadline=overdue", "alert"),
-        Card("registered_today_by_me", _("我今日登记"), "search", "mine=1&period=today"),
+        Card("registered_today_by_me", _("我今日登记"), "search", "mine=1&period=today&exclude_voided=1"),
         Card("pending_dispatch", _("待派单"), "dispatch"),
         Card("return_requested", _("退单待审"), "requests", "kind=return", "warn"),
         Card("pending_extension", _("延期待审"), "requests", "kind=extension", "warn"),
@@ -38,7 +38,9 @@ CARDS: dict[str, Card] = {
         Card("to_sign", _("待签收"), "inbox", "status=dispatched"),
         Card("in_work", _("在办件"), "inbox"),
         Card("near_deadline", _("临近时限"), "search", "deadline=near", "warn"),
-        Card("overdue", _("已超期"), "search", "deadline=overdue", "alert"),
+        # Open orders past a deadline now, not the dashboards' 本期超期件数 (replies late in a period).
+        Card("overdue_open", _("当前超期在办"), "search", "deadline=overdue", "alert"),
+        Card("overdue", _("已超期"), "inbox", "deadline=overdue", "alert"),  # a unit's parts, as the inbox's chip
     )
 }
 UNIT_DEADLINE_CARDS = {"near_deadline": "deadline=near", "overdue": "deadline=overdue"}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rexian.orders import selectors
 from rexian.units.models import Role
 
-STATUS_CHOICES = [("", _("全部")), ("dispatched", _("待签收")), ("signed", _("办理中"))]
+STATUS_CHOICES = [("", _("全部")), ("dispatched", _("待签收")), ("signed", _("办理中")), ("replied", _("已回复待审核"))]
 DEADLINE_CHOICES = [("", _("全部")), ("near", _("临近时限")), ("overdue", _("已超期"))]
 
 
@@ -26,11 +26,12 @@ class InboxFilterForm(forms.Form):
     )
 
 
-# The counts on top, each a link to its filter.
+# The counts on top, each a link to its filter; the status chips add up to 全部 (the home page's 在办件).
 CHIPS = (
     ("all", _("全部"), ""),
     ("dispatched", _("待签收"), "status=dispatched"),
     ("signed", _("办理中"), "status=signed"),
+    ("replied", _("已回复待审核"), "status=replied"),
     ("near", _("临近时限"), "deadline=near"),
     ("overdue", _("已超期"), "deadline=overdue"),
 )

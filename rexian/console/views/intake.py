@@ -57,13 +57,23 @@ def intake_staff(view):
     return wrapped
 
 
+def record_staff(view):
+    """The pickers the intake form shares with 补充登记 on the order page (categories, communities): for the
+    staff who register orders or amend them (operators, dispatchers, supervisors); 403 for anyone else."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not access.may(request.user, Action.AMEND):  # the roles that register, and dispatchers
+            raise PermissionDenied(_("只有话务员、派遣员和值班长可以选择诉求分类和区域。"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _render_intake(request, form: IntakeForm, *, status: int = 200):
-    raw_category = form["category"].value()
-    try:
-        chosen = catalog_selectors.category_hit(category_id=int(raw_category)) if raw_category else None
-    except (TypeError, ValueError):
-        chosen = None
-    return render(request, "console/intake.html", {"form": form, "chosen_category": chosen}, status=status)
+    context = {"form": form, "chosen_category": form.chosen_category()}
+    return render(request, "console/intake.html", context, status=status)
 
 
 def _saved_message(order) -> str:
@@ -173,21 +183,27 @@ def duplicates_panel(request):
     return render(request, "console/partials/intake_duplicates.html", context)
 
 
-@intake_staff
+@record_staff
 @require_GET
 def category_search(request):
-    """Leaf categories matching the words, code or pinyin typed; without a query, the tree level by level."""
+    """Leaf categories matching the words, code or pinyin typed; without a query, the tree level by level.
+
+    `pick=radio` (补充登记 on the order page) offers each leaf as a radio button of the form's `category`, so
+    choosing one needs no script; otherwise (the intake page) as a button that intake.js reads.
+    """
     query = (request.GET.get("category_q") or request.GET.get("q") or "").strip()[:30]
+    radio = request.GET.get("pick") == "radio"
+    context = {"radio": radio, "results": "#amend-category-results" if radio else "#category-results"}
     if query:
-        context = {"query": query, "hits": catalog_selectors.category_search(query=query)}
+        context.update(query=query, hits=catalog_selectors.category_search(query=query))
     else:
         parent_id = _int_param(request, "parent")
         parent = catalog_selectors.category_hit(category_id=parent_id)
-        context = {"parent": parent, "hits": catalog_selectors.category_browse(parent_id=parent and parent.id)}
+        context.update(parent=parent, hits=catalog_selectors.category_browse(parent_id=parent and parent.id))
     return render(request, "console/partials/intake_categories.html", context)
 
 
-@intake_staff
+@record_staff
 @require_GET
 def area_options(request):
     """The communities of the chosen town, as the options of the community select."""

@@ -49,10 +49,10 @@ def notification_list(request):
         if notification_id is None:
             return HttpResponseBadRequest(_("通知编号不正确。"))
         opened = services.notification_open(user=request.user, notification_id=notification_id)
+        if opened and opened.link.startswith("/console/"):  # a report, a 督办 or 批示: its own page
+            return HttpResponseRedirect(opened.link)
         if opened and opened.order_number:
             return HttpResponseRedirect(reverse("console:order", args=[opened.order_number]))
-        if opened and opened.link.startswith("/console/"):
-            return HttpResponseRedirect(opened.link)
         messages.info(request, _("无法打开该通知对应的工单：它已不在您的权限范围内。"))
         return HttpResponseRedirect(reverse("console:notifications"))
     page = _int(request.GET.get("page"), 1) or 1

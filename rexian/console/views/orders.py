@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
-from rexian.orders import attachments, selectors
+from rexian.orders import access, attachments, selectors
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
 from rexian.orders.transitions import Action, InvalidTransition
+from rexian.supervision import selectors as supervision_selectors
+from rexian.supervision import services as supervision_services
 
 
 def _detail_or_404(user, number: str):
@@ -25,20 +26,38 @@ def _detail_or_404(user, number: str):
         raise Http404(_("找不到该工单。")) from None
 
 
+def _opened_by_default(order, specs: list) -> str | None:
+    """The form the page opens unasked: 补充登记 while the order has no category (it cannot go to dispatch
+    without one), else the usual next step (the first primary action: 办结回复 for a signed part, not the
+    red 申请退单 before it), else the first form."""
+    slugs = [spec.slug for spec in specs]
+    if order.category_id is None and "amend" in slugs:
+        return "amend"
+    primary = [spec.slug for spec in specs if spec.style == "primary"]
+    return (primary or slugs or [None])[0]
+
+
 def _render_detail(request, detail, *, bound=None, status=200):
     """The page with a form for every action the viewer may take; `bound` is a form that failed validation."""
+    specs = [BY_ACTION[action] for action in detail.allowed_actions if action in BY_ACTION]
+    opened = {_opened_by_default(detail.order, specs), bound[0].slug if bound is not None else None}
     forms = []
-    for action in detail.allowed_actions:
-        spec = BY_ACTION.get(action)
-        if spec is None:
-            continue
+    for spec in specs:
         if bound is not None and bound[0].slug == spec.slug:
             form = bound[1]
         else:
             form = spec.form(initial=initial_for(spec, detail.order), auto_id=f"id_{spec.slug}_%s")
-        forms.append({"spec": spec, "form": form, "open": bound is not None and bound[0].slug == spec.slug})
+        forms.append({"spec": spec, "form": form, "open": spec.slug in opened})
     related = selectors.order_related(user=request.user, order=detail.order)
-    context = {"detail": detail, "order": detail.order, "action_forms": forms, "related": related}
+    context = {
+        "detail": detail,
+        "order": detail.order,
+        "action_forms": forms,
+        "related": related,
+        # 督办与批示: the items on the order, and a way to issue one for the supervisors and leaders.
+        "supervisions": supervision_selectors.order_supervisions(user=request.user, order=detail.order),
+        "may_supervise": supervision_services.may_issue_on(request.user, detail.order),
+    }
     if Action.MERGE in detail.allowed_actions:
         # 疑似重复 beside the 并单 form: a repeated request met after it was recorded is merged from here.
         context["duplicates"] = selectors.order_duplicates(user=request.user, order=detail.order)
@@ -60,26 +79,39 @@ def act(request, number: str, slug: str):
         raise Http404(_("没有这项操作。"))
     detail = _detail_or_404(request.user, number)
     form = spec.form(request.POST, request.FILES, auto_id=f"id_{spec.slug}_%s")
-    if spec.action not in detail.allowed_actions:
-        raise PermissionDenied(_("当前状态下您不能对该工单执行「%(action)s」。") % {"action": spec.action_label})
-    if not form.is_valid():
-        return _render_detail(request, detail, bound=(spec, form), status=400)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
         version = None
+    if spec.action not in detail.allowed_actions:
+        # Only a user whose role or unit may never take the action gets a 403. One who may, but finds the
+        # order moved on (a colleague dispatched it first, the part is already signed), is sent back where
+        # they were and told to look again, as for a stale version.
+        access.require(request.user, spec.action, detail.order)
+        if version is not None and version != detail.order.version:
+            messages.error(request, _("工单 %(number)s 已被他人处理，请刷新后再看。") % {"number": number})
+        else:
+            messages.error(request, _("当前状态下您不能对该工单执行「%(action)s」。") % {"action": spec.action_label})
+        return _back(request, number)
+    if not form.is_valid():
+        return _render_detail(request, detail, bound=(spec, form), status=400)
     try:
         spec.perform(request.user, detail.order, form.cleaned_data, version)
     except StaleVersion:
         messages.error(request, _("该工单刚被他人更新，请查看最新情况后再操作。"))
-        return HttpResponseRedirect(reverse("console:order", args=[number]))
+        return _back(request, number)
     except OrderInputError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         return _render_detail(request, _detail_or_404(request.user, number), bound=(spec, form), status=400)
     except InvalidTransition as error:
         messages.error(request, str(error))
-        return HttpResponseRedirect(reverse("console:order", args=[number]))
+        return _back(request, number)
     messages.success(request, spec.done)
+    return _back(request, number)
+
+
+def _back(request, number: str) -> HttpResponseRedirect:
+    """Back where the action was taken: the list named by `next` (a console page), else the order page."""
     next_url = request.POST.get("next", "")
     if next_url.startswith("/console/") and "//" not in next_url:
         return HttpResponseRedirect(next_url)

@@ -236,10 +236,13 @@ def report_detail(request, pk: int):
                                             texts=texts)
                 messages.success(request, gettext("修改已保存。"))
             elif action == "publish":
-                report = services.report_publish(report, by=request.user)
+                report = services.report_publish(report, by=request.user, correction=request.POST.get("correction", ""))
                 messages.success(request, gettext("已发布：%(issue)s，已送达领导阅读列表。") % {"issue": report.issue_label})
             else:
                 return _detail(request, report, error=gettext("未知的操作。"), status=400)
+        except services.ReportAlreadyPublished as error:
+            # Published by a colleague meanwhile, or the page's warning was not read: the correction form is shown.
+            return _detail(request, report, error=str(error), status=409)
         except ReportError as error:
             return _detail(request, report, error=str(error), status=400)
         return HttpResponseRedirect(reverse("console:report", args=[report.pk]))
@@ -248,11 +251,14 @@ def report_detail(request, pk: int):
 
 
 def _detail(request, report: Report, *, error: str = "", status: int = 200):
+    can_edit = may_manage(request.user) and report.is_draft
     context = {
         "report": report,
+        # The same report is out already: this draft can go out only as its correction (更正).
+        "earlier": selectors.published_like(report) if can_edit else None,
         "masthead": MASTHEADS[report.kind],
         "blocks": _preview(report),
-        "can_edit": may_manage(request.user) and report.is_draft,
+        "can_edit": can_edit,
         "can_manage": may_manage(request.user),
         "formats": FORMATS,
         "error": error,

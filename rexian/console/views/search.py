@@ -101,6 +101,7 @@ class SearchForm(forms.Form):
     deadline = forms.ChoiceField(label=_("时限"), choices=DEADLINES, required=False, widget=FastSelect)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
     mine = forms.BooleanField(label=_("仅看我登记的"), required=False)
+    exclude_voided = forms.BooleanField(label=_("不含作废件"), required=False)
     page = forms.IntegerField(label=_("页码"), required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -163,6 +164,7 @@ class SearchForm(forms.Form):
             overdue=True if data.get("overdue") else None,
             deadline=data.get("deadline", ""),
             mine=bool(data.get("mine")),
+            exclude_voided=bool(data.get("exclude_voided")),
         )
 
     @property
@@ -172,7 +174,10 @@ class SearchForm(forms.Form):
     @property
     def advanced_open(self) -> bool:
         """Show the "more filters" panel open when one of its filters is set or wrong."""
-        advanced = ("period", "date_from", "date_to", "appeal_type", "category", "unit", "deadline", "overdue", "mine")
+        advanced = (
+            "period", "date_from", "date_to", "appeal_type", "category", "unit", "deadline", "overdue", "mine",
+            "exclude_voided",
+        )
         return any(self.data.get(name) for name in advanced) or any(name in self.errors for name in advanced)
 
 
@@ -190,7 +195,9 @@ def _unit_choices(user):
 
 
 def _bad_filters(request, form):
-    context = {"form": form, "rows": [], "page": 1, "has_next": False, "searched": True, "export_query": ""}
+    context = {
+        "form": form, "rows": [], "page": 1, "has_next": False, "total": None, "searched": True, "export_query": "",
+    }
     return render(request, "console/search.html", context, status=400)
 
 
@@ -208,6 +215,8 @@ def search(request):
         "rows": result.rows,
         "page": result.page,
         "has_next": result.has_next,
+        "total": result.total,
+        "total_exceeds": result.total_exceeds,
         "searched": bool(query),
         "export_query": query.urlencode(),
         "export_max_rows": settings.EXPORT_MAX_ROWS,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.orders import access
+from rexian.orders.selectors.queues import registered_today
 from rexian.orders.transitions import OPEN_STATES, State
 from rexian.units.models import Role
 
@@ -43,11 +44,11 @@ class UnitFigures:
 @dataclass(frozen=True)
 class BoardFigures:  # 值班看板
     now: dt.datetime
-    intake_today: int  # registered since local midnight
+    intake_today: int  # 今日受理: registered since local midnight, voided left out (the dashboards' 受理量)
     intake_by_hour: list[tuple[int, int]]  # (local hour, registered in it), from 0 to the current hour
     open_by_state: list[StateFigures]  # every open state, in the lifecycle's order
     open_total: int
-    overdue_total: int
+    overdue_total: int  # 当前超期在办: open orders past a running deadline now (not the dashboards' 本期超期件数)
     near_total: int
     units: list[UnitFigures]  # lead units with overdue or near orders, most overdue first (BOARD_TOP_UNITS)
 
@@ -60,6 +61,10 @@ def _near(now: dt.datetime) -> Q:
 def board_figures(*, user, now: dt.datetime | None = None) -> BoardFigures:
     """The supervisor's live board: today's intake by hour, open orders by state, overdue and near orders by unit.
 
+    Today's intake is `registered_today` (voided orders left out, as the dashboards' 受理量); overdue is the
+    open orders past a running deadline now (sign, first response, reply or callback), a stock, where the
+    dashboards' 本期超期件数 counts the replies late against deadlines that fell in a period.
+
     For supervisors and leaders (PermissionDenied otherwise), over the orders they may see. Four
     GROUP BY queries: today's orders through the index on registered_at, open orders through the
     indexes on (state, …); none reads closed orders, so the board costs what is open, not what is stored.
@@ -68,11 +73,10 @@ def board_figures(*, user, now: dt.datetime | None = None) -> BoardFigures:
         raise PermissionDenied(_("只有值班长和领导可以查看值班看板。"))
     now = now or timezone.now()
     local_tz = timezone.get_default_timezone()
-    start_of_day = timezone.localtime(now, local_tz).replace(hour=0, minute=0, second=0, microsecond=0)
     visible = access.orders_visible_to(user)
 
     by_hour = dict(
-        visible.filter(registered_at__gte=start_of_day, registered_at__lte=now)
+        registered_today(visible, now)
         .annotate(hour=ExtractHour("registered_at", tzinfo=local_tz))
         .values("hour")
         .annotate(count=Count("pk"))

@@ -135,7 +135,7 @@ def order_detail(*, user, number: str) -> OrderDetail:
     if not access.can_view(user, order):
         raise PermissionDenied(_("您无权查看该工单。"))
     caller = access.caller_view(user, order)
-    events = list(order.events.select_related("actor", "unit").order_by("seq"))
+    events = list(order.events.select_related("actor__unit", "unit").order_by("seq"))
     assignments = list(order.assignments.select_related("unit").order_by("dispatched_at", "role"))
     part = access.acting_assignment(user, order) if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) else None
     actions = [
@@ -164,6 +164,15 @@ def _applicable(action: str, order: WorkOrder, part: Assignment | None) -> bool:
     return True
 
 
+def registered_today(orders: QuerySet, now: dt.datetime) -> QuerySet:
+    """The orders of `orders` registered today (今日受理): from the centre's local midnight up to `now`, voided
+    ones (作废) left out and merged ones (并单) kept, as the dashboards count 受理量 (docs/metrics.md), so the
+    home page, the board and the dashboards give one number for the day. Rides the index on registered_at."""
+    local_tz = timezone.get_default_timezone()
+    start_of_day = local_midnight(timezone.localtime(now, local_tz).date())
+    return orders.filter(registered_at__gte=start_of_day, registered_at__lte=now).exclude(state=State.VOIDED)
+
+
 def workload_counts(*, user, now=None) -> dict[str, int]:
     """The counts a role's home page shows (工作量): what is waiting for this user or their unit.
 
@@ -174,14 +183,11 @@ def workload_counts(*, user, now=None) -> dict[str, int]:
     visible = access.orders_visible_to(user)
     counts: dict[str, int] = {}
     role = user.role
-    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     if role in (Role.OPERATOR, Role.SUPERVISOR):
         counts["to_review"] = visible.filter(state=State.REGISTERED).count()
         counts["awaiting_callback"] = visible.filter(state=State.AWAITING_CALLBACK).count()
         counts["callback_overdue"] = visible.filter(state=State.AWAITING_CALLBACK, is_overdue=True).count()
-        counts["registered_today_by_me"] = WorkOrder.objects.filter(
-            registered_by=user, registered_at__gte=start_of_day
-        ).count()
+        counts["registered_today_by_me"] = registered_today(WorkOrder.objects.filter(registered_by=user), now).count()
     if role in (Role.DISPATCHER, Role.SUPERVISOR):
         counts["pending_dispatch"] = visible.filter(state=State.PENDING_DISPATCH).count()
         counts["return_requested"] = visible.filter(state=State.RETURN_REQUESTED).count()
@@ -189,8 +195,8 @@ def workload_counts(*, user, now=None) -> dict[str, int]:
         counts["replied"] = visible.filter(state=State.REPLIED).count()
         counts["reopened"] = visible.filter(state=State.REOPENED).count()
     if role in (Role.SUPERVISOR, Role.LEADER):
-        counts["registered_today"] = visible.filter(registered_at__gte=start_of_day).count()
-        counts["overdue"] = visible.filter(state__in=OPEN_STATES, is_overdue=True).count()
+        counts["registered_today"] = registered_today(visible, now).count()
+        counts["overdue_open"] = visible.filter(state__in=OPEN_STATES, is_overdue=True).count()
         counts["near_deadline"] = visible.filter(_queue_near(now), state__in=OPEN_STATES).count()
     if role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and user.unit_id is not None:
         # The same aggregate as the inbox page's counts (a unit admin's: the unit's subtree).
@@ -255,7 +261,13 @@ DISPATCH_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
 CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 UNIT_STAFF = (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
 REQUEST_KINDS = ("return", "extension", "reply", "reopened")  # the tabs of the dispatchers' review page (审核)
-INBOX_STATUSES = {"dispatched": Assignment.Status.DISPATCHED, "signed": Assignment.Status.SIGNED}
+# The inbox's tabs by the part's status; together they are every open part (全部): a part the unit has replied to
+# stays open until the centre accepts the reply (已回复待审核), or sends it back to be handled again.
+INBOX_STATUSES = {
+    "dispatched": Assignment.Status.DISPATCHED,
+    "signed": Assignment.Status.SIGNED,
+    "replied": Assignment.Status.REPLIED,
+}
 
 
 @dataclass(frozen=True)
@@ -456,15 +468,15 @@ def unit_inbox_filtered(
 ) -> QueuePage:
     """The unit's open parts (承办件), nearest deadline first, with the counts of each filter.
 
-    status: "dispatched" (待签收) or "signed" (办理中); deadline: "near" (yellow) or "overdue" (red).
-    Counts: all, dispatched, signed, near, overdue (one aggregate query).
+    status: "dispatched" (待签收), "signed" (办理中) or "replied" (已回复待审核: awaiting the centre's review);
+    deadline: "near" (yellow) or "overdue" (red). Counts: all, each status (they add up to all), near, overdue
+    (one aggregate query).
     """
     now = now or timezone.now()
     parts = _inbox_parts(user)
     counts = parts.aggregate(
         all=Count("pk"),
-        dispatched=Count("pk", filter=Q(status=Assignment.Status.DISPATCHED)),
-        signed=Count("pk", filter=Q(status=Assignment.Status.SIGNED)),
+        **{key: Count("pk", filter=Q(status=status)) for key, status in INBOX_STATUSES.items()},
         near=Count("pk", filter=_queue_near(now, "order__")),
         overdue=Count("pk", filter=Q(order__is_overdue=True)),
     )

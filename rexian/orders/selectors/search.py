@@ -1,7 +1,8 @@
 """工单查询: every filter of the console's search page and its Excel export. Each filter rides an index (number: the
 unique number; phone: caller history; words: the full-text index of rexian/orders/search.py, walked newest first;
 dates and state: (state, registered_at) and registered_at; overdue and near: the open states), and a page reads
-page_size + 1 rows, never a count, so a page costs the same at a million orders.
+page_size + 1 rows and never counts them all, so a page costs the same at a million orders: the number of results
+is counted up to SEARCH_COUNT_LIMIT along the page's own plan, and beyond that the page says "more than".
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from rexian.units.models import Role
 SEARCH_PAGE_SIZE = 50
 SEARCH_MAX_PAGE = 200  # deeper than 10,000 rows, the filters need narrowing (and OFFSET grows with the page)
 SEARCH_DEADLINES = ("near", "overdue")
+# Results are counted exactly up to this many (two pages): one COUNT over the first SEARCH_COUNT_LIMIT + 1 ids the
+# page's own query would walk, so it reads at most twice what the page reads, whatever the number of orders stored.
+SEARCH_COUNT_LIMIT = 100
 _NUMBER_LOW, _NUMBER_HIGH = "00000000-", "99999999-"
 
 
@@ -33,6 +37,8 @@ class SearchPage:
     rows: list[OrderRow]
     page: int
     has_next: bool
+    total: int | None = None  # the orders found (共 N 条); with total_exceeds, a number there are more than
+    total_exceeds: bool = False  # more than `total` orders found (超过 N 条): the count stopped there
 
 
 def _number_range(number: str) -> tuple[str, str]:
@@ -63,7 +69,8 @@ class SearchFilters:  # 查询条件
     assisting, a part withdrawn by an approved return excepted) as instances or primary keys;
     overdue: True for open orders past a deadline, False for orders not overdue; deadline:
     "overdue" or "near" (yellow: less than the warning share of the time left); mine: registered
-    by the user.
+    by the user; exclude_voided: leave voided orders (作废) out, as 受理量 and 今日受理 do, so that their
+    links find the orders they count.
     """
 
     number: str = ""
@@ -78,10 +85,18 @@ class SearchFilters:  # 查询条件
     overdue: bool | None = None
     deadline: str = ""
     mine: bool = False
+    exclude_voided: bool = False
 
 
 def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = None) -> QuerySet:
     """The orders `user` may see that pass every given filter, in the order the page shows them (newest first)."""
+    return _search_plan(user, filters, now)[0]
+
+
+def _search_plan(user, filters: SearchFilters, now: dt.datetime | None = None) -> tuple[QuerySet, bool]:
+    """`_search_queryset`, and whether its matches are cheap to count ahead of the page: not when common words
+    are tested order by order along another filter's rows (`filter_by_terms`, some 30 µs an order, where a
+    kind of request in a week has one match in 20 to 40 orders)."""
     from rexian.orders.search import filter_by_terms, query_terms, restrict_to_terms, terms_are_common
 
     f = filters
@@ -108,6 +123,8 @@ def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = Non
         queryset = queryset.filter(registered_at__lt=local_midnight(date_to + dt.timedelta(days=1)))
     if state:
         queryset = queryset.filter(state=state)
+    if f.exclude_voided:
+        queryset = queryset.exclude(state=State.VOIDED)
     if appeal_type is not None:
         appeal_id = getattr(appeal_type, "pk", appeal_type)
         matches = WorkOrder.objects.filter(appeal_type_id=appeal_id)
@@ -142,11 +159,11 @@ def _search_queryset(user, filters: SearchFilters, now: dt.datetime | None = Non
     ordered = queryset.order_by("-number") if number else queryset.order_by("-registered_at", "-pk")
     terms = query_terms(words) if words else []
     if not terms:
-        return ordered
+        return ordered, True
     if drivers and terms_are_common(terms):
         # Held by many orders: let the driving filter's index read its orders and test each (see COMMON_TERMS).
-        return filter_by_terms(ordered, terms)
-    return restrict_to_terms(queryset, terms)
+        return filter_by_terms(ordered, terms), False
+    return restrict_to_terms(queryset, terms), True
 
 
 # A filter that matches fewer orders than this drives the query through its own index (its orders read and sorted);
@@ -198,15 +215,36 @@ def order_search(
 ) -> SearchPage:
     """工单查询: one page of the orders the user may see that pass every filter (`SearchFilters`), newest first.
 
-    Pages beyond SEARCH_MAX_PAGE are not served (the last one is). Callers are masked.
+    Pages beyond SEARCH_MAX_PAGE are not served (the last one is). Callers are masked. `total` is the number
+    of orders found, exact up to SEARCH_COUNT_LIMIT (`total_exceeds`: more than `total`): read off the page
+    itself on the last page and on a page that reaches the limit, else one bounded COUNT (`_bounded_count`),
+    unless the words are tested order by order: then the page tells only what it has seen ("more than 50").
     """
-    queryset = _search_queryset(user, filters, now)
+    queryset, countable = _search_plan(user, filters, now)
     page = min(max(page, 1), SEARCH_MAX_PAGE)
     page_size = min(max(page_size, 1), 200)
     start = (page - 1) * page_size
     orders = list(queryset[start : start + page_size + 1])
     has_next = len(orders) > page_size and page < SEARCH_MAX_PAGE
-    return SearchPage(rows=_rows(user, orders[:page_size]), page=page, has_next=has_next)
+    if 0 < len(orders) <= page_size or start == 0 and not orders:
+        total, exceeds = start + len(orders), False  # the last page: every order found has been seen
+    elif len(orders) > page_size and (start + page_size >= SEARCH_COUNT_LIMIT or not countable):
+        total, exceeds = start + page_size, True  # more follow this page, past the limit or not worth counting
+    elif countable:  # a page before the last within the limit, or a page past the end
+        found = _bounded_count(queryset)
+        total, exceeds = min(found, SEARCH_COUNT_LIMIT), found > SEARCH_COUNT_LIMIT
+    else:  # past the end of a search not worth counting: the number is not known
+        total, exceeds = None, False
+    return SearchPage(
+        rows=_rows(user, orders[:page_size]), page=page, has_next=has_next, total=total, total_exceeds=exceeds
+    )
+
+
+def _bounded_count(queryset: QuerySet) -> int:
+    """How many orders `queryset` holds, counted up to SEARCH_COUNT_LIMIT + 1: COUNT over the first ids of the
+    page's own ordered query (SELECT COUNT(*) FROM (SELECT id … ORDER BY … LIMIT n)), so the database walks the
+    same index as the page and stops after SEARCH_COUNT_LIMIT + 1 matches, without building any row."""
+    return queryset.values("pk")[: SEARCH_COUNT_LIMIT + 1].count()
 
 
 # What the export reads of an order (the rest of its 50 columns, a dozen of them dates, would cost time to convert).

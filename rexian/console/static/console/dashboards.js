@@ -23,6 +23,8 @@
   var palette = ["#0b4f9c", "#c8102e", "#1a7f37", "#e0a100", "#5b3fa6", "#0a8a9f", "#d4622b", "#6b7785", "#8b5e3c", "#3f8fd2"];
   var WALL_ROWS = 15; /* the wall shows the first units of the ranking; the page and the export have them all */
   var darkPalette = ["#4fd1ff", "#ffb44f", "#5fdc8f", "#ff7a7a", "#b18cff", "#3ce0c5", "#ffd84f", "#8ea6c6", "#ff9ed1", "#7fb2f0"];
+  var BAR_LABEL_WIDTH = 110; /* the unit or category names beside horizontal bars */
+  var TICK_SPACING = 44; /* the least room, in px, for one value-axis label ("100%", "1000") and a gap after it */
 
   function number(value, kind) {
     if (value === null || value === undefined) {
@@ -143,6 +145,22 @@
     };
   }
 
+  /* The names beside horizontal bars, as drawn: the wall shows the first rows only. */
+  function barNames(chart) {
+    var column = chart.draw === "ranking" ? columnIndex(chart, "unit") : 0;
+    var rows = dark ? chart.rows.slice(0, WALL_ROWS) : chart.rows;
+    return rows.map(function (row) { return row[column]; });
+  }
+
+  /* How many value-axis ticks the bars' width has room for: a narrow panel of the big screen gets
+     "0  50  100" rather than five labels run together ("0 20406080"). A name is reckoned at 12 px a
+     character (a Chinese one at the axis's font), up to the width it is cut to. */
+  function valueTicks(width, names) {
+    var longest = names.reduce(function (most, name) { return Math.max(most, String(name).length); }, 0);
+    var room = width - Math.min(BAR_LABEL_WIDTH, longest * 12) - 8 - 48 - 16; /* names, margins, bar labels */
+    return Math.max(1, Math.min(5, Math.floor(room / TICK_SPACING)));
+  }
+
   function baseOption(chart) {
     return {
       backgroundColor: "transparent",
@@ -164,7 +182,7 @@
     });
   }
 
-  function option(chart) {
+  function option(chart, width) {
     var labels = chart.rows.map(function (row) { return row[0]; });
     var o = baseOption(chart);
     if (chart.draw === "pie") {
@@ -182,13 +200,17 @@
       var key = chart.series[0];
       var k = columnIndex(chart, key);
       var kind = chart.columns[k].kind;
-      var labelColumn = chart.draw === "ranking" ? columnIndex(chart, "unit") : 0;
       var rows = dark ? chart.rows.slice(0, WALL_ROWS) : chart.rows;
+      var names = barNames(chart);
       o.grid.right = 48;
-      o.yAxis = { type: "category", inverse: true, data: rows.map(function (row) { return row[labelColumn]; }),
-                  axisLabel: { width: 110, overflow: "truncate", interval: dark ? "auto" : 0 } };
-      o.xAxis = { type: "value", max: kind === "percent" || kind === "score" ? 100 : null,
-                  minInterval: kind === "count" ? 1 : 0, axisLabel: { formatter: axisFormatter(kind) } };
+      o.yAxis = { type: "category", inverse: true, data: names,
+                  axisLabel: { width: BAR_LABEL_WIDTH, overflow: "truncate", interval: dark ? "auto" : 0 } };
+      var ticks = valueTicks(width, names);
+      var hundred = kind === "percent" || kind === "score";
+      o.xAxis = { type: "value", max: hundred ? 100 : null, minInterval: kind === "count" ? 1 : 0, splitNumber: ticks,
+                  /* up to 100, steps that end on 100: 0 50 100, never 0 30 60 90 */
+                  interval: hundred ? 100 / [1, 2, 2, 4, 5][ticks - 1] : null,
+                  axisLabel: { formatter: axisFormatter(kind), hideOverlap: true } };
       o.series = [{ name: chart.columns[k].label, type: "bar", barMaxWidth: 28,
                     data: rows.map(function (row) { return row[k]; }),
                     label: { show: rows.length <= 25, position: "right", color: dark ? "#d7e3f4" : "#4e5969" } }];
@@ -268,7 +290,24 @@
       canvas.style.height = Math.max(300, chart.rows.length * (chart.draw === "ranking" ? 26 : 22) + 60) + "px";
       instance.resize();
     }
-    instance.setOption(option(chart), true);
+    instance.__rexianChart = chart;
+    instance.__rexianTicks = barTicks(chart, canvas.clientWidth);
+    instance.setOption(option(chart, canvas.clientWidth), true);
+  }
+
+  function barTicks(chart, width) {
+    return chart.draw === "hbar" || chart.draw === "ranking" ? valueTicks(width, barNames(chart)) : null;
+  }
+
+  /* A new size (the window, full screen): the bars' value axis gets the ticks the new width has room for. */
+  function refit(instance) {
+    instance.resize();
+    var chart = instance.__rexianChart;
+    var ticks = chart ? barTicks(chart, instance.getWidth()) : null;
+    if (ticks !== null && ticks !== instance.__rexianTicks) {
+      instance.__rexianTicks = ticks;
+      instance.setOption(option(chart, instance.getWidth()), true);
+    }
   }
 
   function load(section) {
@@ -308,7 +347,7 @@
 
   loadAll();
   window.addEventListener("resize", function () {
-    instances.forEach(function (instance) { instance.resize(); });
+    instances.forEach(refit);
   });
 
   var refresh = parseInt(root.getAttribute("data-refresh") || "0", 10);
@@ -349,7 +388,7 @@
       }
     });
     document.addEventListener("fullscreenchange", function () {
-      window.setTimeout(function () { instances.forEach(function (instance) { instance.resize(); }); }, 100);
+      window.setTimeout(function () { instances.forEach(refit); }, 100);
     });
   }
 })();

@@ -4,11 +4,12 @@
     rexian report monthly [--month 2026-03]
     rexian report special --from 2026-01-01 --to 2026-03-31 [--category 0101] [--area C-CD] [--keyword 电梯]
     rexian report quick --issue 12 | --surge 3
-    … [--publish] [--out DIR]
+    … [--publish [--correction TEXT]] [--out DIR]
 
 The report is stored (a draft, or published with --publish: numbered and delivered to the
 leaders' reading lists) and its three files are written to --out (default: the current
-folder), one path per line. Without a CJK font the PDF is not written and the command fails with the
+folder), one path per line. A report whose kind, period and topic are published already is
+published only with --correction, saying what it corrects (更正说明). Without a CJK font the PDF is not written and the command fails with the
 reason, after writing the other files.
 """
 
@@ -32,6 +33,10 @@ class Command(BaseCommand):
 
         def common(sub):
             sub.add_argument("--publish", action="store_true", help="publish it: number it and deliver it to leaders")
+            sub.add_argument(
+                "--correction", default="",
+                help="with --publish, when the same report is published already: what this issue corrects (更正说明)",
+            )
             sub.add_argument("--out", default=".", help="folder for the files (default: the current folder)")
             return sub
 
@@ -50,7 +55,7 @@ class Command(BaseCommand):
         source.add_argument("--issue", type=int, help="HotIssue id (see /console/hotspots/)")
         source.add_argument("--surge", type=int, help="Surge id")
 
-    def handle(self, *args, kind: str, publish: bool, out: str, **options):
+    def handle(self, *args, kind: str, publish: bool, correction: str, out: str, **options):
         params = {
             "daily": lambda: {"day": options.get("date")},
             "monthly": lambda: {"month": options.get("month")},
@@ -65,7 +70,11 @@ class Command(BaseCommand):
         try:
             report = services.report_generate(kind, **params)
             if publish:
-                report = services.report_publish(report)
+                report = services.report_publish(report, correction=correction)
+        except services.ReportAlreadyPublished as error:
+            raise CommandError(
+                f"{error}\n草稿已保存（报告 {report.pk}）：可在报告中心作为更正版发布，或加 --correction \"更正说明\" 重新运行。"
+            ) from None
         except ReportError as error:
             raise CommandError(str(error)) from None
         self.stderr.write(f"{report.title}（{report.issue_label}）")

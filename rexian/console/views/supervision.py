@@ -1,0 +1,195 @@
+"""督办与批示: the list of items, one item with its steps and forms, issuing one from an order.
+
+Supervisors issue 督办 and leaders 批示 on an order (`/console/orders/<number>/` links here); the unit's
+staff acknowledge and report; supervisors (and leaders for 批示) close or return. The views parse the
+form, call one service of `rexian.supervision.services` and redirect; a refused step comes back as the
+same page with the message and what was typed (400), a step the user may not take as 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rexian.catalog.calendar import END_OF_DAY
+from rexian.orders import access
+from rexian.orders.models import Assignment, WorkOrder
+from rexian.supervision import selectors, services
+from rexian.supervision.models import Supervision
+from rexian.units.models import UNIT_ROLES, Unit
+
+Kind = Supervision.Kind
+Status = Supervision.Status
+TAB_LABELS = (
+    ("open", _("未办结")),
+    ("issued", _("待签收")),
+    ("acknowledged", _("待反馈")),
+    ("reported", _("待审核")),
+    ("closed", _("已办结")),
+)
+
+
+def _int(value, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_GET
+def supervision_list(request):
+    """督办批示: the visible items by tab (未办结 by default), the earliest deadline first; `?overdue=1`, `?kind=`."""
+    user = request.user
+    if user.role not in access.CENTRE_VIEWERS and user.role not in UNIT_ROLES:
+        raise PermissionDenied(gettext("您无权查看督办批示。"))
+    tab = request.GET.get("tab") or "open"
+    if tab not in selectors.TABS:
+        tab = "open"
+    kind = request.GET.get("kind", "")
+    overdue = request.GET.get("overdue") == "1"
+    found = selectors.supervision_list(
+        user=user, tab=tab, kind=kind, overdue=overdue, page=_int(request.GET.get("page"), 1) or 1
+    )
+    chips = [
+        {"label": label, "count": found.counts[slug], "query": f"tab={slug}", "current": slug == tab and not overdue}
+        for slug, label in TAB_LABELS
+    ]
+    chips.append({"label": _("已超期"), "count": found.counts["overdue"], "query": "overdue=1", "current": overdue,
+                  "tone": "overdue"})
+    context = {
+        "items": found.rows,
+        "chips": chips,
+        "tab": tab,
+        "kind": kind,
+        "kinds": Kind.choices,
+        "overdue": overdue,
+        "page": found.page,
+        "has_next": found.has_next,
+        "is_unit": user.role in UNIT_ROLES,
+    }
+    return render(request, "console/supervision_list.html", context)
+
+
+def _detail(request, item: Supervision, *, status: int = 200, error: str = "", typed: dict | None = None):
+    user = request.user
+    context = {
+        "item": item,
+        "steps": list(item.steps.all()),
+        "may_act": services.is_unit_staff(user, item) and item.status in (Status.ISSUED, Status.ACKNOWLEDGED),
+        "may_acknowledge": services.is_unit_staff(user, item) and item.status == Status.ISSUED,
+        "may_review": services.may_close(user, item) and item.is_open,
+        "error": error,
+        "typed": typed or {},
+        "can_open_order": access.can_view(user, item.order),
+    }
+    return render(request, "console/supervision_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def supervision_detail(request, pk: int):
+    """One item: what was asked, by whom, by when; every step; the forms of the steps the user may take."""
+    return _detail(request, selectors.supervision_get(user=request.user, pk=pk))
+
+
+STEPS = {
+    "acknowledge": lambda user, item, post: services.supervision_acknowledge(actor=user, supervision=item),
+    "report": lambda user, item, post: services.supervision_report(
+        actor=user, supervision=item, report=post.get("report", "")
+    ),
+    "return": lambda user, item, post: services.supervision_return(
+        actor=user, supervision=item, reason=post.get("reason", "")
+    ),
+    "close": lambda user, item, post: services.supervision_close(
+        actor=user, supervision=item, note=post.get("note", "")
+    ),
+}
+DONE = {
+    "acknowledge": _("已签收。"),
+    "report": _("已反馈。"),
+    "return": _("已退回责任单位。"),
+    "close": _("已办结。"),
+}
+
+
+@login_required
+@require_POST
+def supervision_step(request, pk: int, step: str):
+    """Take one step of an item (签收, 反馈, 退回, 办结) and come back to it."""
+    item = selectors.supervision_get(user=request.user, pk=pk)
+    if step not in STEPS:
+        return _detail(request, item, status=400, error=gettext("未知的操作。"))
+    try:
+        STEPS[step](request.user, item, request.POST)
+    except services.SupervisionError as refused:
+        item = selectors.supervision_get(user=request.user, pk=pk)
+        return _detail(request, item, status=400, error=refused.message, typed=request.POST.dict())
+    messages.success(request, DONE[step])
+    return HttpResponseRedirect(reverse("console:supervision", args=[pk]))
+
+
+class IssueForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices)
+    unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
+                                  empty_label=_("主办单位"))
+    due_on = forms.DateField(label=_("反馈时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    content = forms.CharField(label=_("督办意见/批示内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, order: WorkOrder, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        handled = Assignment.objects.filter(order=order).values("unit_id")
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=handled).order_by("name")
+        self.fields["due_on"].help_text = gettext("不填则为 %(days)d 个工作日。") % {
+            "days": settings.SUPERVISION_REPORT_DAYS
+        }
+
+    def due_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("due_on")
+        if day is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, END_OF_DAY))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_new(request, number: str):
+    """下发督办 / 作出批示 on an order: the form, then the new item."""
+    order = get_object_or_404(access.orders_visible_to(request.user), number=number)
+    kinds = [(k, label) for k, label in Kind.choices if services.may_issue(request.user, k)]
+    if not kinds:
+        raise PermissionDenied(gettext("只有值班长可以下发督办，领导可以作出批示。"))
+    form = IssueForm(request.POST or None, order=order, kinds=kinds)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                item = services.supervision_issue(
+                    actor=request.user,
+                    order=order,
+                    kind=form.cleaned_data["kind"],
+                    content=form.cleaned_data["content"],
+                    unit=form.cleaned_data["unit"],
+                    due_at=form.due_at(),
+                )
+            except services.SupervisionError as refused:
+                field = {"due_at": "due_on"}.get(refused.field, refused.field)
+                form.add_error(field if field in form.fields else None, refused.message)
+            else:
+                messages.success(request, gettext("已下发%(kind)s。") % {"kind": item.get_kind_display()})
+                return HttpResponseRedirect(reverse("console:order", args=[order.number]))
+    return render(request, "console/supervision_new.html", {"order": order, "form": form}, status=status)
