@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rexian.hotspots",
     "rexian.reports",
     "rexian.supervision",
+    "rexian.quality",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,8 @@ WORKER_SCAN_INTERVAL_SECONDS = env_int("REXIAN_DEADLINE_SCAN_SECONDS", 60, minim
 CALLBACK_MAX_ATTEMPTS = env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
 # 督办 / 批示: working days a unit has to report on an item when the issuer gives no date.
 SUPERVISION_REPORT_DAYS = env_int("REXIAN_SUPERVISION_REPORT_DAYS", 3, minimum=1)
+# 质检: orders drawn at random from each operator's registrations of a day.
+QC_SAMPLE_PER_OPERATOR = env_int("REXIAN_QC_SAMPLE_PER_OPERATOR", 3, minimum=0)
 DIRECT_ANSWER_CALLBACK_SAMPLE = env_float("REXIAN_DIRECT_ANSWER_CALLBACK_SAMPLE", 0.1, minimum=0, maximum=1)
 DEADLINE_YELLOW_FRACTION = env_float("REXIAN_DEADLINE_YELLOW_FRACTION", 0.2, minimum=0, maximum=1)
 ORDER_NUMBER_DIGITS = 6

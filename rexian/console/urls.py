@@ -13,6 +13,7 @@ from rexian.console.views import (
     intake,
     notifications,
     orders,
+    quality,
     queues,
     reports,
     search,
@@ -76,4 +77,9 @@ urlpatterns = [
     path("supervision/<int:pk>/", supervision.supervision_detail, name="supervision"),
     path("supervision/<int:pk>/<slug:step>/", supervision.supervision_step, name="supervision-step"),
     path("orders/<str:number>/supervise/new/", supervision.supervision_new, name="supervision-new"),
+    # 质检: the inspectors' queue, scoring one sampled order, the weekly review and the monthly assessment.
+    path("quality/", quality.quality_queue, name="quality"),
+    path("quality/weekly/", quality.quality_weekly, name="quality-weekly"),
+    path("quality/monthly/", quality.quality_monthly, name="quality-monthly"),
+    path("quality/<int:pk>/", quality.quality_detail, name="quality-inspection"),
 ]

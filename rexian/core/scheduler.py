@@ -89,6 +89,12 @@ def jobs() -> list[Job]:
             at=dt.time(2, 0),  # nightly, when the centre is quiet
         ),
         Job(name="hotspot_scan", task_path="rexian.hotspots.tasks:hotspot_scan_task", every=dt.timedelta(hours=1)),
+        Job(
+            name="quality_sample",
+            task_path="rexian.quality.tasks:quality_sample_task",
+            every=dt.timedelta(days=1),
+            at=dt.time(1, 0),  # early each morning: yesterday's 质检 sample
+        ),
         *report_jobs(),
     ]
 

@@ -48,6 +48,7 @@ from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
 from rexian.knowledge.demo_data import demo_knowledge_load
 from rexian.supervision.demo_data import demo_supervision_load
+from rexian.quality.demo_data import demo_quality_load
 from rexian.analytics.rollups import rollup_rebuild
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
@@ -1381,6 +1382,7 @@ def demo_load(
         order_text_reindex()  # the orders were written in bulk, without order_register's full-text indexing
         demo_knowledge_load(now=now)  # the knowledge base: sections, ~90 articles, review reminders
         demo_supervision_load(now=now, seed=seed)  # a supervisor's 督办 and a leader's 批示 on orders in hand
+        demo_quality_load(now=now, seed=seed)  # 质检: the last days' samples, most of them scored
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
     hotspot_scan(now=now)  # the hot-spot page's first run (the worker recomputes it every hour)

@@ -238,3 +238,15 @@ class TestLoadedCity:
         assert {"issued", "acknowledged", "reported", "closed"} <= set(items.values_list("status", flat=True))
         assert not items.filter(issued_at__gt=NOW).exists() and not items.filter(closed_at__gt=NOW).exists()
         assert supervision_list(user=User.objects.get(username="handler")).rows  # the demo handler has some
+
+    def test_quality_samples_are_drawn_and_mostly_scored(self, db):
+        from rexian.quality.models import QualityInspection
+        from rexian.quality.selectors import quality_queue, weekly_review
+
+        items = QualityInspection.objects.all()
+        assert items.filter(status="scored").count() > items.filter(status="pending").count() > 0
+        assert not items.filter(scored_at__gt=NOW).exists()
+        assert items.filter(total__lt=80).exclude(comment="").exists()  # a few fail, with the inspector's comment
+        assert set(items.values_list("order__registered_by__role", flat=True)) == {Role.OPERATOR}
+        assert quality_queue(user=User.objects.get(username="inspector")).rows
+        assert weekly_review(week_start=NOW.date())

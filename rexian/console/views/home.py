@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rexian.orders import selectors
+from rexian.quality.selectors import quality_pending_count
 from rexian.units.models import Role
 
 
@@ -41,6 +42,7 @@ CARDS: dict[str, Card] = {
         # Open orders past a deadline now, not the dashboards' 本期超期件数 (replies late in a period).
         Card("overdue_open", _("当前超期在办"), "search", "deadline=overdue", "alert"),
         Card("overdue", _("已超期"), "inbox", "deadline=overdue", "alert"),  # a unit's parts, as the inbox's chip
+        Card("quality_pending", _("待质检"), "quality"),
     )
 }
 UNIT_DEADLINE_CARDS = {"near_deadline": "deadline=near", "overdue": "deadline=overdue"}
@@ -63,6 +65,8 @@ def home(request):
     """The signed-in user's home: waiting work by count, and the head of their main queue."""
     user = request.user
     counts = selectors.workload_counts(user=user)
+    if user.role == Role.INSPECTOR:
+        counts["quality_pending"] = quality_pending_count(user=user)
     rows, queue_title, queue_url = [], "", ""
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and user.unit_id:
         rows = selectors.unit_inbox_filtered(user=user, page_size=10).rows

@@ -1,0 +1,124 @@
+"""质检 pages (rexian/console/views/quality.py): the queue, scoring one order, the weekly review, the monthly table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from rexian.quality.models import QualityInspection
+from rexian.quality.services import quality_score
+
+pytestmark = pytest.mark.django_db
+QUEUE = reverse("console:quality")
+WEEKLY = reverse("console:quality-weekly")
+MONTHLY = reverse("console:quality-monthly")
+FULL = {"greeting": 10, "five_elements": 30, "classification": 20, "knowledge": 20, "attitude": 20}
+
+
+def _form(scores: dict, comment: str = "") -> dict:
+    return {**{f"score_{code}": points for code, points in scores.items()}, "comment": comment}
+
+
+@pytest.fixture
+def inspection(cast, make_order):
+    order = make_order()
+    return QualityInspection.objects.create(order=order, operator=cast.operator, sampled_on=timezone.localdate())
+
+
+def _page(item) -> str:
+    return reverse("console:quality-inspection", args=[item.pk])
+
+
+def test_the_queue_lists_pending_orders_with_a_link_to_score_each(signed_in, cast, inspection):
+    page = signed_in(cast.inspector).get(QUEUE)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert inspection.order.number in body and _page(inspection) in body
+
+
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "leader", "housing_handler"])
+def test_other_roles_may_not_open_the_quality_pages(signed_in, cast, inspection, role):
+    client = signed_in(getattr(cast, role))
+    for url in (QUEUE, _page(inspection), WEEKLY, MONTHLY):
+        assert client.get(url).status_code == 403
+    assert client.post(_page(inspection), _form(FULL)).status_code == 403
+
+
+def test_the_inspection_page_shows_the_record_with_the_caller_masked(signed_in, cast, inspection):
+    body = signed_in(cast.supervisor).get(_page(inspection)).content.decode()
+    order = inspection.order
+    assert order.title in body and order.description in body and "物业服务" in body
+    assert "13812348000" not in body and "138****8000" in body
+    assert 'name="score_five_elements"' in body
+
+
+def test_scoring_saves_and_returns_to_the_queue(signed_in, cast, inspection):
+    done = signed_in(cast.inspector).post(_page(inspection), _form({**FULL, "attitude": 18}))
+    assert done.status_code == 302 and done["Location"] == QUEUE
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.total, inspection.inspector) == ("scored", 98, cast.inspector)
+
+
+def test_a_refused_score_comes_back_with_the_message_and_what_was_typed(signed_in, cast, inspection):
+    refused = signed_in(cast.inspector).post(_page(inspection), _form({**FULL, "five_elements": 5}, "  "))
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "请填写点评" in body and 'value="5"' in body
+    refused = signed_in(cast.inspector).post(_page(inspection), _form({**FULL, "greeting": 11}, "语速过快"))
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "0 到 10 分之间" in body and 'value="11"' in body and "语速过快" in body
+    assert QualityInspection.objects.get(pk=inspection.pk).status == "pending"
+
+
+def test_the_weekly_review_shows_each_operator_and_the_comments(signed_in, cast, inspection):
+    quality_score(actor=cast.inspector, inspection=inspection, scores={**FULL, "knowledge": 0}, comment="政策答复错误。")
+    page = signed_in(cast.inspector).get(WEEKLY, {"week": timezone.localdate().isoformat()})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "政策答复错误。" in body and "知识库答复正确" in body and str(cast.operator) in body
+
+
+def test_the_monthly_assessment_ranks_the_operators(signed_in, cast, inspection):
+    quality_score(actor=cast.inspector, inspection=inspection, scores=FULL)
+    today = timezone.localdate()
+    page = signed_in(cast.supervisor).get(MONTHLY, {"month": today.strftime("%Y-%m")})
+    assert page.status_code == 200
+    [row] = page.context["rows"]
+    assert (row.operator, row.quality, row.volume) == (cast.operator, 100.0, 1)
+
+
+@pytest.mark.parametrize(
+    "url, query, message",
+    [
+        (WEEKLY, {"week": "2026-13-01"}, "周次「2026-13-01」无法识别"),
+        (WEEKLY, {"week": "last"}, "周次「last」无法识别"),
+        (MONTHLY, {"month": "2026-13"}, "月份「2026-13」无法识别"),
+        (MONTHLY, {"month": "03/2026"}, "月份「03/2026」无法识别"),
+    ],
+)
+def test_a_bad_week_or_month_is_answered_with_a_message(signed_in, cast, url, query, message):
+    page = signed_in(cast.inspector).get(url, query)
+    assert page.status_code == 400 and message in page.content.decode()
+
+
+def test_the_week_defaults_to_this_week(signed_in, cast):
+    page = signed_in(cast.inspector).get(WEEKLY)
+    today = timezone.localdate()
+    assert page.status_code == 200 and page.context["monday"] == today - dt.timedelta(days=today.weekday())
+
+
+def test_the_menu_has_quality_for_inspectors_and_supervisors_only(signed_in, cast):
+    for user, shown in ((cast.inspector, True), (cast.supervisor, True), (cast.operator, False), (cast.leader, False)):
+        body = signed_in(user).get(reverse("console:home")).content.decode()
+        assert (f'href="{QUEUE}"' in body) is shown, user.username
+
+
+def test_the_inspector_s_home_counts_the_pending_inspections(signed_in, cast, inspection):
+    cards = signed_in(cast.inspector).get(reverse("console:home")).context["cards"]
+    assert {"label": "待质检", "count": 1, "url": QUEUE, "tone": ""} in [
+        {**card, "label": str(card["label"])} for card in cards
+    ]
