@@ -75,7 +75,7 @@ def _text(value: str, *, label: str, field: str, limit: int, required: bool = Tr
 
 def _lock(supervision: Supervision | int) -> Supervision:
     pk = supervision.pk if isinstance(supervision, Supervision) else supervision
-    return Supervision.objects.select_for_update().select_related("order").get(pk=pk)
+    return Supervision.objects.select_for_update(of=("self",)).select_related("order", "unit").get(pk=pk)
 
 
 def _step(item: Supervision, action: str, actor, now: dt.datetime, note: str = "") -> SupervisionStep:
@@ -160,7 +160,7 @@ def supervision_issue(
         raise SupervisionError(_("反馈时限须晚于现在。"), field="due_at")
     with transaction.atomic():
         # The order as it is now, held until the item is written: a merge or a void waits for it.
-        order = WorkOrder.objects.select_for_update().select_related("lead_unit").get(pk=order.pk)
+        order = WorkOrder.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=order.pk)
         if not access.can_view(actor, order):
             raise PermissionDenied(_("您无权查看该工单。"))
         if order.state in (State.MERGED, State.VOIDED):
