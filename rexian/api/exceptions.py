@@ -5,6 +5,7 @@ this module maps them, and DRF's own errors, to a status and a stable code:
 
     OrderInputError 400 invalid_input   StaleVersion 409 stale_version
     SupervisionError 400 invalid_input  SupervisionStepError 409 invalid_step
+    QualityError 400 invalid_input
     PermissionDenied 403 permission_denied  InvalidTransition 409 invalid_transition
     unknown order 404 not_found          Idempotency-Key reused 422 idempotency_key_reused
 """
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 
 from rexian.orders.services import OrderInputError, StaleVersion
 from rexian.orders.transitions import InvalidTransition
+from rexian.quality.services import QualityError
 from rexian.supervision.services import SupervisionError, SupervisionStepError
 
 NON_FIELD = "non_field_errors"
@@ -94,7 +96,7 @@ def exception_handler(exc, context):
         return Response(error_body("invalid_transition", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, SupervisionStepError):
         return Response(error_body("invalid_step", exc.message), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, (OrderInputError, SupervisionError)):
+    if isinstance(exc, (OrderInputError, SupervisionError, QualityError)):
         message = str(exc.message)
         return Response(
             error_body("invalid_input", message, {exc.field: [message]} if exc.field else {}),

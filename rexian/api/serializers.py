@@ -25,6 +25,7 @@ from rexian.api.fields import (
 from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
 from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, WorkOrder
 from rexian.orders.transitions import Action, State
+from rexian.quality.models import QualityInspection
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import Role, Unit
 
@@ -633,7 +634,7 @@ class SupervisionQuerySerializer(serializers.Serializer):
     tab = serializers.ChoiceField(choices=["open", "issued", "acknowledged", "reported", "closed"], required=False)
     kind = serializers.ChoiceField(choices=Supervision.Kind.choices, required=False)
     overdue = serializers.BooleanField(required=False, default=False)
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1)
 
 
 class SupervisionIssueSerializer(serializers.Serializer):
@@ -645,3 +646,54 @@ class SupervisionIssueSerializer(serializers.Serializer):
 
 class SupervisionStepRequestSerializer(serializers.Serializer):
     text = _blank_text(2000, help_text="The report (report), the reason (return) or the closing note (close).")
+
+
+# --- 质检 ------------------------------------------------------------------------------------------------
+
+
+class QualityCriterionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    max_points = serializers.IntegerField()
+
+
+class QualityScoreSerializer(serializers.Serializer):
+    criterion = serializers.CharField(source="criterion.code")
+    name = serializers.CharField(source="criterion.name")
+    points = serializers.IntegerField()
+    max_points = serializers.IntegerField(help_text="The criterion's maximum when it was scored.")
+
+
+class QualityInspectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.CharField(source="order.number", help_text="工单编号")
+    order_title = serializers.CharField(source="order.title")
+    operator = serializers.CharField(source="operator.__str__", help_text="The operator who registered the order.")
+    sampled_on = serializers.DateField(help_text="The day the order was registered and sampled for.")
+    status = serializers.ChoiceField(choices=QualityInspection.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    inspector = serializers.SerializerMethodField()
+    scored_at = serializers.DateTimeField(allow_null=True)
+    total = serializers.IntegerField(allow_null=True)
+    max_total = serializers.IntegerField(allow_null=True, help_text="The checklist's maximum when scored.")
+    comment = serializers.CharField()
+    scores = QualityScoreSerializer(many=True, source="scores.all")
+
+    def get_inspector(self, item) -> str | None:
+        return str(item.inspector) if item.inspector_id else None
+
+
+class QualityQueueSerializer(serializers.Serializer):
+    results = QualityInspectionSerializer(many=True)
+    pending = serializers.IntegerField(help_text="All inspections waiting for a score.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class QualityScoreRequestSerializer(serializers.Serializer):
+    scores = serializers.DictField(
+        child=StrictIntegerField(min_value=0, max_value=1000),
+        help_text="Points per criterion code (`GET quality/criteria/`); every active criterion must be scored.",
+    )
+    comment = _blank_text(1000, help_text="点评: required when the total is below the pass mark (80 of 100).")

@@ -35,6 +35,8 @@ from rexian.orders.attachments import attachment_add
 from rexian.orders.models import WorkOrder
 from rexian.orders.smart_dispatch import dispatch_suggestions_for
 from rexian.orders.transitions import Action
+from rexian.quality import selectors as quality_selectors
+from rexian.quality import services as quality_services
 from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
 from rexian.units.models import Unit
@@ -482,6 +484,79 @@ class SupervisionStepView(ApiView):
         text = _parse(s.SupervisionStepRequestSerializer, request.data)["text"]
         SUPERVISION_STEPS[step](request.user, item, text)
         return Response(s.SupervisionSerializer(_supervision(request.user, item_id)).data)
+
+
+# --- 质检 ---------------------------------------------------------------------------------------------------
+
+
+def _require_scorer(user) -> None:
+    if not quality_services.may_score(user):
+        raise exceptions.PermissionDenied(_("只有质检员或值班长可以进行质检。"))
+
+
+def _inspection(user, inspection_id: str):
+    """The inspection from an id in the path (any other text names none: 404)."""
+    if not (inspection_id.isascii() and inspection_id.isdigit() and len(inspection_id) < 12):
+        raise exceptions.NotFound(_("质检记录不存在。"))
+    return quality_selectors.inspection_get(user=user, pk=int(inspection_id))
+
+
+class QualityCriterionListView(ApiView):
+    @extend_schema(
+        operation_id="quality_criteria_list",
+        summary="质检项 The checklist an inspection is scored against",
+        responses={200: s.QualityCriterionSerializer(many=True), **errors(403)},
+        tags=["quality"],
+    )
+    def get(self, request):
+        _require_scorer(request.user)
+        return Response(s.QualityCriterionSerializer(quality_selectors.active_criteria(), many=True).data)
+
+
+class QualityQueueView(ApiView):
+    @extend_schema(
+        operation_id="quality_inspections_list",
+        summary="待质检 Sampled orders waiting for a score, the oldest day first",
+        parameters=[s.PageSerializer],
+        responses={200: s.QualityQueueSerializer, **errors(400, 403)},
+        tags=["quality"],
+    )
+    def get(self, request):
+        _require_scorer(request.user)
+        page = _parse(s.PageSerializer, _query(request))["page"]
+        found = quality_selectors.quality_queue(user=request.user, page=page)
+        next_url, previous = _links(request, found.page, found.has_next)
+        body = {"results": found.rows, "pending": found.pending, "next": next_url, "previous": previous}
+        return Response(s.QualityQueueSerializer(body).data)
+
+
+class QualityInspectionView(ApiView):
+    @extend_schema(
+        operation_id="quality_inspections_retrieve",
+        summary="质检记录 One sampled order's inspection with its scores",
+        responses={200: s.QualityInspectionSerializer, **errors(403, 404)},
+        tags=["quality"],
+    )
+    def get(self, request, inspection_id: str):
+        _require_scorer(request.user)
+        return Response(s.QualityInspectionSerializer(_inspection(request.user, inspection_id)).data)
+
+
+class QualityScoreView(ApiView):
+    @extend_schema(
+        operation_id="quality_inspections_score",
+        summary="质检评分 Score (or correct the score of) a sampled order",
+        description="Every active criterion from 0 to its maximum; a comment below the pass mark.",
+        request=s.QualityScoreRequestSerializer,
+        responses={200: s.QualityInspectionSerializer, **errors(400, 403, 404)},
+        tags=["quality"],
+    )
+    def post(self, request, inspection_id: str):
+        _require_scorer(request.user)
+        item = _inspection(request.user, inspection_id)
+        d = _parse(s.QualityScoreRequestSerializer, request.data)
+        quality_services.quality_score(actor=request.user, inspection=item, scores=d["scores"], comment=d["comment"])
+        return Response(s.QualityInspectionSerializer(_inspection(request.user, inspection_id)).data)
 
 
 # --- Master data and the viewer -----------------------------------------------------------------
