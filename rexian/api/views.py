@@ -393,11 +393,16 @@ class OrderDuplicateView(ApiView):
 # --- 督办与批示 ----------------------------------------------------------------------------------------
 
 
+def _path_id(value: str, missing: str) -> int:
+    """A record's id from the path; any other text names no record (404 with `missing`)."""
+    if not (value.isascii() and value.isdigit() and len(value) < 12):
+        raise exceptions.NotFound(missing)
+    return int(value)
+
+
 def _supervision(user, item_id: str):
-    """The item `user` may see, from an id in the path (any other text names no item: 404)."""
-    if not (item_id.isascii() and item_id.isdigit() and len(item_id) < 12):
-        raise exceptions.NotFound(_("督办批示不存在。"))
-    return supervision_selectors.supervision_get(user=user, pk=int(item_id))
+    """The item `user` may see (404 otherwise)."""
+    return supervision_selectors.supervision_get(user=user, pk=_path_id(item_id, _("督办批示不存在。")))
 
 
 class SupervisionListView(ApiView):
@@ -495,10 +500,8 @@ def _require_scorer(user) -> None:
 
 
 def _inspection(user, inspection_id: str):
-    """The inspection from an id in the path (any other text names none: 404)."""
-    if not (inspection_id.isascii() and inspection_id.isdigit() and len(inspection_id) < 12):
-        raise exceptions.NotFound(_("质检记录不存在。"))
-    return quality_selectors.inspection_get(user=user, pk=int(inspection_id))
+    """The inspection `user` may see (404 otherwise)."""
+    return quality_selectors.inspection_get(user=user, pk=_path_id(inspection_id, _("质检记录不存在。")))
 
 
 class QualityCriterionListView(ApiView):
