@@ -1226,9 +1226,13 @@ def test_a_callback_after_failed_attempts_still_closes_the_order(cast, make_orde
 # --- Re-handle (重办) ------------------------------------------------------------------------------
 
 
-def test_rehandling_sends_the_order_back_to_its_lead_unit_and_counts_against_it(cast, make_order):
+def test_rehandling_sends_the_order_back_to_its_lead_unit_and_counts_against_it(cast, make_order, monkeypatch):
     order = order_in(cast, make_order, S.REOPENED, assisting=[cast.urban])
     old_deadline = order.reply_deadline
+    # Re-handled two weeks later, so the new clock starts on a later working day whatever the day is today
+    # (on a weekend or a holiday, two steps a moment apart share the same deadline).
+    later = timezone.now() + dt.timedelta(days=14)
+    monkeypatch.setattr(services, "_now", lambda: later)
     services.order_rehandle(actor=cast.dispatcher, order=order, note="市民反映电梯仍未修复")
     order = fresh(order)
     assert order.state == S.IN_PROGRESS
