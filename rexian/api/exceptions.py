@@ -3,9 +3,9 @@
 The services raise domain errors with Chinese messages (kept as they are);
 this module maps them, and DRF's own errors, to a status and a stable code:
 
-    OrderInputError 400 invalid_input   StaleVersion 409 stale_version
-    SupervisionError 400 invalid_input  SupervisionStepError 409 invalid_step
-    QualityError 400 invalid_input
+    InputError 400 invalid_input        StaleVersion 409 stale_version
+      (OrderInputError, SupervisionError, QualityError)
+    SupervisionStepError 409 invalid_step
     PermissionDenied 403 permission_denied  InvalidTransition 409 invalid_transition
     unknown order 404 not_found          Idempotency-Key reused 422 idempotency_key_reused
 """
@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from rexian.orders.services import OrderInputError, StaleVersion
+from rexian.orders.services import StaleVersion
 from rexian.orders.transitions import InvalidTransition
-from rexian.quality.services import QualityError
-from rexian.supervision.services import SupervisionError, SupervisionStepError
+from rexian.core.errors import InputError
+from rexian.supervision.services import SupervisionStepError
 
 NON_FIELD = "non_field_errors"
 
@@ -96,7 +96,7 @@ def exception_handler(exc, context):
         return Response(error_body("invalid_transition", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, SupervisionStepError):
         return Response(error_body("invalid_step", exc.message), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, (OrderInputError, SupervisionError, QualityError)):
+    if isinstance(exc, InputError):
         message = str(exc.message)
         return Response(
             error_body("invalid_input", message, {exc.field: [message]} if exc.field else {}),

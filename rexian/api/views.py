@@ -461,16 +461,6 @@ class SupervisionIssueView(ApiView):
         return Response(s.SupervisionSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-SUPERVISION_STEPS = {
-    "acknowledge": lambda user, item, text: supervision_services.supervision_acknowledge(actor=user, supervision=item),
-    "report": lambda user, item, text: supervision_services.supervision_report(actor=user, supervision=item,
-                                                                               report=text),
-    "return": lambda user, item, text: supervision_services.supervision_return(actor=user, supervision=item,
-                                                                               reason=text),
-    "close": lambda user, item, text: supervision_services.supervision_close(actor=user, supervision=item, note=text),
-}
-
-
 class SupervisionStepView(ApiView):
     @extend_schema(
         operation_id="supervisions_step",
@@ -484,10 +474,10 @@ class SupervisionStepView(ApiView):
     )
     def post(self, request, item_id: str, step: str):
         item = _supervision(request.user, item_id)
-        if step not in SUPERVISION_STEPS:
+        if step not in supervision_services.STEPS:
             raise exceptions.NotFound(_("没有这项操作。"))
         text = _parse(s.SupervisionStepRequestSerializer, request.data)["text"]
-        SUPERVISION_STEPS[step](request.user, item, text)
+        supervision_services.supervision_step(actor=request.user, supervision=item, step=step, text=text)
         return Response(s.SupervisionSerializer(_supervision(request.user, item_id)).data)
 
 

@@ -64,8 +64,8 @@ CENTRE_VIEWERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Rol
 FULL_CONTACT_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR})
 
 
-def _unit_ids(user) -> list[int] | None:
-    """The units whose orders a unit's staff see: a handler their own unit, a unit admin the unit's subtree."""
+def unit_ids(user) -> list[int]:
+    """The units a unit's staff answer for and whose orders they see: a handler their own, a unit admin its subtree."""
     if user.unit_id is None:
         return []
     if user.role == Role.UNIT_ADMIN:
@@ -75,9 +75,9 @@ def _unit_ids(user) -> list[int] | None:
     return [user.unit_id]
 
 
-def _unit_assignments(unit_ids: list[int]) -> QuerySet:
+def _unit_assignments(units: list[int]) -> QuerySet:
     """A unit's parts in orders; a part withdrawn by an approved return (退单) no longer opens the order to it."""
-    return Assignment.objects.filter(unit_id__in=unit_ids).exclude(status=Assignment.Status.WITHDRAWN)
+    return Assignment.objects.filter(unit_id__in=units).exclude(status=Assignment.Status.WITHDRAWN)
 
 
 def orders_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -88,7 +88,7 @@ def orders_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     if user.role in CENTRE_VIEWERS:
         return queryset
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
-        units = _unit_ids(user)
+        units = unit_ids(user)
         return queryset.filter(Exists(_unit_assignments(units).filter(order=OuterRef("pk"))))
     return queryset.none()
 
@@ -99,7 +99,7 @@ def can_view(user, order: WorkOrder) -> bool:
     if user.role in CENTRE_VIEWERS:
         return True
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
-        return _unit_assignments(_unit_ids(user)).filter(order=order).exists()
+        return _unit_assignments(unit_ids(user)).filter(order=order).exists()
     return False
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, HotTopic, Line, Urgency
 from rexian.catalog.selectors import category_hit, deadline_compute
+from rexian.core.errors import InputError
 from rexian.orders import access
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
@@ -49,13 +50,8 @@ A = Action
 S = State
 
 
-class OrderInputError(ValueError):
-    """Input a user gave cannot be accepted; `field` names the form field when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OrderInputError(InputError):
+    """Input a user gave for an order step cannot be accepted; `field` names the form field when there is one."""
 
 
 class StaleVersion(Exception):

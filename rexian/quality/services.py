@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.core.dates import local_midnight
+from rexian.core.errors import InputError
 from rexian.orders.models import WorkOrder
 from rexian.orders.transitions import State
 from rexian.quality.models import QualityCriterion, QualityInspection, QualityScore
@@ -36,13 +37,8 @@ SCORERS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 COMMENT_MAX = QualityInspection._meta.get_field("comment").max_length
 
 
-class QualityError(ValueError):
+class QualityError(InputError):
     """A score that cannot be recorded as given; `field` names the form field (`score_<code>` or `comment`)."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def may_score(user) -> bool:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
 from rexian.supervision.models import Supervision
-from rexian.units.models import UNIT_ROLES, Role
+from rexian.units.models import UNIT_ROLES
 
 Status = Supervision.Status
 WAITING_ON_UNIT = (Status.ISSUED, Status.ACKNOWLEDGED)
@@ -37,10 +37,8 @@ def supervisions_visible_to(user) -> QuerySet:
         return items.none()
     if user.role in access.CENTRE_VIEWERS:
         return items
-    if user.role in UNIT_ROLES and user.unit_id:
-        if user.role == Role.UNIT_ADMIN:
-            return items.filter(unit__path__startswith=user.unit.path)
-        return items.filter(unit_id=user.unit_id)
+    if user.role in UNIT_ROLES:
+        return items.filter(unit_id__in=access.unit_ids(user))
     return items.none()
 
 

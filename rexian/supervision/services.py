@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rexian.catalog.calendar import add_workdays
+from rexian.core.errors import InputError
 from rexian.notifications.models import Notification
 from rexian.orders import access
 from rexian.orders.models import Assignment, WorkOrder
@@ -46,18 +47,15 @@ Step = SupervisionStep.Action
 
 ISSUERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: frozenset({Role.LEADER})}
 CLOSERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: frozenset({Role.LEADER, Role.SUPERVISOR})}
+# The steps taken on an item once issued, by `supervision_step`.
+STEPS = (Step.ACKNOWLEDGE, Step.REPORT, Step.RETURN, Step.CLOSE)
 CONTENT_MAX = Supervision._meta.get_field("content").max_length
 REPORT_MAX = Supervision._meta.get_field("report").max_length
 TEXT_LENGTH = Notification._meta.get_field("text").max_length
 
 
-class SupervisionError(ValueError):
+class SupervisionError(InputError):
     """A step a user asked for cannot be taken (bad input, or not in this status); `field` names the form field."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class SupervisionStepError(SupervisionError):
@@ -84,11 +82,9 @@ def _step(item: Supervision, action: str, actor, now: dt.datetime, note: str = "
 
 def is_unit_staff(user, item: Supervision) -> bool:
     """Whether `user` answers for the item's unit: its handlers and unit admins (a unit admin also for sub-units)."""
-    if not (user.is_authenticated and user.is_active and user.role in UNIT_ROLES and user.unit_id):
+    if not (user.is_authenticated and user.is_active and user.role in UNIT_ROLES):
         return False
-    if user.unit_id == item.unit_id:
-        return True
-    return user.role == Role.UNIT_ADMIN and item.unit.path.startswith(user.unit.path)
+    return item.unit_id in access.unit_ids(user)
 
 
 def may_close(user, item: Supervision) -> bool:
@@ -107,6 +103,21 @@ def may_issue_on(user, order: WorkOrder) -> bool:
         and order.lead_unit_id is not None
         and order.state not in (State.MERGED, State.VOIDED)
     )
+
+
+def allowed_steps(user, item: Supervision) -> frozenset[str]:
+    """The steps `user` may take on the item now: what the page offers (the services check it again)."""
+    steps = set()
+    if is_unit_staff(user, item):
+        if item.status == Status.ISSUED:
+            steps |= {Step.ACKNOWLEDGE, Step.REPORT}
+        elif item.status == Status.ACKNOWLEDGED:
+            steps.add(Step.REPORT)
+    if may_close(user, item) and item.is_open:
+        steps.add(Step.CLOSE)
+        if item.status == Status.REPORTED:
+            steps.add(Step.RETURN)
+    return frozenset(steps)
 
 
 def _require_unit_staff(user, item: Supervision) -> None:
@@ -246,6 +257,22 @@ def supervision_close(
     if unreported:
         transaction.on_commit(lambda: _notify(step.pk))
     return item
+
+
+def supervision_step(*, actor, supervision: Supervision, step: str, text: str = "") -> Supervision:
+    """Take the step named `step` (acknowledge, report, return, close) with its text, as the pages and the API do.
+
+    `text` is the report, the reason for returning or the closing note; an unknown step is a SupervisionError.
+    """
+    if step == Step.ACKNOWLEDGE:
+        return supervision_acknowledge(actor=actor, supervision=supervision)
+    if step == Step.REPORT:
+        return supervision_report(actor=actor, supervision=supervision, report=text)
+    if step == Step.RETURN:
+        return supervision_return(actor=actor, supervision=supervision, reason=text)
+    if step == Step.CLOSE:
+        return supervision_close(actor=actor, supervision=supervision, note=text)
+    raise SupervisionError(_("未知的操作。"))
 
 
 # --- Notifications ----------------------------------------------------------------------------------------------

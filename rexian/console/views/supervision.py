@@ -27,11 +27,11 @@ from rexian.catalog.calendar import END_OF_DAY
 from rexian.orders import access
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.supervision import selectors, services
-from rexian.supervision.models import Supervision
+from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import UNIT_ROLES, Unit
 
 Kind = Supervision.Kind
-Status = Supervision.Status
+Step = SupervisionStep.Action
 TAB_LABELS = (
     ("open", _("未办结")),
     ("issued", _("待签收")),
@@ -84,16 +84,17 @@ def supervision_list(request):
 
 
 def _detail(request, item: Supervision, *, status: int = 200, error: str = "", typed: dict | None = None):
-    user = request.user
+    allowed = services.allowed_steps(request.user, item)
     context = {
         "item": item,
         "steps": list(item.steps.all()),
-        "may_act": services.is_unit_staff(user, item) and item.status in (Status.ISSUED, Status.ACKNOWLEDGED),
-        "may_acknowledge": services.is_unit_staff(user, item) and item.status == Status.ISSUED,
-        "may_review": services.may_close(user, item) and item.is_open,
+        "may_acknowledge": Step.ACKNOWLEDGE in allowed,
+        "may_act": Step.REPORT in allowed,
+        "may_review": Step.CLOSE in allowed,
+        "may_return": Step.RETURN in allowed,
         "error": error,
         "typed": typed or {},
-        "can_open_order": access.can_view(user, item.order),
+        "can_open_order": access.can_view(request.user, item.order),
     }
     return render(request, "console/supervision_detail.html", context, status=status)
 
@@ -105,18 +106,8 @@ def supervision_detail(request, pk: int):
     return _detail(request, selectors.supervision_get(user=request.user, pk=pk))
 
 
-STEPS = {
-    "acknowledge": lambda user, item, post: services.supervision_acknowledge(actor=user, supervision=item),
-    "report": lambda user, item, post: services.supervision_report(
-        actor=user, supervision=item, report=post.get("report", "")
-    ),
-    "return": lambda user, item, post: services.supervision_return(
-        actor=user, supervision=item, reason=post.get("reason", "")
-    ),
-    "close": lambda user, item, post: services.supervision_close(
-        actor=user, supervision=item, note=post.get("note", "")
-    ),
-}
+# The form field that carries each step's text (the report, the reason for returning, the closing note).
+TEXT_FIELDS = {"report": "report", "return": "reason", "close": "note"}
 DONE = {
     "acknowledge": _("已签收。"),
     "report": _("已反馈。"),
@@ -130,10 +121,9 @@ DONE = {
 def supervision_step(request, pk: int, step: str):
     """Take one step of an item (签收, 反馈, 退回, 办结) and come back to it."""
     item = selectors.supervision_get(user=request.user, pk=pk)
-    if step not in STEPS:
-        return _detail(request, item, status=400, error=gettext("未知的操作。"))
+    text = request.POST.get(TEXT_FIELDS.get(step, ""), "")
     try:
-        STEPS[step](request.user, item, request.POST)
+        services.supervision_step(actor=request.user, supervision=item, step=step, text=text)
     except services.SupervisionError as refused:
         item = selectors.supervision_get(user=request.user, pk=pk)
         return _detail(request, item, status=400, error=refused.message, typed=request.POST.dict())
