@@ -23,6 +23,22 @@
     var field = button && button.form && button.form.elements.namedItem("master");
     if (field) { field.value = button.getAttribute("data-fill-master"); field.focus(); }
   });
+  // A category search that answers again (a late keystroke's request, or Enter after typing) must not drop the
+  // leaf the user has already picked among its results: the picked radio is checked again in the new results.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var results = event.detail.target;
+    if (!results || !results.classList.contains("tree-results")) { return; }
+    var picked = results.querySelector("input[type=radio]:checked");
+    results.dataset.picked = picked ? picked.value : "";
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    var value = results && results.dataset && results.dataset.picked;
+    if (!value) { return; }
+    Array.prototype.forEach.call(results.querySelectorAll("input[type=radio]"), function (radio) {
+      if (radio.value === value) { radio.checked = true; }
+    });
+  });
   // Confirm destructive actions (void, merge) before they are sent.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
