@@ -507,11 +507,14 @@ def order_dispatch(
 ) -> WorkOrder:
     """派单: send the order to a lead unit (主办) and optional assisting units (协办).
 
-    Starts the sign, first-response (特急) and reply clocks. Raises
-    OrderInputError for a unit that cannot take orders or a lead listed as assisting.
+    Starts the sign, first-response (特急) and reply clocks. Raises OrderInputError for an order without its
+    category (one queued before 转派遣 required it: the dispatcher completes it with 补充登记 first), a unit
+    that cannot take orders or a lead listed as assisting.
     """
     order = _lock(order)
     _require(actor, A.DISPATCH, order, expected_version)
+    if order.category_id is None:
+        raise OrderInputError(_("该工单尚未选择诉求分类，请先补充登记诉求分类，再派单。"), field="category")
     assisting = list({unit.pk: unit for unit in assisting_units}.values())
     for unit, field in [(lead_unit, "lead_unit"), *[(u, "assisting_units") for u in assisting]]:
         if not unit.is_active or not unit.accepts_orders:

@@ -368,3 +368,15 @@ def test_upholding_inline_closes_the_order_and_comes_back(signed_in, cast, make_
     assert (response.status_code, response["Location"]) == (302, back)
     order.refresh_from_db()
     assert (order.state, order.close_reason) == (State.CLOSED, "upheld")
+
+
+def test_dispatching_an_order_without_a_category_asks_for_the_category_first(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    WorkOrder.objects.filter(pk=order.pk).update(category=None)  # queued before 转派遣 required a category
+    response = signed_in(cast.dispatcher).post(
+        _action(order, "dispatch"), {"version": order.version, "lead_unit": cast.housing.pk, "next": QUEUE}
+    )
+    assert response.status_code == 400
+    assert "该工单尚未选择诉求分类，请先补充登记诉求分类，再派单。" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.state, order.lead_unit) == (State.PENDING_DISPATCH, None)

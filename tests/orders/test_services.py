@@ -617,6 +617,20 @@ def test_dispatch_creates_a_lead_and_assisting_assignments(cast, make_order):
     assert last_event(order).data == {"lead": cast.housing.pk, "assisting": [cast.town.pk, cast.urban.pk]}
 
 
+def test_an_order_without_a_category_is_not_dispatched_until_it_is_amended(cast, make_order):
+    order = make_order(S.PENDING_DISPATCH)
+    WorkOrder.objects.filter(pk=order.pk).update(category=None)  # queued before 转派遣 required a category
+    error = refused(
+        order, OrderInputError,
+        lambda: services.order_dispatch(actor=cast.dispatcher, order=fresh(order), lead_unit=cast.housing),
+    )
+    assert (error.field, str(error)) == ("category", "该工单尚未选择诉求分类，请先补充登记诉求分类，再派单。")
+    assert not order.assignments.exists()
+    services.order_amend(actor=cast.dispatcher, order=fresh(order), category=cast.property_service)
+    services.order_dispatch(actor=cast.dispatcher, order=fresh(order), lead_unit=cast.housing)
+    assert (fresh(order).state, fresh(order).lead_unit) == (S.DISPATCHED, cast.housing)
+
+
 def test_dispatch_sets_the_deadlines_of_an_ordinary_complaint_from_the_rules(cast, make_order):
     order = make_order(S.DISPATCHED)
     assert order.sign_deadline == add_workdays(order.dispatched_at, 1)
