@@ -95,6 +95,11 @@ def jobs() -> list[Job]:
             every=dt.timedelta(days=1),
             at=dt.time(1, 0),  # early each morning: yesterday's 质检 sample
         ),
+        Job(
+            name="supervision_overdue",
+            task_path="rexian.supervision.tasks:supervision_overdue_scan_task",
+            every=dt.timedelta(minutes=15),
+        ),
         *report_jobs(),
     ]
 

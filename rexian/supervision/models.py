@@ -43,6 +43,8 @@ class Supervision(models.Model):  # 督办件 / 批示件
     report = models.TextField(_("办理反馈"), max_length=2000, blank=True)
     reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # 超期催办: when the overdue scan reminded the unit and told the issuer (once per item).
+    escalated_at = models.DateTimeField(_("超期催办时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("督办批示")

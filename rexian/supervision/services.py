@@ -14,6 +14,9 @@ Who does what:
   supervisor, who tracks the leaders' instructions for them. Closing an item that was never
   reported needs a reason.
 
+An item still unreported past its deadline is escalated once (超期催办, `supervision_overdue_scan`, every 15
+minutes in the worker): its unit's staff are reminded and its issuer is told.
+
 Each step locks the item, checks the actor and the status, writes the item and a `SupervisionStep`
 in one transaction, and tells the people concerned with a notification once it commits: the unit's
 staff of an issue or a return, the issuer of a report. An item never changes its order's state.
@@ -318,6 +321,70 @@ def _notify(step_id: int) -> int:
                 created_at=step.at,
                 key=f"supervision:{step.pk}",
             )
+            for pk in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    return len(made)
+
+
+# --- Overdue (超期催办) ------------------------------------------------------------------------------------------
+
+SCAN_BATCH = 500  # items escalated per scan at most; the next scan takes the rest
+
+
+def supervision_overdue_scan(*, now: dt.datetime | None = None) -> int:
+    """超期催办: escalate, once each, the items still unreported (issued or acknowledged) past their deadline.
+
+    The unit's handlers and unit admins are reminded to report, and the issuer is told which unit is late. An
+    item is marked `escalated_at` by a conditional update in its own transaction with its notifications, so two
+    concurrent scans never escalate it twice (the notifications' unique key "supervision-overdue:<id>" backs
+    that up). Uses the (status, due_at) index; returns how many items it escalated.
+    """
+    now = now or timezone.now()
+    waiting = (Status.ISSUED, Status.ACKNOWLEDGED)
+    due = (
+        Supervision.objects.filter(status__in=waiting, due_at__lt=now, escalated_at__isnull=True)
+        .select_related("order", "unit")
+        .order_by("due_at")[:SCAN_BATCH]
+    )
+    escalated = 0
+    for item in due:
+        with transaction.atomic():
+            marked = Supervision.objects.filter(pk=item.pk, status__in=waiting, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if marked:
+                _notify_overdue(item, now)
+                escalated += marked
+    return escalated
+
+
+def _notify_overdue(item: Supervision, now: dt.datetime) -> int:
+    staff = User.objects.filter(unit_id=item.unit_id, role__in=UNIT_ROLES, is_active=True).values_list("pk", flat=True)
+    issuer = User.objects.filter(pk=item.issued_by_id, is_active=True).values_list("pk", flat=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "kind": item.get_kind_display(),
+            "unit": item.unit.name,
+            "due": timezone.localtime(item.due_at).strftime("%m-%d %H:%M"),
+            "text": " ".join(item.content.split())[:60],
+        }
+        to_unit = _("%(kind)s已超期（时限 %(due)s），请尽快反馈：%(text)s") % values
+        to_issuer = _("%(kind)s超期未反馈（%(unit)s，时限 %(due)s）：%(text)s") % values
+    made = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                kind=Notification.Kind.SUPERVISION,
+                order_id=item.order_id,
+                order_number=item.order.number,
+                text=text[:TEXT_LENGTH],
+                link=reverse("console:supervision", args=[item.pk]),
+                created_at=now,
+                key=f"supervision-overdue:{item.pk}",
+            )
+            for recipients, text in ((staff, to_unit), (issuer, to_issuer))
             for pk in recipients
         ],
         ignore_conflicts=True,

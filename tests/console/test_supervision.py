@@ -114,6 +114,22 @@ def test_the_overdue_tab(signed_in, cast, make_order):
     assert on_time not in page.context["items"]
 
 
+def test_an_escalated_item_says_when_it_was_chased(signed_in, cast, make_order):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from rexian.supervision.services import supervision_overdue_scan
+
+    item = _issue(cast, make_order(State.IN_PROGRESS))
+    page = signed_in(cast.housing_handler).get(reverse("console:supervision", args=[item.pk])).content.decode()
+    assert "已催办" not in page
+    Supervision.objects.filter(pk=item.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    supervision_overdue_scan()
+    page = signed_in(cast.housing_handler).get(reverse("console:supervision", args=[item.pk])).content.decode()
+    assert "已超期" in page and "已催办" in page
+
+
 def test_the_notification_opens_the_item(signed_in, cast, make_order, django_capture_on_commit_callbacks):
     order = make_order(State.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):

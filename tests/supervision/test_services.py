@@ -16,6 +16,7 @@ from rexian.supervision.services import (
     supervision_acknowledge,
     supervision_close,
     supervision_issue,
+    supervision_overdue_scan,
     supervision_report,
     supervision_return,
 )
@@ -155,3 +156,54 @@ def test_an_item_is_overdue_while_the_unit_has_not_reported_past_its_deadline(ca
     assert item.is_overdue
     item = supervision_report(actor=cast.housing_handler, supervision=item, report="已修复。")
     assert not item.is_overdue  # the centre's turn now
+
+
+# --- Overdue (超期催办) ---
+
+
+def _overdue(item, *, minutes=1):
+    Supervision.objects.filter(pk=item.pk).update(due_at=timezone.now() - dt.timedelta(minutes=minutes))
+
+
+def test_the_overdue_scan_reminds_the_unit_and_tells_the_issuer_once(cast, make_order):
+    late = _issue(cast, make_order(State.IN_PROGRESS), content="请尽快修复路灯。")
+    on_time = _issue(cast, make_order(State.IN_PROGRESS), content="请核实噪声扰民情况。")
+    _overdue(late)
+    before = {user.pk: len(_notified(user)) for user in (cast.housing_handler, cast.supervisor)}
+
+    assert supervision_overdue_scan() == 1
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert late.escalated_at is not None and on_time.escalated_at is None
+    [to_unit] = _notified(cast.housing_handler)[before[cast.housing_handler.pk]:]
+    assert to_unit.startswith("督办已超期（时限 ") and to_unit.endswith("请尽快反馈：请尽快修复路灯。")
+    [to_issuer] = _notified(cast.supervisor)[before[cast.supervisor.pk]:]
+    assert to_issuer.startswith("督办超期未反馈（住建局，时限 ")
+    assert Notification.objects.filter(key=f"supervision-overdue:{late.pk}").count() == 3  # handler, admin, issuer
+    assert Notification.objects.get(key=f"supervision-overdue:{late.pk}", recipient=cast.supervisor).link == (
+        f"/console/supervision/{late.pk}/"
+    )
+
+    assert supervision_overdue_scan() == 0  # once per item
+    assert Notification.objects.filter(key=f"supervision-overdue:{late.pk}").count() == 3
+
+
+def test_a_reported_or_closed_item_is_not_escalated(cast, make_order):
+    reported = _issue(cast, make_order(State.IN_PROGRESS))
+    supervision_report(actor=cast.housing_handler, supervision=reported, report="已修复。")
+    closed = _issue(cast, make_order(State.IN_PROGRESS))
+    supervision_close(actor=cast.supervisor, supervision=closed, note="已另行处理。")
+    acknowledged = _issue(cast, make_order(State.IN_PROGRESS))
+    supervision_acknowledge(actor=cast.housing_handler, supervision=acknowledged)
+    for item in (reported, closed, acknowledged):
+        _overdue(item)
+    assert supervision_overdue_scan() == 1  # only the acknowledged one still owes its report
+    assert list(Supervision.objects.exclude(escalated_at=None).values_list("pk", flat=True)) == [acknowledged.pk]
+
+
+def test_the_overdue_scan_runs_every_quarter_hour_in_the_worker():
+    from rexian.core.scheduler import _task, jobs
+
+    job = next(job for job in jobs() if job.name == "supervision_overdue")
+    assert job.every == dt.timedelta(minutes=15) and job.at is None
+    assert _task(job.task_path).name == "supervision_overdue_scan_task"
