@@ -46,11 +46,14 @@ STOPWORDS = frozenset(
 )
 
 
-#: Words every order's text has ("来电人咨询…办理流程") that TF-IDF still ranks high; never an order's key word.
+#: Words every order's text has ("来电人咨询…办理流程"), and the words that say where rather than what (小区, 楼下:
+#: an article on 小区停车 is no answer to a street light out in a 小区), that TF-IDF still ranks high; never an
+#: order's key word.
 ORDER_FILLER = frozenset(
     """
     来电 来电人 来电者 市民 群众 诉求 诉求人 反映 要求 表示 希望 称 询问 咨询 请求 帮助 协调 处理 解决 落实
     方式 时间 条件 标准 流程 材料 情况 问题 相关 有关 具体 进行 目前 近期 最近 多次 一直 至今 仍然 无果
+    小区 社区 村里 楼栋 单元 楼下 楼上 门口 家门口 附近 周边 旁边 对面 路段 路口 居民 住户 家中 家里
     """.split()
 )
 

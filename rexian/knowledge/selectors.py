@@ -137,10 +137,38 @@ def articles_suggested_for(
                 ((i, score * LINE_SECTION_BOOST if i in favoured else score) for i, score in found),
                 key=lambda pair: -pair[1],
             )
+    found = _with_evidence(found, terms)
     if found:
         floor = found[0][1] * SUGGESTION_MIN_SHARE
         found = [(i, score) for i, score in found if score >= floor]
     return _hits(found[:limit], terms, valid_on)
+
+
+def _with_evidence(found: list[tuple[int, float]], terms: QueryTerms) -> list[tuple[int, float]]:
+    """The candidates that share enough with the order to be worth an operator's glance: two of its key words
+    or more anywhere, or one in the article's title (title, common questions, keywords). An article that
+    shares one word of the order somewhere in its body (住房 in a long text on something else) is left out."""
+    if not found:
+        return found
+    words = {
+        pk: (set(title.split()), set(body.split()))
+        for pk, title, body in Article.objects.filter(pk__in=[i for i, _ in found]).values_list(
+            "pk", "search_title", "search_body"
+        )
+    }
+
+    def shares(group, index: set[str]) -> bool:
+        word, parts = group
+        return word in index or bool(parts) and all(part in index for part in parts)
+
+    kept = []
+    for article_id, score in found:
+        title, body = words.get(article_id, (set(), set()))
+        in_title = sum(shares(group, title) for group in terms.groups)
+        anywhere = sum(shares(group, title | body) for group in terms.groups)
+        if anywhere >= 2 or in_title >= 1:
+            kept.append((article_id, score))
+    return kept
 
 
 def article_browse(

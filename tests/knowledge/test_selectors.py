@@ -132,6 +132,22 @@ def test_suggestions_favour_the_section_of_the_line_the_order_came_in_on(kb, cas
     assert on_line[0].score == pytest.approx(plain[on_line[0].id] * selectors.LINE_SECTION_BOOST, rel=1e-4)
 
 
+def test_an_article_sharing_only_a_word_of_its_body_or_the_place_is_not_suggested(kb, cast):
+    from tests.knowledge.conftest import write
+
+    parking = write(
+        cast, kb.general, "小区停车位收费标准",
+        body="住宅小区停车位收费由物业服务企业按备案标准执行，医疗机构周边停车另行规定。", keywords="停车收费",
+    )
+    text = dict(title="小区路灯不亮", description="来电人反映小区门口路灯坏了一个月，晚上出行不便。")
+    assert parking.id not in {hit.id for hit in selectors.articles_suggested_for(**text)}  # 小区 says where, not what
+    # 医疗 only in its body: one shared word, and not in the title, is no reason to show it.
+    medical = selectors.articles_suggested_for(title="看病报销", description="咨询医疗费用报销比例。")
+    assert parking.id not in {hit.id for hit in medical}
+    # One key word in the title is enough (社保卡 here).
+    assert kb.ss_card.id in {hit.id for hit in selectors.articles_suggested_for(title="社保卡", description="社保卡丢失")}
+
+
 def test_no_suggestions_for_an_empty_order(kb):
     assert selectors.articles_suggested_for(title="", description="   ") == []
 
