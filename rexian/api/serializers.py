@@ -697,3 +697,62 @@ class QualityScoreRequestSerializer(serializers.Serializer):
         help_text="Points per criterion code (`GET quality/criteria/`); every active criterion must be scored.",
     )
     comment = _blank_text(1000, help_text="点评: required when the total is below the pass mark (80 of 100).")
+
+
+class QualityWeekQuerySerializer(serializers.Serializer):
+    week = BoundedDateField(required=False, help_text="Any day of the week (Monday to Sunday); default this week.")
+
+
+class QualityWeakCriterionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    average = serializers.FloatField(help_text="Average points.")
+    max_points = serializers.IntegerField()
+
+
+class QualityCommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The inspection.")
+    order = serializers.CharField(source="order.number", help_text="工单编号")
+    total = serializers.IntegerField()
+    comment = serializers.CharField()
+
+
+class QualityOperatorWeekSerializer(serializers.Serializer):
+    operator = serializers.CharField(source="operator.__str__")
+    username = serializers.CharField(source="operator.username")
+    scored = serializers.IntegerField(help_text="Inspections scored in the week.")
+    average = serializers.FloatField(allow_null=True, help_text="Average total out of 100.")
+    failed = serializers.IntegerField(help_text="Below the pass mark.")
+    weakest = QualityWeakCriterionSerializer(many=True, help_text="The criteria that lost the most, at most two.")
+    comments = QualityCommentSerializer(many=True, help_text="点评 of the week, oldest first.")
+
+
+class QualityWeeklySerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="Monday.")
+    week_end = serializers.DateField(help_text="Sunday.")
+    pass_mark = serializers.IntegerField(help_text="Out of 100.")
+    results = QualityOperatorWeekSerializer(many=True, help_text="One per operator, the lowest average first.")
+
+
+class QualityMonthQuerySerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM; default this month."
+    )
+
+
+class QualityOperatorMonthSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True, help_text="Null when the score is undefined.")
+    operator = serializers.CharField(source="operator.__str__")
+    username = serializers.CharField(source="operator.username")
+    inspections = serializers.IntegerField(help_text="Scored inspections of orders registered in the month.")
+    quality = serializers.FloatField(allow_null=True, help_text="质检均分, out of 100.")
+    volume = serializers.IntegerField(help_text="受理量: orders registered in the month, voided left out.")
+    volume_score = serializers.FloatField(help_text="受理量得分: against the busiest operator's volume, out of 100.")
+    callbacks = serializers.IntegerField(help_text="Reached callbacks made in the month.")
+    satisfaction = serializers.FloatField(allow_null=True, help_text="回访满意率, 0 to 1.")
+    score = serializers.FloatField(allow_null=True, help_text="综合得分 out of 100; null without inspections or callbacks.")
+
+
+class QualityMonthlySerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM.")
+    weights = serializers.DictField(child=serializers.FloatField(), help_text="`quality`, `volume`, `satisfaction`.")
+    results = QualityOperatorMonthSerializer(many=True, help_text="Ranked operators, the best first; unranked last.")

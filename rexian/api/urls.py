@@ -23,6 +23,8 @@ v1 = [
     path("supervisions/<str:item_id>/", views.SupervisionDetailView.as_view(), name="supervision"),
     path("supervisions/<str:item_id>/<str:step>/", views.SupervisionStepView.as_view(), name="supervision-step"),
     path("quality/criteria/", views.QualityCriterionListView.as_view(), name="quality-criteria"),
+    path("quality/weekly/", views.QualityWeeklyView.as_view(), name="quality-weekly"),
+    path("quality/monthly/", views.QualityMonthlyView.as_view(), name="quality-monthly"),
     path("quality/inspections/", views.QualityQueueView.as_view(), name="quality-inspections"),
     path("quality/inspections/<str:inspection_id>/", views.QualityInspectionView.as_view(), name="quality-inspection"),
     path(

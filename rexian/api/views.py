@@ -7,10 +7,12 @@ answers 403 whatever is sent); errors become JSON in `rexian.api.exceptions`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.db import transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -550,6 +552,54 @@ class QualityScoreView(ApiView):
         d = _parse(s.QualityScoreRequestSerializer, request.data)
         quality_services.quality_score(actor=request.user, inspection=item, scores=d["scores"], comment=d["comment"])
         return Response(s.QualityInspectionSerializer(_inspection(request.user, inspection_id)).data)
+
+
+class QualityWeeklyView(ApiView):
+    @extend_schema(
+        operation_id="quality_weekly",
+        summary="每周一点评 Per operator, the inspections scored in a week: average, failed, weakest criteria, comments",
+        description="As the console's 每周点评 page: Monday to Sunday, by when the inspections were scored.",
+        parameters=[s.QualityWeekQuerySerializer],
+        responses={200: s.QualityWeeklySerializer, **errors(400, 403)},
+        tags=["quality"],
+    )
+    def get(self, request):
+        _require_scorer(request.user)
+        day = _parse(s.QualityWeekQuerySerializer, _query(request)).get("week") or timezone.localdate()
+        monday, next_monday = quality_selectors.week_bounds(day)
+        body = {
+            "week_start": monday,
+            "week_end": next_monday - dt.timedelta(days=1),
+            "pass_mark": quality_services.PASS_MARK,
+            "results": quality_selectors.weekly_review(week_start=monday),
+        }
+        return Response(s.QualityWeeklySerializer(body).data)
+
+
+class QualityMonthlyView(ApiView):
+    @extend_schema(
+        operation_id="quality_monthly",
+        summary="每月一考核 Per operator, the month's quality average, volume and callback satisfaction, ranked",
+        description="As the console's 每月考核 page: 综合得分 = `weights.quality`·质检均分 + `weights.volume`·受理量得分 "
+        "+ `weights.satisfaction`·回访满意率×100.",
+        parameters=[s.QualityMonthQuerySerializer],
+        responses={200: s.QualityMonthlySerializer, **errors(400, 403)},
+        tags=["quality"],
+    )
+    def get(self, request):
+        _require_scorer(request.user)
+        month = _parse(s.QualityMonthQuerySerializer, _query(request)).get("month")
+        first = dt.date.fromisoformat(f"{month}-01") if month else timezone.localdate().replace(day=1)
+        body = {
+            "month": f"{first:%Y-%m}",
+            "weights": {
+                "quality": quality_selectors.W_QUALITY,
+                "volume": quality_selectors.W_VOLUME,
+                "satisfaction": quality_selectors.W_SATISFACTION,
+            },
+            "results": quality_selectors.monthly_assessment(year=first.year, month=first.month),
+        }
+        return Response(s.QualityMonthlySerializer(body).data)
 
 
 # --- Master data and the viewer -----------------------------------------------------------------

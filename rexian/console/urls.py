@@ -80,6 +80,8 @@ urlpatterns = [
     # 质检: the inspectors' queue, scoring one sampled order, the weekly review and the monthly assessment.
     path("quality/", quality.quality_queue, name="quality"),
     path("quality/weekly/", quality.quality_weekly, name="quality-weekly"),
+    path("quality/weekly/export/", quality.quality_weekly_export, name="quality-weekly-export"),
     path("quality/monthly/", quality.quality_monthly, name="quality-monthly"),
+    path("quality/monthly/export/", quality.quality_monthly_export, name="quality-monthly-export"),
     path("quality/<int:pk>/", quality.quality_detail, name="quality-inspection"),
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -45,15 +45,16 @@ def may_score(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in SCORERS
 
 
-def quality_sample(*, day: dt.date, now: dt.datetime | None = None, seed: int | None = None) -> int:
+def quality_sample(*, day: dt.date, now: dt.datetime | None = None, seed: int | None = None) -> Counter[int]:
     """抽检: sample up to REXIAN_QC_SAMPLE_PER_OPERATOR of each active operator's orders registered on `day`.
 
     An operator already sampled that day only gets what is missing, so a second run adds nothing. `seed`
-    makes the draw repeatable (the demo). Returns how many inspections were created.
+    makes the draw repeatable (the demo). Returns how many inspections were created, by operator id
+    (`.total()` for all of them); empty when none was.
     """
     per_operator = settings.QC_SAMPLE_PER_OPERATOR
     if per_operator <= 0:
-        return 0
+        return Counter()
     now = now or timezone.now()
     start, end = local_midnight(day), local_midnight(day + dt.timedelta(days=1))
     operators = User.objects.filter(role=Role.OPERATOR, is_active=True)
@@ -81,7 +82,7 @@ def quality_sample(*, day: dt.date, now: dt.datetime | None = None, seed: int | 
                 picked.append(QualityInspection(order_id=pk, operator_id=operator_id, sampled_on=day))
     # The unique order keeps a concurrent run from sampling an order twice.
     made = QualityInspection.objects.bulk_create(picked, ignore_conflicts=True)
-    return len(made)
+    return Counter(item.operator_id for item in made)
 
 
 def _points(criterion: QualityCriterion, value) -> int:

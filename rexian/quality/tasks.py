@@ -14,7 +14,7 @@ def quality_sample_yesterday(*, now: dt.datetime | None = None) -> dict:
     """Draw the sample (抽检) of yesterday's orders; a second run the same night adds nothing."""
     now = now or timezone.now()
     yesterday = timezone.localtime(now, timezone.get_default_timezone()).date() - dt.timedelta(days=1)
-    return {"day": yesterday.isoformat(), "sampled": quality_sample(day=yesterday, now=now)}
+    return {"day": yesterday.isoformat(), "sampled": quality_sample(day=yesterday, now=now).total()}
 
 
 @task()

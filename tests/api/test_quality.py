@@ -1,12 +1,16 @@
-"""质检 in the API: the checklist, the queue, one inspection and scoring, with their errors."""
+"""质检 in the API: the checklist, the queue, one inspection and scoring, the weekly review and the monthly
+assessment, with their errors."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from rexian.orders.models import Callback, Satisfaction, WorkOrder
 from rexian.quality.models import QualityCriterion, QualityInspection
+from rexian.quality.services import quality_score
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +63,87 @@ def test_errors_are_clear_and_4xx(cast, inspection):
     assert inspection.status == QualityInspection.Status.PENDING
     ok = inspector.post(url, {"scores": low, "comment": "未核实五要素，态度生硬。"}, format="json")
     assert ok.status_code == 200 and ok.json()["total"] == 0
+
+
+# --- 每周一点评 and 每月一考核 ---------------------------------------------------------------------------------
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def _scored(cast, inspection, scores: dict, comment: str = "") -> None:
+    """Score `inspection` on Wednesday 18 March 2026, its order registered in March by the operator."""
+    WorkOrder.objects.filter(pk=inspection.order_id).update(registered_at=at(inspection.sampled_on))
+    quality_score(actor=cast.inspector, inspection=inspection, scores=scores, comment=comment,
+                  now=at(dt.date(2026, 3, 18), 16))
+
+
+def test_the_weekly_review_gives_the_page_s_figures(cast, inspection):
+    _scored(cast, inspection, {**_full_marks(), "knowledge": 0}, "政策答复错误。")
+    body = client_for(cast.supervisor).get("/api/v1/quality/weekly/", {"week": "2026-03-20"}).json()
+    assert (body["week_start"], body["week_end"], body["pass_mark"]) == ("2026-03-16", "2026-03-22", 80)
+    assert body["results"] == [
+        {
+            "operator": str(cast.operator),
+            "username": "operator",
+            "scored": 1,
+            "average": 80.0,
+            "failed": 0,
+            "weakest": [{"name": "知识库答复正确", "average": 0.0, "max_points": 20}],
+            "comments": [
+                {"id": inspection.pk, "order": inspection.order.number, "total": 80, "comment": "政策答复错误。"}
+            ],
+        }
+    ]
+    assert client_for(cast.inspector).get("/api/v1/quality/weekly/", {"week": "2026-03-23"}).json()["results"] == []
+
+
+def test_the_monthly_assessment_gives_the_page_s_figures(cast, inspection):
+    _scored(cast, inspection, {**_full_marks(), "attitude": 10}, "")  # 90
+    Callback.objects.create(order=inspection.order, operator=cast.operator, at=at(dt.date(2026, 3, 20)),
+                            reached=True, satisfaction=Satisfaction.SATISFIED)
+    body = client_for(cast.inspector).get("/api/v1/quality/monthly/", {"month": "2026-03"}).json()
+    assert (body["month"], body["weights"]) == ("2026-03", {"quality": 0.5, "volume": 0.2, "satisfaction": 0.3})
+    assert body["results"] == [
+        {
+            "rank": 1,
+            "operator": str(cast.operator),
+            "username": "operator",
+            "inspections": 1,
+            "quality": 90.0,
+            "volume": 1,
+            "volume_score": 100.0,
+            "callbacks": 1,
+            "satisfaction": 1.0,
+            "score": 95.0,
+        }
+    ]
+    april = client_for(cast.inspector).get("/api/v1/quality/monthly/", {"month": "2026-04"}).json()["results"]
+    assert [(row["username"], row["rank"], row["score"]) for row in april] == [("operator", None, None)]
+
+
+@pytest.mark.parametrize(
+    "path, query, field",
+    [
+        ("weekly", {"week": "2026-13-01"}, "week"),
+        ("weekly", {"week": "last"}, "week"),
+        ("weekly", {"week": "0001-01-01"}, "week"),
+        ("monthly", {"month": "2026-13"}, "month"),
+        ("monthly", {"month": "03/2026"}, "month"),
+        ("monthly", {"month": "9999-12"}, "month"),
+    ],
+)
+def test_a_bad_week_or_month_is_400_with_the_field_named(cast, path, query, field):
+    refused = client_for(cast.inspector).get(f"/api/v1/quality/{path}/", query)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["code"] == "invalid" and list(body["fields"]) == [field] and field in body["message"]
+
+
+@pytest.mark.parametrize("role", ["operator", "dispatcher", "leader", "housing_handler"])
+def test_other_roles_may_not_read_the_reviews(cast, role):
+    client = client_for(getattr(cast, role))
+    for path in ("weekly", "monthly"):
+        refused = client.get(f"/api/v1/quality/{path}/")
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"

@@ -1,13 +1,18 @@
-"""质检 pages (rexian/console/views/quality.py): the queue, scoring one order, the weekly review, the monthly table."""
+"""质检 pages (rexian/console/views/quality.py): the queue, scoring one order, the weekly review, the monthly table,
+and the two tables' exports."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from rexian.orders.models import Callback, Satisfaction
 from rexian.quality.models import QualityInspection
 from rexian.quality.services import quality_score
 
@@ -15,6 +20,9 @@ pytestmark = pytest.mark.django_db
 QUEUE = reverse("console:quality")
 WEEKLY = reverse("console:quality-weekly")
 MONTHLY = reverse("console:quality-monthly")
+WEEKLY_EXPORT = reverse("console:quality-weekly-export")
+MONTHLY_EXPORT = reverse("console:quality-monthly-export")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FULL = {"greeting": 10, "five_elements": 30, "classification": 20, "knowledge": 20, "attitude": 20}
 
 
@@ -42,7 +50,7 @@ def test_the_queue_lists_pending_orders_with_a_link_to_score_each(signed_in, cas
 @pytest.mark.parametrize("role", ["operator", "dispatcher", "leader", "housing_handler"])
 def test_other_roles_may_not_open_the_quality_pages(signed_in, cast, inspection, role):
     client = signed_in(getattr(cast, role))
-    for url in (QUEUE, _page(inspection), WEEKLY, MONTHLY):
+    for url in (QUEUE, _page(inspection), WEEKLY, MONTHLY, WEEKLY_EXPORT, MONTHLY_EXPORT):
         assert client.get(url).status_code == 403
     assert client.post(_page(inspection), _form(FULL)).status_code == 403
 
@@ -98,11 +106,52 @@ def test_the_monthly_assessment_ranks_the_operators(signed_in, cast, inspection)
         (WEEKLY, {"week": "last"}, "周次「last」无法识别"),
         (MONTHLY, {"month": "2026-13"}, "月份「2026-13」无法识别"),
         (MONTHLY, {"month": "03/2026"}, "月份「03/2026」无法识别"),
+        (WEEKLY, {"week": "9999-12-31"}, "周次「9999-12-31」无法识别"),
+        (MONTHLY, {"month": "0001-01"}, "月份「0001-01」无法识别"),
+        (WEEKLY_EXPORT, {"week": "2026-02-30"}, "周次「2026-02-30」无法识别"),
+        (MONTHLY_EXPORT, {"month": "2026-00"}, "月份「2026-00」无法识别"),
     ],
 )
 def test_a_bad_week_or_month_is_answered_with_a_message(signed_in, cast, url, query, message):
     page = signed_in(cast.inspector).get(url, query)
     assert page.status_code == 400 and message in page.content.decode()
+
+
+def _sheet(response) -> list[tuple]:
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    return list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+
+
+def test_the_weekly_review_exports_its_table_as_xlsx(signed_in, cast, inspection):
+    quality_score(actor=cast.inspector, inspection=inspection, scores={**FULL, "knowledge": 0}, comment="政策答复错误。")
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    client = signed_in(cast.supervisor)
+    assert f"{WEEKLY_EXPORT}?week={monday.isoformat()}" in client.get(WEEKLY).content.decode()
+    export = client.get(WEEKLY_EXPORT, {"week": today.isoformat()})
+    assert _sheet(export) == [
+        ("话务员", "已质检", "平均分", "不合格", "失分较多的质检项", "点评"),
+        (str(cast.operator), 1, 80, 0, "知识库答复正确 0.0/20", f"{inspection.order.number} 80 政策答复错误。"),
+    ]
+    sunday = monday + dt.timedelta(days=6)
+    assert f"每周点评_{monday:%Y%m%d}-{sunday:%Y%m%d}.xlsx" in unquote(export["Content-Disposition"])
+
+
+def test_the_monthly_assessment_exports_its_table_as_xlsx(signed_in, cast, inspection):
+    quality_score(actor=cast.inspector, inspection=inspection, scores={**FULL, "attitude": 10})  # 90
+    Callback.objects.create(order=inspection.order, operator=cast.operator, at=timezone.now(), reached=True,
+                            satisfaction=Satisfaction.SATISFIED)
+    Callback.objects.create(order=inspection.order, operator=cast.operator, at=timezone.now(), reached=True,
+                            satisfaction=Satisfaction.DISSATISFIED)
+    month = timezone.localdate().strftime("%Y-%m")
+    client = signed_in(cast.inspector)
+    assert f"{MONTHLY_EXPORT}?month={month}" in client.get(MONTHLY).content.decode()
+    export = client.get(MONTHLY_EXPORT, {"month": month})
+    assert _sheet(export) == [
+        ("排名", "话务员", "质检件数", "质检均分", "受理量", "受理量得分", "回访成功数", "回访满意率（%）", "综合得分"),
+        (1, str(cast.operator), 1, 90, 1, 100, 2, 50, 0.5 * 90 + 0.2 * 100 + 0.3 * 50),
+    ]
+    assert f"每月考核_{month.replace('-', '')}.xlsx" in unquote(export["Content-Disposition"])
 
 
 def test_the_week_defaults_to_this_week(signed_in, cast):

@@ -40,7 +40,7 @@ def test_each_operator_gets_the_configured_number_of_orders_of_the_day(cast, reg
     mine = registered_on(DAY, 5)
     theirs = registered_on(DAY, 2, by=other)
     registered_on(DAY - dt.timedelta(days=1), 2)  # the day before: not sampled
-    assert quality_sample(day=DAY, now=at(DAY + dt.timedelta(days=1), 1)) == 5
+    assert quality_sample(day=DAY, now=at(DAY + dt.timedelta(days=1), 1)) == {cast.operator.pk: 3, other.pk: 2}
     sampled = QualityInspection.objects.all()
     assert sampled.filter(operator=cast.operator).count() == 3
     assert set(sampled.filter(operator=other).values_list("order", flat=True)) == {o.pk for o in theirs}
@@ -50,8 +50,8 @@ def test_each_operator_gets_the_configured_number_of_orders_of_the_day(cast, reg
 
 def test_sampling_twice_for_the_same_day_adds_nothing(cast, registered_on):
     registered_on(DAY, 5)
-    assert quality_sample(day=DAY) == 3
-    assert quality_sample(day=DAY) == 0
+    assert quality_sample(day=DAY).total() == 3
+    assert quality_sample(day=DAY).total() == 0
     assert QualityInspection.objects.count() == 3
 
 
@@ -59,13 +59,13 @@ def test_voided_orders_and_orders_of_other_roles_are_not_sampled(cast, registere
     voided = registered_on(DAY)[0]
     orders.order_void(actor=cast.supervisor, order=voided, reason="测试工单。")
     registered_on(DAY, by=cast.supervisor)
-    assert quality_sample(day=DAY) == 0
+    assert quality_sample(day=DAY).total() == 0
 
 
 def test_an_inactive_operator_is_not_sampled(cast, registered_on):
     registered_on(DAY, 2)
     type(cast.operator).objects.filter(pk=cast.operator.pk).update(is_active=False)
-    assert quality_sample(day=DAY) == 0
+    assert quality_sample(day=DAY).total() == 0
 
 
 def test_an_order_is_inspected_once(cast, registered_on):

@@ -3,7 +3,8 @@
 Inspectors (质检员) and supervisors (值班长) work here. The views parse the request, call one service of
 `rexian.quality.services` or one selector of `rexian.quality.selectors`, and render; a refused score comes
 back as the same page with the message and what was typed (400), a bad week or month as the page with a
-message (400), anyone else as 403.
+message (400), anyone else as 403. The weekly review and the monthly assessment also export their table as an
+.xlsx (导出Excel, the console's `workbook_bytes`), for the same `?week=` or `?month=`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,22 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rexian.console.xlsx import workbook_bytes
 from rexian.orders import access
 from rexian.quality import selectors, services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YEARS = range(1900, 3000)  # a week or month outside is a typing mistake (and some cannot even be stored as UTC)
 
 
 def _require_scorer(user) -> None:
@@ -101,38 +109,85 @@ def _this_monday() -> dt.date:
     return today - dt.timedelta(days=today.weekday())
 
 
+def _week(request) -> tuple[dt.date, str]:
+    """The Monday of `?week=` (any day of the week; this week by default) and, for a bad one, the message."""
+    raw = request.GET.get("week", "").strip()
+    try:
+        day = dt.date.fromisoformat(raw) if raw else _this_monday()
+        if day.year not in YEARS:
+            raise ValueError(raw)
+    except ValueError:
+        return _this_monday(), gettext("周次「%(week)s」无法识别，请按 YYYY-MM-DD 填写该周的任一日期。") % {"week": raw}
+    return selectors.week_bounds(day)[0], ""
+
+
+def _month(request) -> tuple[dt.date, str]:
+    """The first day of `?month=YYYY-MM` (this month by default) and, for a bad one, the message."""
+    raw = request.GET.get("month", "").strip()
+    this_month = timezone.localdate().replace(day=1)
+    if not raw:
+        return this_month, ""
+    year, dash, month = raw.partition("-")
+    try:
+        if len(year) != 4 or len(month) != 2 or int(year) not in YEARS:
+            raise ValueError(raw)
+        return dt.date(int(year), int(month), 1), ""
+    except ValueError:
+        return this_month, gettext("月份「%(month)s」无法识别，请按 YYYY-MM 填写。") % {"month": raw}
+
+
+def _bad_period(request, error: str):
+    return render(request, "400.html", {"reason": error}, status=400)
+
+
+def _xlsx(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_GET
 def quality_weekly(request):
     """每周一点评: `?week=YYYY-MM-DD` (any day of the week; this week by default)."""
     _require_scorer(request.user)
-    raw = request.GET.get("week", "").strip()
-    error = ""
-    try:
-        day = dt.date.fromisoformat(raw) if raw else _this_monday()
-    except ValueError:
-        day = _this_monday()
-        error = gettext("周次「%(week)s」无法识别，请按 YYYY-MM-DD 填写该周的任一日期。") % {"week": raw}
-    monday, next_monday = selectors.week_bounds(day)
+    monday, error = _week(request)
     context = {
         "rows": [] if error else selectors.weekly_review(week_start=monday),
         "monday": monday,
-        "sunday": next_monday - dt.timedelta(days=1),
+        "sunday": monday + dt.timedelta(days=6),
         "previous": monday - dt.timedelta(days=7),
-        "next": next_monday,
+        "next": monday + dt.timedelta(days=7),
         "error": error,
         "pass_mark": services.PASS_MARK,
     }
     return render(request, "console/quality_weekly.html", context, status=400 if error else 200)
 
 
-def _parse_month(raw: str) -> tuple[int, int]:
-    year, _, month = raw.partition("-")
-    if len(year) != 4 or len(month) != 2:
-        raise ValueError(raw)
-    value = (int(year), int(month))
-    dt.date(*value, 1)  # a real month
-    return value
+WEEKLY_COLUMNS = (_("话务员"), _("已质检"), _("平均分"), _("不合格"), _("失分较多的质检项"), _("点评"))
+WEEKLY_WIDTHS = (14, 8, 8, 8, 30, 60)
+
+
+@login_required
+@require_GET
+def quality_weekly_export(request):
+    """每周一点评 as an .xlsx: the page's table for the same `?week=`, one row per operator."""
+    _require_scorer(request.user)
+    monday, error = _week(request)
+    if error:
+        return _bad_period(request, error)
+    rows = (
+        (
+            str(row.operator), row.scored, row.average, row.failed,
+            "\n".join(f"{weak.name} {weak.average}/{weak.max_points}" for weak in row.weakest),
+            "\n".join(f"{item.order.number} {item.total} {item.comment}" for item in row.comments),
+        )
+        for row in selectors.weekly_review(week_start=monday)
+    )
+    title = gettext("每周点评")
+    body = workbook_bytes(sheet_name=title, header=[str(c) for c in WEEKLY_COLUMNS], rows=rows, widths=WEEKLY_WIDTHS)
+    return _xlsx(body, f"{title}_{monday:%Y%m%d}-{monday + dt.timedelta(days=6):%Y%m%d}.xlsx")
 
 
 @login_required
@@ -140,20 +195,12 @@ def _parse_month(raw: str) -> tuple[int, int]:
 def quality_monthly(request):
     """每月一考核: `?month=YYYY-MM` (this month by default)."""
     _require_scorer(request.user)
-    raw = request.GET.get("month", "").strip()
-    today = timezone.localdate()
-    error = ""
-    try:
-        year, month = _parse_month(raw) if raw else (today.year, today.month)
-    except ValueError:
-        year, month = today.year, today.month
-        error = gettext("月份「%(month)s」无法识别，请按 YYYY-MM 填写。") % {"month": raw}
-    first, following = selectors.month_bounds(year, month)
-    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    first, error = _month(request)
+    following = selectors.month_bounds(first.year, first.month)[1]
     context = {
-        "rows": [] if error else selectors.monthly_assessment(year=year, month=month),
+        "rows": [] if error else selectors.monthly_assessment(year=first.year, month=first.month),
         "month": first,
-        "previous": previous,
+        "previous": (first - dt.timedelta(days=1)).replace(day=1),
         "next": following,
         "error": error,
         "weights": {
@@ -163,3 +210,31 @@ def quality_monthly(request):
         },
     }
     return render(request, "console/quality_monthly.html", context, status=400 if error else 200)
+
+
+# The rate as a number of per cent, as the dashboards' exports give rates.
+MONTHLY_COLUMNS = (
+    _("排名"), _("话务员"), _("质检件数"), _("质检均分"), _("受理量"), _("受理量得分"), _("回访成功数"),
+    format_lazy("{}（%）", _("回访满意率")), _("综合得分"),
+)
+MONTHLY_WIDTHS = (6, 14, 10, 10, 8, 10, 10, 12, 10)
+
+
+@login_required
+@require_GET
+def quality_monthly_export(request):
+    """每月一考核 as an .xlsx: the page's table for the same `?month=`, ranked operators first."""
+    _require_scorer(request.user)
+    first, error = _month(request)
+    if error:
+        return _bad_period(request, error)
+    rows = (
+        (
+            row.rank, str(row.operator), row.inspections, row.quality, row.volume, row.volume_score, row.callbacks,
+            None if row.satisfaction is None else round(row.satisfaction * 100, 1), row.score,
+        )
+        for row in selectors.monthly_assessment(year=first.year, month=first.month)
+    )
+    title = gettext("每月考核")
+    body = workbook_bytes(sheet_name=title, header=[str(c) for c in MONTHLY_COLUMNS], rows=rows, widths=MONTHLY_WIDTHS)
+    return _xlsx(body, f"{title}_{first:%Y%m}.xlsx")
