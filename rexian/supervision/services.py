@@ -52,6 +52,7 @@ ISSUERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: fro
 CLOSERS = {Kind.SUPERVISION: frozenset({Role.SUPERVISOR}), Kind.INSTRUCTION: frozenset({Role.LEADER, Role.SUPERVISOR})}
 # The steps taken on an item once issued, by `supervision_step`.
 STEPS = (Step.ACKNOWLEDGE, Step.REPORT, Step.RETURN, Step.CLOSE)
+DUE_MAX_DAYS = 90  # a report deadline further out is a typing mistake (as an extension's longest)
 CONTENT_MAX = Supervision._meta.get_field("content").max_length
 REPORT_MAX = Supervision._meta.get_field("report").max_length
 TEXT_LENGTH = Notification._meta.get_field("text").max_length
@@ -98,13 +99,21 @@ def may_issue(user, kind: str) -> bool:
     return user.is_authenticated and user.is_active and user.role in ISSUERS.get(kind, ())
 
 
+def issuable_units(order: WorkOrder):
+    """The units an item on `order` may go to: those that hold or held a part of it, except a part withdrawn by an
+    approved return (退单), which no longer opens the order to that unit."""
+    held = Assignment.objects.filter(order=order).exclude(status=Assignment.Status.WITHDRAWN).values("unit_id")
+    return Unit.objects.filter(pk__in=held)
+
+
 def may_issue_on(user, order: WorkOrder) -> bool:
-    """Whether `user` may issue some item on `order` now: a supervisor or a leader, on a dispatched order that is
-    neither merged nor voided (the form then lets them choose among the kinds they may issue)."""
+    """Whether `user` may issue some item on `order` now: a supervisor or a leader, on an order that is neither
+    merged nor voided and that some unit holds or held (the form then lets them choose among the kinds they may
+    issue and those units)."""
     return (
         any(may_issue(user, kind) for kind in Kind.values)
-        and order.lead_unit_id is not None
         and order.state not in (State.MERGED, State.VOIDED)
+        and issuable_units(order).exists()
     )
 
 
@@ -158,8 +167,9 @@ def supervision_issue(
 ) -> Supervision:
     """下发: a supervisor's 督办 or a leader's 批示 on `order`, for `unit` (default: the order's lead unit).
 
-    The unit must have handled the order (an assignment, lead or assisting, past or present). The report is
-    due at `due_at`, or REXIAN_SUPERVISION_REPORT_DAYS working days from now.
+    The unit must hold or have held a part of the order (`issuable_units`: lead or assisting, not withdrawn by a
+    return). The report is due at `due_at` (at most DUE_MAX_DAYS ahead), or REXIAN_SUPERVISION_REPORT_DAYS
+    working days from now.
     """
     if kind not in Kind.values:
         raise SupervisionError(_("未知的类型。"), field="kind")
@@ -172,6 +182,8 @@ def supervision_issue(
         due_at = add_workdays(now, settings.SUPERVISION_REPORT_DAYS)
     elif due_at <= now:
         raise SupervisionError(_("反馈时限须晚于现在。"), field="due_at")
+    elif due_at > now + dt.timedelta(days=DUE_MAX_DAYS):
+        raise SupervisionError(_("反馈时限最长为 %(days)d 天。") % {"days": DUE_MAX_DAYS}, field="due_at")
     with transaction.atomic():
         # The order as it is now, held until the item is written: a merge or a void waits for it.
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=order.pk)
@@ -181,10 +193,14 @@ def supervision_issue(
             raise SupervisionError(_("已并单或已作废的工单不能督办或批示。"))
         if unit is None:
             if order.lead_unit_id is None:
-                raise SupervisionError(_("该工单尚未派单，没有可督办的承办单位。"), field="unit")
+                raise SupervisionError(
+                    _("该工单目前没有主办单位（未派单、当场办结或已退回），请选择责任单位，或待派单后再督办。"), field="unit"
+                )
             unit = order.lead_unit
-        elif not Assignment.objects.filter(order=order, unit=unit).exists():
-            raise SupervisionError(_("%(unit)s没有承办过该工单，不能作为责任单位。") % {"unit": unit.name}, field="unit")
+        if not issuable_units(order).filter(pk=unit.pk).exists():
+            raise SupervisionError(
+                _("%(unit)s没有承办该工单（或已退回），不能作为责任单位。") % {"unit": unit.name}, field="unit"
+            )
         item = Supervision.objects.create(
             kind=kind, order=order, unit=unit, content=content, issued_by=actor, issued_at=now, due_at=due_at
         )
@@ -306,7 +322,7 @@ def _notify(step_id: int) -> int:
         }
         text = texts[step.action] % {
             "kind": item.get_kind_display(),
-            "due": timezone.localtime(item.due_at).strftime("%m-%d %H:%M"),
+            "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
             "text": " ".join(step.note.split())[:60] or item.order.title,
         }
     made = Notification.objects.bulk_create(
@@ -367,7 +383,7 @@ def _notify_overdue(item: Supervision, now: dt.datetime) -> int:
         values = {
             "kind": item.get_kind_display(),
             "unit": item.unit.name,
-            "due": timezone.localtime(item.due_at).strftime("%m-%d %H:%M"),
+            "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
             "text": " ".join(item.content.split())[:60],
         }
         to_unit = _("%(kind)s已超期（时限 %(due)s），请尽快反馈：%(text)s") % values

@@ -51,7 +51,7 @@ def test_errors_are_clear_and_4xx(cast, make_order):
     unknown_unit = _issue(supervisor, order, unit="NOPE")
     assert unknown_unit.status_code == 400 and "NOPE" in unknown_unit.json()["message"]
     not_handled = _issue(supervisor, order, unit=cast.urban.code)
-    assert not_handled.status_code == 400 and "没有承办过" in not_handled.json()["message"]
+    assert not_handled.status_code == 400 and "没有承办该工单" in not_handled.json()["message"]
     assert _issue(client_for(cast.operator), order).status_code == 403
     assert _issue(client_for(cast.supervisor), order, kind="instruction").status_code == 403
     assert not Supervision.objects.exists()

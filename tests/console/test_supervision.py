@@ -50,6 +50,16 @@ def test_a_refused_issue_keeps_what_was_typed(signed_in, cast, make_order):
     assert not Supervision.objects.exists()
 
 
+def test_an_order_no_unit_holds_sends_the_issuer_back_with_the_reason(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    client = signed_in(cast.leader)
+    for response in (client.get(_new(order)), client.post(_new(order), {"kind": "instruction", "content": "请督促。"})):
+        assert response.status_code == 302 and response["Location"] == reverse("console:order", args=[order.number])
+    page = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert "该工单没有可督办的承办单位" in page and "下发督办/批示" not in page
+    assert not Supervision.objects.exists()
+
+
 def test_only_supervisors_and_leaders_may_issue(signed_in, cast, make_order):
     order = make_order(State.IN_PROGRESS)
     for user in (cast.operator, cast.dispatcher, cast.housing_handler):

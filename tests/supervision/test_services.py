@@ -13,6 +13,8 @@ from rexian.orders.transitions import State
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.supervision.services import (
     SupervisionError,
+    issuable_units,
+    may_issue_on,
     supervision_acknowledge,
     supervision_close,
     supervision_issue,
@@ -104,10 +106,32 @@ def test_a_unit_admin_acts_for_the_units_below(cast, make_order):
 
 
 def test_the_unit_must_have_handled_the_order(cast, make_order):
-    with pytest.raises(SupervisionError, match="尚未派单"):
+    with pytest.raises(SupervisionError, match="没有主办单位"):
         _issue(cast, make_order(State.PENDING_DISPATCH))
-    with pytest.raises(SupervisionError, match="没有承办过"):
+    with pytest.raises(SupervisionError, match="没有承办该工单"):
         _issue(cast, make_order(State.IN_PROGRESS), unit=cast.urban)
+
+
+def test_a_unit_whose_return_was_approved_no_longer_takes_items_on_the_order(cast, make_order):
+    from rexian.orders import services as orders
+
+    order = make_order(State.IN_PROGRESS)
+    assert may_issue_on(cast.leader, order) and list(issuable_units(order)) == [cast.housing]
+    orders.return_request(actor=cast.housing_handler, order=order, reason="不属于本单位职责。")
+    orders.return_approve(actor=cast.dispatcher, order=order)
+    order.refresh_from_db()
+    assert not issuable_units(order).exists() and not may_issue_on(cast.leader, order)
+    with pytest.raises(SupervisionError, match="没有承办该工单"):
+        _issue(cast, order, kind=Kind.INSTRUCTION, actor=cast.leader, unit=cast.housing)
+    assert not Supervision.objects.exists()
+
+
+def test_the_report_deadline_is_at_most_ninety_days_out(cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    with pytest.raises(SupervisionError, match="最长为 90 天") as refused:
+        _issue(cast, order, due_at=timezone.now() + dt.timedelta(days=91))
+    assert refused.value.field == "due_at"
+    assert _issue(cast, order, due_at=timezone.now() + dt.timedelta(days=89)).status == Status.ISSUED
 
 
 def test_bad_input_is_refused_with_a_message(cast, make_order):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rexian.catalog.calendar import END_OF_DAY
 from rexian.orders import access
-from rexian.orders.models import Assignment, WorkOrder
+from rexian.orders.models import WorkOrder
 from rexian.supervision import selectors, services
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import UNIT_ROLES, Unit
@@ -141,8 +141,7 @@ class IssueForm(forms.Form):
     def __init__(self, *args, order: WorkOrder, kinds: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
-        handled = Assignment.objects.filter(order=order).values("unit_id")
-        self.fields["unit"].queryset = Unit.objects.filter(pk__in=handled).order_by("name")
+        self.fields["unit"].queryset = services.issuable_units(order).order_by("name")
         self.fields["due_on"].help_text = gettext("不填则为 %(days)d 个工作日。") % {
             "days": settings.SUPERVISION_REPORT_DAYS
         }
@@ -162,6 +161,9 @@ def supervision_new(request, number: str):
     kinds = [(k, label) for k, label in Kind.choices if services.may_issue(request.user, k)]
     if not kinds:
         raise PermissionDenied(gettext("只有值班长可以下发督办，领导可以作出批示。"))
+    if not services.may_issue_on(request.user, order):
+        messages.error(request, gettext("该工单没有可督办的承办单位（未派单、当场办结、已退回、已并单或已作废）。"))
+        return HttpResponseRedirect(reverse("console:order", args=[order.number]))
     form = IssueForm(request.POST or None, order=order, kinds=kinds)
     status = 200
     if request.method == "POST":
