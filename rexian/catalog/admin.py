@@ -35,10 +35,10 @@ class MasterDataAdmin(ImportExportModelAdmin):
 @admin.register(AppealType)
 class AppealTypeAdmin(MasterDataAdmin):
     resource_classes = [resources.AppealTypeResource]
-    list_display = ["code", "name", "protects_identity", "sort_order", "is_active"]
+    list_display = ["code", "name", "name_en", "protects_identity", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
     list_filter = ["protects_identity", "is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 class CategoryForm(forms.ModelForm):
@@ -71,17 +71,17 @@ class CategoryAdmin(MasterDataAdmin):
 @admin.register(Urgency)
 class UrgencyAdmin(MasterDataAdmin):
     resource_classes = [resources.UrgencyResource]
-    list_display = ["code", "name", "rank"]
-    search_fields = ["code", "name"]
+    list_display = ["code", "name", "name_en", "rank"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Channel)
 class ChannelAdmin(MasterDataAdmin):
     resource_classes = [resources.ChannelResource]
-    list_display = ["code", "name", "is_active"]
+    list_display = ["code", "name", "name_en", "is_active"]
     list_editable = ["is_active"]
     list_filter = ["is_active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Line)

@@ -24,6 +24,22 @@ CHANNELS = [
     ("enterprise", "一企来"), ("open311", "Open311接口"), ("portal", "市民门户"),
 ]
 
+# The English names (英文名称) the console shows a user who chose English, by code. Installed by their own
+# migration (catalog 0005), after the rows above.
+ENGLISH_NAMES = {
+    "AppealType": {
+        "consult": "Enquiry", "help": "Request for help", "complaint": "Complaint", "report": "Whistle-blowing",
+        "suggestion": "Suggestion", "praise": "Praise",
+    },
+    "Urgency": {"normal": "Normal", "urgent": "Urgent", "critical": "Very urgent"},
+    "Channel": {
+        "phone": "Phone", "web": "Website", "wechat": "WeChat", "app": "App", "sms": "SMS", "email": "Email",
+        "letter": "Letter", "mayor_mailbox": "Leaders' mailbox", "province": "Provincial platform",
+        "police110": "Transferred from 110", "enterprise": "Enterprise hotline", "open311": "Open311 API",
+        "portal": "Citizen portal",
+    },
+}
+
 LINES = [
     ("12345", "12345", "12345政务服务便民热线", "main"),
     ("12333", "12333", "人社服务热线", "merged"),
@@ -74,3 +90,20 @@ def install_defaults(apps) -> None:
             category=None,
             defaults={"amount": amount, "unit": unit},
         )
+
+
+def install_english_names(apps) -> None:
+    """Give the standard appeal types, urgencies and channels their English names.
+
+    Only a row that still has its standard code and Chinese name and no English name yet: a row an
+    admin renamed or named in English keeps what the admin wrote (and shows its Chinese name until then).
+    """
+    chinese = {
+        "AppealType": {code: name for code, name, *_ in APPEAL_TYPES},
+        "Urgency": {code: name for code, name, _rank in URGENCIES},
+        "Channel": dict(CHANNELS),
+    }
+    for model_name, names in ENGLISH_NAMES.items():
+        model = apps.get_model("catalog", model_name)
+        for code, name_en in names.items():
+            model.objects.filter(code=code, name=chinese[model_name][code], name_en="").update(name_en=name_en)

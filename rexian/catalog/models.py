@@ -3,20 +3,54 @@ the dispatch catalogue (派单目录), channels, lines and the working-day calen
 
 Admins edit these in Django admin and exchange them as Excel workbooks.
 The catalogue knows nothing of work orders.
+
+Appeal types, urgencies and channels also have an English name (英文名称) for the console in English.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rexian.units.models import Unit
 
 
-class AppealType(models.Model):  # 诉求类型
+def localized_name(name: str, name_en: str) -> str:
+    """The name to show: `name_en` where the active language is English and there is one, else the Chinese `name`.
+
+    For pages only: the API, the exports and the reports write `name` itself, whatever the language.
+    """
+    english = (get_language() or "").split("-")[0] == "en"
+    return name_en if english and name_en else name
+
+
+def _english_name():
+    return models.CharField(
+        _("英文名称"), max_length=40, blank=True, help_text=_("英文界面显示的名称；留空则显示中文名称。")
+    )
+
+
+class EnglishNamed:
+    """A row with a Chinese `name` and an optional English one (`name_en`): its `label`, and `str()` of it (what
+    a form's select shows), is the name in the active language."""
+
+    name: str
+    name_en: str
+
+    @property
+    def label(self) -> str:
+        return localized_name(self.name, self.name_en)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AppealType(EnglishNamed, models.Model):  # 诉求类型
     code = models.CharField(_("编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=20, unique=True)
+    name_en = _english_name()
     # 举报: the reporter's identity is never shown to units.
     protects_identity = models.BooleanField(_("保护诉求人身份"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -26,9 +60,6 @@ class AppealType(models.Model):  # 诉求类型
         verbose_name = _("诉求类型")
         verbose_name_plural = _("诉求类型")
         ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Category(models.Model):  # 诉求分类 (GB/T 39666 style, 3 levels)
@@ -82,9 +113,10 @@ class Category(models.Model):  # 诉求分类 (GB/T 39666 style, 3 levels)
         super().save(*args, **kwargs)
 
 
-class Urgency(models.Model):  # 紧急程度
+class Urgency(EnglishNamed, models.Model):  # 紧急程度
     code = models.CharField(_("编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=20, unique=True)
+    name_en = _english_name()
     rank = models.PositiveSmallIntegerField(_("等级"), default=0, help_text=_("数字越大越紧急"))
 
     class Meta:
@@ -92,22 +124,17 @@ class Urgency(models.Model):  # 紧急程度
         verbose_name_plural = _("紧急程度")
         ordering = ["rank"]
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Channel(models.Model):  # 受理渠道
+class Channel(EnglishNamed, models.Model):  # 受理渠道
     code = models.CharField(_("编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=30, unique=True)
+    name_en = _english_name()
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("受理渠道")
         verbose_name_plural = _("受理渠道")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Line(models.Model):  # 热线号码 (12345 and integrated departmental lines)

@@ -50,6 +50,10 @@ def _name():
     return fields.Field(attribute="name", column_name="名称", widget=TextWidget())
 
 
+def _name_en():
+    return fields.Field(attribute="name_en", column_name="英文名称", widget=TextWidget())
+
+
 def _active():
     return fields.Field(attribute="is_active", column_name="启用", widget=YesNoWidget(), default=True)
 
@@ -61,6 +65,7 @@ def _note():
 class AppealTypeResource(MasterDataResource):  # 诉求类型
     code = _code()
     name = _name()
+    name_en = _name_en()
     protects_identity = fields.Field(
         attribute="protects_identity", column_name="保护诉求人身份", widget=YesNoWidget(), default=False
     )
@@ -70,31 +75,33 @@ class AppealTypeResource(MasterDataResource):  # 诉求类型
     class Meta(MasterDataResource.Meta):
         model = AppealType
         name = "诉求类型"
-        fields = ["code", "name", "protects_identity", "sort_order", "is_active"]
+        fields = ["code", "name", "name_en", "protects_identity", "sort_order", "is_active"]
         import_id_fields = ["code"]
 
 
 class UrgencyResource(MasterDataResource):  # 紧急程度
     code = _code()
     name = _name()
+    name_en = _name_en()
     rank = fields.Field(attribute="rank", column_name="等级", widget=IntegerWidget(), default=0)
 
     class Meta(MasterDataResource.Meta):
         model = Urgency
         name = "紧急程度"
-        fields = ["code", "name", "rank"]
+        fields = ["code", "name", "name_en", "rank"]
         import_id_fields = ["code"]
 
 
 class ChannelResource(MasterDataResource):  # 受理渠道
     code = _code()
     name = _name()
+    name_en = _name_en()
     is_active = _active()
 
     class Meta(MasterDataResource.Meta):
         model = Channel
         name = "受理渠道"
-        fields = ["code", "name", "is_active"]
+        fields = ["code", "name", "name_en", "is_active"]
         import_id_fields = ["code"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rexian.catalog.models import AppealType, Category, Urgency
+from rexian.catalog.models import AppealType, Category, Urgency, localized_name
 from rexian.intelligence import registry
 from rexian.intelligence.models import ModelKind, TrainedModel
 from rexian.intelligence.text import order_text
@@ -25,6 +25,12 @@ class LabelSuggestion:
     code: str
     name: str
     confidence: float
+    name_en: str = ""  # an appeal type's or urgency's English name (英文名称); categories have none
+
+    @property
+    def label(self) -> str:
+        """The name to show in the console, in the active language (`catalog.models.localized_name`)."""
+        return localized_name(self.name, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -46,27 +52,29 @@ class TextSuggestions:
 
 
 def _ranked(model, text: str, k: int, names) -> list[LabelSuggestion]:
-    """The model's best labels that `names(codes)` (code → (pk, name) of what is still active) knows, best first."""
+    """The model's best labels that `names(codes)` (code → (pk, name, English name) of what is still active) knows,
+    best first."""
     ranked = model.suggest(text, k=k + 3)  # a few spare, in case a label has left the catalogue
     known = names([item.label for item in ranked])
-    return [
-        LabelSuggestion(known[item.label][0], item.label, known[item.label][1], round(float(item.confidence), 4))
-        for item in ranked
-        if item.label in known and item.confidence >= MIN_CONFIDENCE
-    ][:k]
+    suggestions = []
+    for item in ranked:
+        if item.label in known and item.confidence >= MIN_CONFIDENCE:
+            pk, name, name_en = known[item.label]
+            suggestions.append(LabelSuggestion(pk, item.label, name, round(float(item.confidence), 4), name_en))
+    return suggestions[:k]
 
 
-def _category_names(codes: list[str]) -> dict[str, tuple[int, str]]:
+def _category_names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
     found = Category.objects.filter(code__in=codes, is_active=True).select_related("parent__parent")
-    return {category.code: (category.pk, category.full_name) for category in found}
+    return {category.code: (category.pk, category.full_name, "") for category in found}
 
 
 def _code_names(queryset):
-    """code → (pk, name) of the records of `queryset` that the model named (its codes)."""
+    """code → (pk, name, English name) of the records of `queryset` that the model named (its codes)."""
 
-    def names(codes: list[str]) -> dict[str, tuple[int, str]]:
-        found = queryset.filter(code__in=codes).values_list("code", "pk", "name")
-        return {code: (pk, name) for code, pk, name in found}
+    def names(codes: list[str]) -> dict[str, tuple[int, str, str]]:
+        found = queryset.filter(code__in=codes).values_list("code", "pk", "name", "name_en")
+        return {code: (pk, name, name_en) for code, pk, name, name_en in found}
 
     return names
 

@@ -29,6 +29,15 @@ def test_an_operator_gets_ranked_categories_and_types_with_confidence(cast, hist
     assert body["urgencies"][0] == {"code": "urgent", "name": "紧急", "confidence": body["urgencies"][0]["confidence"]}
 
 
+def test_the_names_stay_chinese_for_a_client_that_prefers_english(cast, history):
+    training.train_all()
+    client = client_for(cast.operator, HTTP_ACCEPT_LANGUAGE="en")
+    body = client.post(SUGGESTIONS, {"title": "工地晚上施工太吵", "description": "凌晨打桩噪音扰民"}, format="json").json()
+    top_type, top_urgency = body["appeal_types"][0], body["urgencies"][0]
+    assert top_type == {"code": "complaint", "name": "投诉", "confidence": top_type["confidence"]}
+    assert top_urgency == {"code": "urgent", "name": "紧急", "confidence": top_urgency["confidence"]}
+
+
 def test_no_model_gives_empty_lists(cast, model_dir):
     response = client_for(cast.operator).post(SUGGESTIONS, {"title": "工地晚上施工太吵"}, format="json")
     assert response.json() == {"categories": [], "appeal_types": [], "urgencies": []}

@@ -78,6 +78,19 @@ def test_category_parent_is_chosen_by_autocomplete(root, cast):
     assert [item["text"] for item in response.json()["results"]] == ["城乡建设/物业管理", "城乡建设/物业管理/物业服务"]
 
 
+def test_the_english_name_of_a_channel_is_edited_in_the_admin(root):
+    channel = Channel.objects.get(code="phone")
+    page = root.get(url(Channel, "change", channel.pk)).content.decode()
+    assert 'name="name_en"' in page and 'value="Phone"' in page and "英文名称" in page
+
+    response = root.post(url(Channel, "change", channel.pk), {"code": "phone", "name": "电话", "name_en": "Telephone",
+                                                              "is_active": "on"})
+
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.name_en == "Telephone"
+
+
 def test_a_fourth_level_category_is_refused_on_the_form(root, cast):
     response = root.post(url(Category, "add"), {"code": "01010101", "name": "太深", "parent": cast.property_service.pk})
     assert response.status_code == 200

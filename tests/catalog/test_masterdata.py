@@ -66,9 +66,11 @@ def snapshot() -> dict[str, list]:
             Unit.objects, "code", "name", "short_name", "kind", "parent__code", "accepts_orders", "is_active",
             "contact_phone",
         ),
-        "appeal_types": rows(AppealType.objects, "code", "name", "protects_identity", "sort_order", "is_active"),
-        "urgencies": rows(Urgency.objects, "code", "name", "rank"),
-        "channels": rows(Channel.objects, "code", "name", "is_active"),
+        "appeal_types": rows(
+            AppealType.objects, "code", "name", "name_en", "protects_identity", "sort_order", "is_active"
+        ),
+        "urgencies": rows(Urgency.objects, "code", "name", "name_en", "rank"),
+        "channels": rows(Channel.objects, "code", "name", "name_en", "is_active"),
         "lines": rows(Line.objects, "code", "number", "name", "mode", "owner_unit__code", "is_active"),
         "hot_topics": rows(HotTopic.objects, "name", "is_active"),
         "categories": rows(Category.objects, "code", "name", "parent__code", "level", "is_active"),
@@ -131,6 +133,15 @@ def test_export_writes_one_sheet_per_kind_with_chinese_headers(exported):
     assert ("020101", "生态环境/噪声污染/施工噪声", "C-CD", "C-CD", "C-CD-01", None) in rules
 
 
+def test_export_writes_the_english_names_beside_the_chinese(exported):
+    workbook = openpyxl.load_workbook(exported)
+    channels = list(workbook["受理渠道"].iter_rows(values_only=True))
+    assert channels[0] == ("编码", "名称", "英文名称", "启用")
+    assert ("phone", "电话", "Phone", "是") in channels
+    assert list(workbook["紧急程度"].iter_rows(values_only=True))[0] == ("编码", "名称", "英文名称", "等级")
+    assert ("report", "举报", "Whistle-blowing", "是", 4, "是") in workbook["诉求类型"].iter_rows(values_only=True)
+
+
 def test_export_writes_to_a_stream(master):
     stream = io.BytesIO()
     counts = dict(masterdata_export(stream))
@@ -154,6 +165,8 @@ def test_round_trip_restores_altered_and_deleted_master_data(master, exported):
     DeadlineRule.objects.filter(kind="reply", appeal_type=None, urgency=None, category=None).update(amount=7)
     Line.objects.filter(code="12319").update(owner_unit=None, mode="seated")
     AppealType.objects.filter(code="consult").update(protects_identity=True)
+    AppealType.objects.filter(code="help").update(name_en="Help")
+    Urgency.objects.filter(code="critical").update(name_en="")
     assert snapshot() != before
 
     report = masterdata_import(exported)
@@ -162,6 +175,28 @@ def test_round_trip_restores_altered_and_deleted_master_data(master, exported):
     assert snapshot() == before
     assert_unit_paths_are_correct()
     assert Unit.objects.get(code="C-CD-01").path.startswith(Unit.objects.get(code="C-CD").path)
+
+
+def test_english_names_are_written_and_cleared_by_import(db, tmp_path):
+    path = write_workbook(tmp_path / "names.xlsx", {
+        "受理渠道": [["编码", "名称", "英文名称", "启用"], ["phone", "电话", "Telephone", "是"], ["web", "网站", "", "是"]],
+    })
+
+    report = masterdata_import(path)
+
+    assert report.ok, report.as_text()
+    names = dict(Channel.objects.values_list("code", "name_en"))
+    assert (names["phone"], names["web"], names["sms"]) == ("Telephone", "", "SMS")
+
+
+def test_a_sheet_without_the_english_name_column_leaves_the_english_names_alone(db, tmp_path):
+    # A workbook exported before the column existed.
+    path = write_workbook(tmp_path / "old.xlsx", {"受理渠道": [["编码", "名称", "启用"], ["phone", "座机", "是"]]})
+
+    report = masterdata_import(path)
+
+    assert report.ok, report.as_text()
+    assert Channel.objects.filter(code="phone").values_list("name", "name_en").get() == ("座机", "Phone")
 
 
 def test_reimporting_the_same_workbook_changes_nothing(exported):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import io
 import re
 from pathlib import Path
 
@@ -15,8 +16,15 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import load_workbook
 
+from rexian.catalog.models import AppealType, Channel
 from rexian.orders.transitions import State
+from rexian.reports import services as reports
+from rexian.reports.models import Report
+from tests import factories as f
+from tests.analytics.conftest import at
+from tests.api.conftest import client_for
 
 LC_MESSAGES = Path(settings.BASE_DIR) / "rexian" / "locale" / "en" / "LC_MESSAGES"
 PO = LC_MESSAGES / "django.po"
@@ -188,3 +196,173 @@ def test_the_english_shortcut_hint_uses_ascii_punctuation(signed_in, cast):
 def test_the_chinese_shortcut_hint_keeps_its_full_width_brackets(signed_in, cast):
     page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
     assert "分类检索（<kbd>↓</kbd> 进入结果）" in page
+
+
+# --- Master data in the reader's language (英文名称) -------------------------------------------------------
+
+
+def _options(page: str, name: str) -> list[str]:
+    """The labels of the options of the <select> named `name` (or `<prefix>-name`), in order."""
+    select = re.search(rf'<select name="(?:[\w-]+-)?{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"the page has a select for {name}"
+    options = re.findall(r"<option.*?</option>", select.group(1), re.S)
+    return [re.sub(r"<[^>]+>", "", option).strip() for option in options]
+
+
+def _detail(page: str, term: str) -> str:
+    """The text of the order page's <dd> after the <dt> `term`."""
+    return re.search(rf"<dt>{term}</dt><dd>(.*?)</dd>", page, re.S).group(1)
+
+
+@pytest.mark.django_db
+def test_an_english_operator_chooses_channels_types_and_urgencies_by_their_english_names(signed_in, cast):
+    page = signed_in(_speaks(cast.operator, "en")).get(reverse("console:intake")).content.decode()
+    assert "Phone" in _options(page, "channel") and "Citizen portal" in _options(page, "channel")
+    assert _options(page, "appeal_type")[1:] == [
+        "Enquiry", "Request for help", "Complaint", "Whistle-blowing", "Suggestion", "Praise",
+    ]
+    assert _options(page, "urgency") == ["Normal", "Urgent", "Very urgent"]
+    for name in ("channel", "appeal_type", "urgency"):
+        assert not CJK.search(" ".join(_options(page, name))), name
+
+
+@pytest.mark.django_db
+def test_a_chinese_operator_chooses_them_by_their_chinese_names(signed_in, cast):
+    page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
+    assert "电话" in _options(page, "channel") and "Phone" not in _options(page, "channel")
+    assert "投诉" in _options(page, "appeal_type")
+    assert _options(page, "urgency") == ["一般", "紧急", "特急"]
+
+
+@pytest.mark.django_db
+def test_an_english_user_reads_an_orders_channel_type_and_urgency_in_english(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH, urgency=f.urgency("urgent"))
+    client = signed_in(_speaks(cast.dispatcher, "en"))
+    page = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert _detail(page, "Intake channel") == "Phone"
+    assert _detail(page, "Appeal type") == "Complaint"
+    assert _detail(page, "Urgency") == "Urgent"
+    assert '<span class="tag tag--urgent">Urgent</span>' in page
+    queue = client.get(reverse("console:dispatch")).content.decode()
+    assert "<td>Phone</td>" in queue and "<td>Complaint</td>" in queue
+    assert "Complaint" in _options(queue, "appeal_type") and "Very urgent" in _options(queue, "urgency")
+
+
+@pytest.mark.django_db
+def test_a_chinese_user_reads_them_in_chinese(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    page = signed_in(cast.dispatcher).get(reverse("console:order", args=[order.number])).content.decode()
+    assert _detail(page, "受理渠道") == "电话"
+    assert _detail(page, "诉求类型") == "投诉"
+    assert _detail(page, "紧急程度") == "一般"
+
+
+@pytest.mark.django_db
+def test_the_amend_form_the_review_queue_and_the_search_filters_use_the_english_names(signed_in, cast, make_order):
+    order = make_order(channel=f.channel("portal"), category=None)
+    client = signed_in(_speaks(cast.operator, "en"))
+    page = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert 'id="action-amend"' in page  # 补充登记
+    assert _options(page, "urgency") == ["Normal", "Urgent", "Very urgent"]
+    assert _detail(page, "Intake channel") == "Citizen portal"
+    review = client.get(reverse("console:review")).content.decode()
+    assert "?channel=portal\">Citizen portal <span" in review and "<td>Citizen portal</td>" in review
+    search = client.get(reverse("console:search")).content.decode()
+    assert "Whistle-blowing" in _options(search, "appeal_type")
+
+
+@pytest.mark.django_db
+def test_a_name_without_an_english_one_is_shown_in_chinese_to_an_english_user(signed_in, cast, make_order):
+    Channel.objects.filter(code="phone").update(name_en="")
+    AppealType.objects.filter(code="complaint").update(name_en="")
+    order = make_order(State.PENDING_DISPATCH)
+    client = signed_in(_speaks(cast.dispatcher, "en"))
+    page = client.get(reverse("console:order", args=[order.number])).content.decode()
+    assert _detail(page, "Intake channel") == "电话"
+    assert _detail(page, "Appeal type") == "投诉"
+    intake = signed_in(_speaks(cast.operator, "en")).get(reverse("console:intake")).content.decode()
+    assert "电话" in _options(intake, "channel") and "Website" in _options(intake, "channel")
+
+
+@pytest.mark.django_db
+def test_exports_and_the_api_keep_the_chinese_names_for_an_english_user(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    response = signed_in(_speaks(cast.dispatcher, "en")).get(reverse("console:search-export"))
+    header, row = load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True)
+    assert (row[2], row[3], row[5]) == ("电话", "投诉", "一般")  # 受理渠道, 诉求类型, 紧急程度
+    api = client_for(cast.dispatcher, HTTP_ACCEPT_LANGUAGE="en")
+    detail = api.get(f"/api/v1/orders/{order.number}/").json()
+    assert (detail["channel"], detail["urgency"]) == ({"code": "phone", "name": "电话"}, {"code": "normal", "name": "一般"})
+    assert {"code": "phone", "name": "电话"} in api.get("/api/v1/channels/").json()
+
+
+# --- The report centre (报告中心) in English: chrome translated, the reports' own words left Chinese ---------
+
+
+def _chrome(page: str) -> str:
+    """The page less what is the report's own: scripts, the report paper itself, and the options naming
+    categories and areas (the form's choices of what to report on)."""
+    page = re.sub(r"<script.*?</script>", "", page, flags=re.S)
+    page = re.sub(r'<article class="report-paper">.*?</article>', "", page, flags=re.S)
+    return re.sub(r'<select name="(category|area)".*?</select>', "", page, flags=re.S)
+
+
+@pytest.mark.django_db
+def test_the_report_pages_in_english_have_no_chinese_outside_their_data(signed_in, cast):
+    now = at(2025, 11, 20, 9)
+
+    def special(by=None):
+        return reports.report_generate(
+            Report.Kind.SPECIAL, start="2025-11-01", end="2025-11-19", category="01", now=now, by=by
+        )
+
+    published = reports.report_publish(special(), now=now)
+    again = special(cast.supervisor)  # the same period again: only as a correction (更正)
+    draft = reports.report_generate(Report.Kind.SPECIAL, start="2025-11-01", end="2025-11-18", keyword="电梯", now=now)
+    building, failed = (
+        Report.objects.create(kind=Report.Kind.DAILY, title="日报", period_start=now.date(), period_end=now.date(),
+                              status=status, created_at=now, error="数据库连接中断")
+        for status in (Report.Status.BUILDING, Report.Status.FAILED)
+    )
+
+    def report(r: Report) -> str:
+        return reverse("console:report", args=[r.pk])
+
+    client = signed_in(_speaks(cast.supervisor, "en"))
+    pages = {
+        "list": client.get(reverse("console:reports")),
+        "list of a kind": client.get(reverse("console:reports"), {"kind": "special"}),
+        "reading list": client.get(reverse("console:report-inbox")),
+        "the form": client.get(reverse("console:report-new")),
+        "a 快报 without its hot issue": client.get(reverse("console:report-new"), {"kind": "quick", "issue": "999"}),
+        "a 专报 without a subject": client.post(reverse("console:report-new"),
+                                               {"kind": "special", "start": "2025-11-01", "end": "2025-11-19"}),
+        "an unknown kind": client.post(reverse("console:report-new"), {"kind": "weekly"}),
+        "a draft": client.get(report(draft)),
+        "a published report": client.get(report(published)),
+        "a draft of a published period": client.get(report(again)),
+        "published again without a correction": client.post(report(again), {"action": "publish"}),
+        "an unknown action": client.post(report(draft), {"action": "shred"}),
+        "being built": client.get(report(building)),
+        "failed": client.get(report(failed)),
+        "an unfinished download": client.get(reverse("console:report-download", args=[building.pk, "pdf"])),
+        "generated": client.post(reverse("console:report-new"), {"kind": "special", "start": "2025-11-01",
+                                                                 "end": "2025-11-19", "keyword": "路灯"}, follow=True),
+        "published": client.post(report(draft), {"action": "publish"}, follow=True),
+        # Last: the client is the leader's from here on.
+        "the leader's reading list": signed_in(_speaks(cast.leader, "en")).get(reverse("console:report-inbox")),
+    }
+    # The data on the pages: the reports' titles and failure, the users and units in the header, and the
+    # language menu, which names each language in itself.
+    data = [*Report.objects.values_list("title", flat=True), "数据库连接中断", "简体中文"]
+    data += [name for user in (cast.supervisor, cast.leader) for name in (user.display_name, user.unit.name)]
+    for name, response in pages.items():
+        assert response.status_code in (200, 400, 409), name
+        text = _chrome(response.content.decode())
+        for words in sorted(data, key=len, reverse=True):
+            text = text.replace(words, "")
+        assert CJK.findall(text) == [], name
+        assert FULL_WIDTH_PUNCTUATION.findall(text) == [], name
+    draft_page = pages["a draft"].content.decode()
+    assert '<label for="id_title">Title</label>' in draft_page and "Editable paragraph" in draft_page
+    assert "Special report" in pages["list"].content.decode() and "Draft" in pages["list"].content.decode()

@@ -48,3 +48,11 @@ def test_without_a_model_the_panel_is_empty(signed_in, cast, model_dir):
 
 def test_a_unit_handler_may_not_ask(signed_in, cast):
     assert signed_in(cast.housing_handler).get(PANEL, {"title": "工地晚上施工太吵"}).status_code == 403
+
+
+def test_an_english_operator_is_offered_the_type_and_urgency_by_their_english_names(signed_in, cast, history):
+    training.train_all()
+    type(cast.operator).objects.filter(pk=cast.operator.pk).update(language="en")
+    body = signed_in(cast.operator).get(PANEL, {"title": "工地晚上施工太吵", "description": "凌晨打桩噪音扰民"}).content.decode()
+    assert "Complaint <span" in body and "投诉" not in body
+    assert "Possibly urgent" in body and "Urgent <span" in body

@@ -42,7 +42,7 @@ def review_queue(request):
     channel = form.cleaned_data["channel"]
     result = selectors.registered_queue(user=request.user, channel=channel, page=form.cleaned_data["page"] or 1)
     # One link per channel with something waiting (names from the filter's own choices: no extra query).
-    names = {c.code: c.name for c in form.fields["channel"].queryset}
+    names = {c.code: c.label for c in form.fields["channel"].queryset}
     chips = [{"label": _("全部"), "count": result.counts["all"], "query": "", "current": channel is None}]
     chips += [
         {

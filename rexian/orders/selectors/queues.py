@@ -43,7 +43,9 @@ LIST_FIELDS = (
     "due_kind",
     "is_overdue",
     "appeal_type__name",
+    "appeal_type__name_en",
     "urgency__name",
+    "urgency__name_en",
     "lead_unit__name",
 )
 
