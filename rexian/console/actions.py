@@ -131,7 +131,6 @@ class AmendForm(OrderRecordForm):
 class RehandleForm(forms.Form):
     note = forms.CharField(
         label=_("重办要求"),
-        required=False,
         max_length=2000,
         widget=TEXTAREA,
         help_text=_("写明承办单位须重新办理的内容，将随重办通知发给承办单位。"),
@@ -298,13 +297,17 @@ BY_ACTION = {spec.action: spec for spec in ACTIONS}
 
 
 def initial_for(spec: ConsoleAction, order: WorkOrder) -> dict:
-    """Sensible defaults: the catalogue's units for a dispatch (else the smart-dispatch top unit), the current
+    """Sensible defaults: the catalogue's units for a dispatch (else the smart-dispatch top unit; neither when that
+    unit has returned the order), the current
     deadline plus a week for an extension, the record as it stands for 补充登记."""
     if spec.action == A.DISPATCH:
         from rexian.catalog.selectors import dispatch_suggestion
 
+        from rexian.orders.selectors import returned_units
+
         suggestion = dispatch_suggestion(category=order.category, area=order.area)
-        if suggestion is not None:
+        returned = returned_units([order.pk]).get(order.pk, frozenset())
+        if suggestion is not None and suggestion.lead_unit.pk not in returned:  # not back to a unit that returned it
             return {"lead_unit": suggestion.lead_unit, "assisting_units": list(suggestion.assisting_units)}
         # No catalogue entry: preselect the smart-dispatch ranker's first choice (智能推荐), if there is a model.
         from rexian.orders.smart_dispatch import dispatch_suggestions_for

@@ -33,6 +33,7 @@ from rexian.orders.transitions import State
 from rexian.units.models import Role, Unit, User
 
 logger = logging.getLogger(__name__)
+MIN_CONFIDENCE = 0.01  # below this a unit is not worth showing (it would read 0%)
 
 AUTO_DISPATCHER = "rexian-auto-dispatch"  # the account automatic dispatches are recorded under
 
@@ -86,15 +87,16 @@ def _ranker() -> UnitRanker | None:
 def dispatch_suggestions_for(order: WorkOrder, *, k: int = 3) -> list[UnitSuggestion]:
     """智能推荐: the `k` units most likely to lead `order`, best first, with confidence; [] without a model.
 
-    Only units that can still take orders are offered. The dispatch catalogue's unit for the order's
-    category and area is one piece of the ranker's evidence.
+    Only units that can still take orders are offered, not a unit whose return (退单) of this order was approved
+    (it has said the order is not its own), and not a unit under MIN_CONFIDENCE (a "0%" is no suggestion). The
+    dispatch catalogue's unit for the order's category and area is one piece of the ranker's evidence.
     """
     return dispatch_suggestions_for_orders([order], k=k).get(order.pk, [])
 
 
 def dispatch_suggestions_for_orders(orders: list[WorkOrder], *, k: int = 3) -> dict[int, list[UnitSuggestion]]:
     """`dispatch_suggestions_for` for a page of orders at once, keyed by order id: one batch through the ranker
-    and three queries, whatever the number of orders. Pass orders with `category` and `area` loaded."""
+    and four queries, whatever the number of orders. Pass orders with `category` and `area` loaded."""
     ranker = _ranker()
     if ranker is None or not orders:
         return {}
@@ -106,6 +108,7 @@ def dispatch_suggestions_for_orders(orders: list[WorkOrder], *, k: int = 3) -> d
         answer = catalogue.get((order.category_id, order.area_id))
         return answer.lead_unit.code if answer else None
 
+    returned = selectors.returned_units(order.pk for order in orders)
     rows = ranker.scores(
         [order_text(order.title, order.description) for order in orders],
         [order.category.code if order.category_id else "" for order in orders],
@@ -119,7 +122,11 @@ def dispatch_suggestions_for_orders(orders: list[WorkOrder], *, k: int = 3) -> d
         code__in={code for ranked in best for code, _ in ranked}, is_active=True, accepts_orders=True
     ).in_bulk(field_name="code")
     return {
-        order.pk: [UnitSuggestion(units[code], round(confidence, 4)) for code, confidence in ranked if code in units][:k]
+        order.pk: [
+            UnitSuggestion(units[code], round(confidence, 4))
+            for code, confidence in ranked
+            if code in units and confidence >= MIN_CONFIDENCE and units[code].pk not in returned.get(order.pk, ())
+        ][:k]
         for order, ranked in zip(orders, best)
     }
 

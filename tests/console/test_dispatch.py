@@ -71,6 +71,21 @@ def test_an_uncatalogued_order_has_no_unit_preselected(signed_in, cast, make_ord
     assert "派单目录无对应单位" in page
 
 
+def test_a_returned_order_is_not_preselected_for_the_unit_that_returned_it(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED)
+    services.return_request(actor=cast.housing_handler, order=order, reason="该小区不归本局管理。")
+    order.refresh_from_db()
+    services.return_approve(actor=cast.dispatcher, order=order)
+    order.refresh_from_db()
+    client = signed_in(cast.dispatcher)
+    page = client.get(QUEUE).content.decode()
+    assert _selected_lead(page, order) is None
+    assert "目录建议：住建局（已退单）" in page
+    detail = client.get(reverse("console:order", args=[order.number]))
+    [dispatch] = [item for item in detail.context["action_forms"] if item["spec"].slug == "dispatch"]
+    assert "lead_unit" not in dispatch["form"].initial
+
+
 def test_the_queue_filters_by_channel_and_keyword(signed_in, cast, make_order):
     make_order(State.PENDING_DISPATCH, channel=f.channel("portal"), title="门户来的电梯问题")
     make_order(State.PENDING_DISPATCH, channel=f.channel("portal"), title="门户来的路灯问题")
@@ -216,7 +231,7 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(signed_in, cast, make_or
     for i in range(50):
         make_order(State.PENDING_DISPATCH, category=(cast.property_service, cast.noise)[i % 2])
     client = signed_in(cast.dispatcher)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(QUEUE)
     assert len(response.context["rows"]) == 50
 

@@ -76,6 +76,20 @@ def test_suggestions_from_a_trained_model_rank_the_usual_unit_first(cast, make_o
     assert 0 < suggestions[0].confidence <= 1
 
 
+def test_a_unit_that_returned_the_order_is_not_suggested_for_it_again(cast, make_order, model_dir):
+    train_small_model(cast, make_order)
+    order = register(cast, category=cast.noise, title="施工噪音扰民", description="工地夜里施工。")
+    order = services.order_send_to_dispatch(actor=cast.operator, order=order)
+    order = services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban)
+    services.return_request(actor=cast.urban_handler, order=order, reason="工地噪声归生态环境部门。")
+    order.refresh_from_db()
+    services.return_approve(actor=cast.dispatcher, order=order)
+    order.refresh_from_db()
+    suggestions = smart_dispatch.dispatch_suggestions_for(order)
+    assert cast.urban not in [s.unit for s in suggestions]
+    assert all(s.confidence >= smart_dispatch.MIN_CONFIDENCE for s in suggestions)  # no "0%"
+
+
 def test_auto_dispatch_only_above_the_configured_confidence(cast, make_order, model_dir, settings):
     train_small_model(cast, make_order)
     order = services.order_send_to_dispatch(

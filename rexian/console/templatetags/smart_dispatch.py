@@ -1,6 +1,6 @@
 """The 智能推荐 line of the dispatch forms: `{% smart_dispatch_suggestions order as suggestions %}` on the order
 page; on the dispatch queue `{% smart_dispatch_for_rows rows as smart %}` once for the page, then
-`{{ smart|suggestions_of:order }}` in each row (one batch and three queries for the whole page).
+`{{ smart|suggestions_of:order }}` in each row (one batch and four queries for the whole page).
 
 A tag rather than view code so the order page and the dispatch queue share it; it only asks
 `rexian.orders.smart_dispatch`, and gives an empty list when there is no model (nothing is shown).

@@ -58,6 +58,7 @@ from rexian.orders.selectors.queues import (
     order_list,
     order_related,
     registered_queue,
+    returned_units,
     review_requests,
     unit_inbox,
     unit_inbox_filtered,

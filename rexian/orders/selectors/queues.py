@@ -299,6 +299,23 @@ class DispatchRow:
     order: WorkOrder
     caller: access.CallerView
     suggestion: object  # rexian.catalog.selectors.DispatchSuggestion or None: the catalogue's units (派单目录)
+    returned_by: frozenset = frozenset()  # ids of the units whose return (退单) of the order was approved
+
+    @property
+    def preselect(self):
+        """The catalogue's units to preselect, unless its lead unit has just given the order back (退单)."""
+        if self.suggestion is None or self.suggestion.lead_unit.pk in self.returned_by:
+            return None
+        return self.suggestion
+
+
+def returned_units(order_ids) -> dict[int, frozenset[int]]:
+    """For each order, the units whose return (退单) of it was approved: not to be offered it again first."""
+    found: dict[int, set[int]] = {}
+    approved = ReturnRequest.objects.filter(order_id__in=list(order_ids), status=ReturnRequest.Status.APPROVED)
+    for order_id, unit_id in approved.values_list("order_id", "unit_id"):
+        found.setdefault(order_id, set()).add(unit_id)
+    return {order_id: frozenset(units) for order_id, units in found.items()}
 
 
 def dispatch_queue_filtered(
@@ -344,8 +361,14 @@ def dispatch_queue_filtered(
     ).order_by("registered_at", "pk")
     orders, page, has_next = _queue_page(queryset, page, page_size)
     suggestions = dispatch_suggestions(pairs=[(order.category, order.area) for order in orders])
+    returned = returned_units(order.pk for order in orders)
     rows = [
-        DispatchRow(order, access.masked_caller(user, order), suggestions[(order.category_id, order.area_id)])
+        DispatchRow(
+            order,
+            access.masked_caller(user, order),
+            suggestions[(order.category_id, order.area_id)],
+            returned.get(order.pk, frozenset()),
+        )
         for order in orders
     ]
     return QueuePage(rows, page, has_next)
