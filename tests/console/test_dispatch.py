@@ -186,7 +186,7 @@ def test_a_second_dispatcher_of_the_same_order_is_sent_back_to_the_queue_to_look
     response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk, "next": back})
     assert (response.status_code, response["Location"]) == (302, back)
     page = client.get(back).content.decode()
-    assert f"工单 {order.number} 已被他人处理，请刷新后再看。" in page
+    assert f"工单 {order.number} 已被他人处理，请查看最新情况后再操作。" in page
     order.refresh_from_db()
     assert (order.state, order.lead_unit) == (State.DISPATCHED, cast.housing)
     assert list(order.assignments.values_list("unit", flat=True)) == [cast.housing.pk]
@@ -199,7 +199,7 @@ def test_a_second_dispatch_from_the_order_page_stays_on_the_order_page(signed_in
     client = signed_in(_second_dispatcher(cast))
     response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk}, follow=True)
     assert response.redirect_chain == [(reverse("console:order", args=[order.number]), 302)]
-    assert "已被他人处理，请刷新后再看" in response.content.decode()
+    assert "已被他人处理，请查看最新情况后再操作" in response.content.decode()
     order.refresh_from_db()
     assert order.lead_unit == cast.housing
 
@@ -211,7 +211,7 @@ def test_a_stale_dispatch_of_an_order_still_pending_comes_back_to_the_queue(sign
     client = signed_in(cast.dispatcher)
     response = client.post(_action(order, "dispatch"), {"version": seen, "lead_unit": cast.urban.pk, "next": QUEUE})
     assert (response.status_code, response["Location"]) == (302, QUEUE)
-    assert "该工单刚被他人更新" in client.get(QUEUE).content.decode()
+    assert f"工单 {order.number} 已被他人处理" in client.get(QUEUE).content.decode()
     order.refresh_from_db()
     assert order.state == State.PENDING_DISPATCH
 

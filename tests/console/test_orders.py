@@ -79,9 +79,19 @@ def test_a_stale_page_is_told_to_refresh_and_changes_nothing(signed_in, cast, ma
     order = make_order(State.IN_PROGRESS)
     client = signed_in(cast.housing_handler)
     response = client.post(_url(order, "reply"), {"version": order.version - 1, "result": "已处理"}, follow=True)
-    assert "该工单刚被他人更新" in response.content.decode()
+    assert f"工单 {order.number} 已被他人处理" in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.IN_PROGRESS
+
+
+def test_a_double_submit_is_told_it_was_already_done_by_the_same_user(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED)
+    client = signed_in(cast.housing_handler)
+    seen = order.version
+    assert client.post(_url(order, "sign"), {"version": seen}).status_code == 302
+    again = client.post(_url(order, "sign"), {"version": seen}, follow=True)
+    assert f"工单 {order.number} 已按您刚才的提交更新，无需重复提交。" in again.content.decode()
+    assert order.events.filter(action="sign").count() == 1
 
 
 def test_signing_a_part_a_colleague_already_signed_says_look_again_on_the_order_page(signed_in, cast, make_order):
@@ -91,7 +101,7 @@ def test_signing_a_part_a_colleague_already_signed_says_look_again_on_the_order_
     client = signed_in(cast.housing_admin)
     response = client.post(_url(order, "sign"), {"version": seen}, follow=True)
     assert response.redirect_chain == [(_url(order), 302)]
-    assert f"工单 {order.number} 已被他人处理，请刷新后再看。" in response.content.decode()
+    assert f"工单 {order.number} 已被他人处理，请查看最新情况后再操作。" in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.IN_PROGRESS
 

@@ -89,7 +89,7 @@ def act(request, number: str, slug: str):
         # they were and told to look again, as for a stale version.
         access.require(request.user, spec.action, detail.order)
         if version is not None and version != detail.order.version:
-            messages.error(request, _("工单 %(number)s 已被他人处理，请刷新后再看。") % {"number": number})
+            messages.error(request, _moved_on(request.user, detail.order, spec.action))
         else:
             messages.error(request, _("当前状态下您不能对该工单执行「%(action)s」。") % {"action": spec.action_label})
         return _back(request, number)
@@ -98,7 +98,7 @@ def act(request, number: str, slug: str):
     try:
         spec.perform(request.user, detail.order, form.cleaned_data, version)
     except StaleVersion:
-        messages.error(request, _("该工单刚被他人更新，请查看最新情况后再操作。"))
+        messages.error(request, _moved_on(request.user, detail.order, spec.action))
         return _back(request, number)
     except OrderInputError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -108,6 +108,15 @@ def act(request, number: str, slug: str):
         return _back(request, number)
     messages.success(request, spec.done)
     return _back(request, number)
+
+
+def _moved_on(user, order, action: str) -> str:
+    """Why a form sent on an older view of the order was not applied: the user's own earlier submit of the same
+    action (a double click, a resent form), or another step since."""
+    last = order.events.order_by("-at", "-pk").values_list("actor_id", "action").first()
+    if last == (user.pk, action):
+        return _("工单 %(number)s 已按您刚才的提交更新，无需重复提交。") % {"number": order.number}
+    return _("工单 %(number)s 已被他人处理，请查看最新情况后再操作。") % {"number": order.number}
 
 
 def _back(request, number: str) -> HttpResponseRedirect:
