@@ -199,6 +199,7 @@ def test_an_order_without_a_category_opens_the_amend_form_with_the_picker(signed
     response = signed_in(cast.operator).get(_url(order))
     forms = _forms(response)
     assert [slug for slug, item in forms.items() if item["open"]] == ["amend"]
+    assert "send-to-dispatch" not in forms  # it would be refused: the category comes first
     assert forms["amend"]["form"].initial["title"] == order.title
     page = response.content.decode()
     assert 'id="action-amend"' in page
@@ -213,8 +214,8 @@ def test_an_order_with_a_category_opens_the_usual_next_step_and_shows_its_catego
     order = make_order()
     response = signed_in(cast.operator).get(_url(order))
     forms = _forms(response)
-    assert [slug for slug, item in forms.items() if item["open"]] == ["answer-on-spot"]
-    assert "amend" in forms
+    assert [slug for slug, item in forms.items() if item["open"]] == ["send-to-dispatch"]  # checked, on it goes
+    assert "amend" in forms and "answer-on-spot" in forms
     page = response.content.decode()
     assert f'<input type="radio" name="category" value="{cast.property_service.pk}" checked>' in page
 

@@ -14,7 +14,7 @@ from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
 from rexian.orders import access, attachments, selectors
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
-from rexian.orders.transitions import Action, InvalidTransition
+from rexian.orders.transitions import Action, InvalidTransition, State
 from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
 
@@ -28,11 +28,14 @@ def _detail_or_404(user, number: str):
 
 def _opened_by_default(order, specs: list) -> str | None:
     """The form the page opens unasked: 补充登记 while the order has no category (it cannot go to dispatch
-    without one), else the usual next step (the first primary action: 办结回复 for a signed part, not the
+    without one), 转派遣 for a registered order that has one (a request from the portal or a letter, completed
+    and checked), else the usual next step (the first primary action: 办结回复 for a signed part, not the
     red 申请退单 before it), else the first form."""
     slugs = [spec.slug for spec in specs]
     if order.category_id is None and "amend" in slugs:
         return "amend"
+    if order.state == State.REGISTERED and "send-to-dispatch" in slugs:
+        return "send-to-dispatch"
     primary = [spec.slug for spec in specs if spec.style == "primary"]
     return (primary or slugs or [None])[0]
 
@@ -40,6 +43,9 @@ def _opened_by_default(order, specs: list) -> str | None:
 def _render_detail(request, detail, *, bound=None, status=200):
     """The page with a form for every action the viewer may take; `bound` is a form that failed validation."""
     specs = [BY_ACTION[action] for action in detail.allowed_actions if action in BY_ACTION]
+    if detail.order.category_id is None and (bound is None or bound[0].action != Action.SEND_TO_DISPATCH):
+        # 转派遣 needs the category: 补充登记 (opened below) comes first. A refused 转派遣 still shows its reason.
+        specs = [spec for spec in specs if spec.action != Action.SEND_TO_DISPATCH]
     opened = {_opened_by_default(detail.order, specs), bound[0].slug if bound is not None else None}
     forms = []
     for spec in specs:
