@@ -1,8 +1,13 @@
-"""Per-user console language: a signed-in user's choice wins over the browser's."""
+"""The console's middleware: the user's own language, and actions opened with GET (after signing in again)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 
 class UserLanguageMiddleware:
@@ -25,3 +30,45 @@ class UserLanguageMiddleware:
         if language:
             response.headers.setdefault("Content-Language", language)
         return response
+
+
+# The page each console action (a URL that only takes POST) belongs to: (its URL name, the action's URL
+# arguments it needs). An action opened with GET is sent back there.
+ACTION_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "order-action": ("console:order", ("number",)),  # /console/orders/<number>/<action>/
+    "supervision-step": ("console:supervision", ("pk",)),  # /console/supervision/<id>/<step>/
+    "notifications-read": ("console:notifications", ()),
+    "hotspots-recompute": ("console:hotspots", ()),
+}
+
+
+class MethodNotAllowedMiddleware:
+    """A 405 in the console: an action opened with GET goes back to its page with a word why; any other 405 is a
+    short readable page instead of an empty one.
+
+    Opening an action happens after a session expired on a page: the form's POST was sent to the login
+    page, whose `next` the browser then GETs once the user has signed in again. The action's view answers
+    405 (require_POST), with an empty body, so the user would see a blank page and not know whether the
+    action was taken. Runs inside MessageMiddleware (the message is stored) and UserLanguageMiddleware
+    (the words are the user's language).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = request.resolver_match
+        if response.status_code != 405 or match is None or match.namespace != "console":
+            return response
+        page = ACTION_PAGES.get(match.url_name)
+        if request.method == "GET" and page is not None:
+            name, arguments = page
+            messages.warning(request, gettext("会话已过期或页面已刷新：该操作未执行，请在页面上重新操作。"))
+            return HttpResponseRedirect(reverse(name, kwargs={key: match.kwargs[key] for key in arguments}))
+        readable = render(
+            request, "405.html", {"method": request.method, "home": reverse("console:home")}, status=405
+        )
+        if "Allow" in response.headers:
+            readable.headers["Allow"] = response.headers["Allow"]
+        return readable

@@ -1,19 +1,37 @@
+import re
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import translation
+from django.utils.translation import gettext
+
+# get_object_or_404's report ("No WorkOrder matches the given query."), which Django never translates.
+LOOKUP_REPORT = re.compile(r"No \w+ matches the given query\.")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def csrf_failure(request, reason=""):
-    """A Chinese page instead of Django's English one when a form's CSRF check fails (e.g. an expired page)."""
-    return render(request, "403.html", {"reason": "页面已过期或来源无法验证，请刷新页面后重新提交。"}, status=403)
+    """Our page instead of Django's developer one when a form's CSRF check fails (e.g. an expired page)."""
+    return render(request, "403.html", {"reason": gettext("页面已过期或来源无法验证，请刷新页面后重新提交。")}, status=403)
 
 
 def _message(exception) -> str:
-    """The exception's own message when it was written for the user (in Chinese); otherwise nothing."""
-    message = str(exception.args[0]) if exception is not None and exception.args else ""
-    if isinstance(exception.args[0] if exception is not None and exception.args else None, dict):
-        return ""  # a URL resolver's report, meant for developers
-    return message if any("\u4e00" <= ch <= "\u9fff" for ch in message) else ""
+    """The exception's own message when it was written for the user; otherwise nothing.
+
+    Rexian raises Http404 and PermissionDenied with a message for the user (「找不到该工单。」), translated as it is
+    raised, so it is in the user's language (Chinese, or English for a user who chose it). Django's own messages
+    are a developer's: a URL resolver's report (a dict), get_object_or_404's, and on a Chinese page any message
+    without Chinese.
+    """
+    argument = exception.args[0] if exception is not None and exception.args else None
+    if argument is None or isinstance(argument, dict):
+        return ""
+    message = str(argument)
+    if LOOKUP_REPORT.fullmatch(message):
+        return ""
+    english = (translation.get_language() or "").startswith("en")
+    return message if english or CHINESE.search(message) else ""
 
 
 def permission_denied(request, exception=None):

@@ -108,8 +108,13 @@ def test_only_a_supervisor_may_recompute(signed_in, cast, who):
     assert not HotspotRun.objects.exists()
 
 
-def test_recompute_is_a_post(signed_in, cast):
-    assert signed_in(cast.supervisor).get(RECOMPUTE).status_code == 405
+def test_opening_recompute_computes_nothing_and_goes_back_to_the_page(signed_in, cast, monkeypatch):
+    from rexian.console.views import hotspots as view
+
+    enqueued = []
+    monkeypatch.setattr(view, "hotspot_scan_task", SimpleNamespace(enqueue=lambda *args: enqueued.append(args)))
+    response = signed_in(cast.supervisor).get(RECOMPUTE)
+    assert (response.status_code, response["Location"], enqueued) == (302, PAGE, [])
 
 
 def test_the_menu_shows_hot_spots_to_supervisors_and_leaders_only(signed_in, cast):
