@@ -197,6 +197,10 @@ def test_a_quick_report_from_an_issue_that_is_gone_is_refused(cast, signed_in):
     assert "热点问题 999 不存在。" in client.get(f"{NEW}?kind=quick&issue=999").content.decode()
     response = client.post(NEW, {"kind": "quick", "issue": 999})
     assert response.status_code == 400 and not Report.objects.exists()
+    assert response.content.decode().count("热点问题 999 不存在。") == 1  # said once, above the form
+    malformed = client.post(NEW, {"kind": "quick", "issue": "abc"})
+    assert malformed.status_code == 400 and "快报来源编号无效，请从热点页面重新进入。" in malformed.content.decode()
+    assert not Report.objects.exists()
 
 
 # --- Built by the worker ---

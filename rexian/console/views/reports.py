@@ -124,6 +124,14 @@ class ReportForm(forms.Form):
             (u.code, ("\u3000" if u.kind == Unit.Kind.COMMUNITY else "") + u.name) for u in areas
         ]
 
+    def clean(self):
+        # The hidden issue and surge come from the hot-spot page's link: a malformed one is said above the form
+        # (a hidden field's own error would show nowhere).
+        for name in ("issue", "surge"):
+            if self.errors.pop(name, None):
+                self.add_error(None, gettext("快报来源编号无效，请从热点页面重新进入。"))
+        return super().clean()
+
     def params(self) -> dict:
         data = self.cleaned_data
         kind = data["kind"]
@@ -184,7 +192,10 @@ def report_new(request):
 
 
 def _new(request, form: ReportForm, status: int = 200):
-    context = {**_tabs(request, "new"), "form": form, "source": _source(form)}
+    source = _source(form)
+    if source.get("error") and source["error"] in form.non_field_errors():
+        source["repeated"] = True  # the form's own errors say it already: once is enough
+    context = {**_tabs(request, "new"), "form": form, "source": source}
     return render(request, "console/report_new.html", context, status=status)
 
 
