@@ -23,6 +23,7 @@ from rexian.orders import attachments, services
 from rexian.orders.models import Satisfaction, WorkOrder
 from rexian.orders.transitions import Action
 from rexian.units.models import Unit
+from rexian.units.selectors import dispatch_units
 
 A = Action
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -50,7 +51,7 @@ class AnswerForm(forms.Form):
 
 
 def unit_choices():
-    return Unit.objects.filter(is_active=True, accepts_orders=True).order_by("path")
+    return dispatch_units()
 
 
 class DispatchForm(forms.Form):

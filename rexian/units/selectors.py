@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from rexian.units.models import Unit
 
@@ -21,6 +21,27 @@ def area_communities(*, town: Unit | int | None) -> QuerySet[Unit]:
         return Unit.objects.none()
     town_id = town.pk if isinstance(town, Unit) else int(town)
     return Unit.objects.filter(kind=Unit.Kind.COMMUNITY, is_active=True, parent_id=town_id).order_by("path")
+
+
+# --- Dispatch (派单): the units that take orders ------------------------------------------------------------------
+
+# The order a dispatcher looks for a unit in: the bureaus first, then the public utilities and state firms, then
+# each town or street followed by its villages and communities (tree order), the centre and the city last.
+_KIND_RANK = Case(
+    When(kind=Unit.Kind.BUREAU, then=Value(0)),
+    When(kind=Unit.Kind.UTILITY, then=Value(1)),
+    When(kind=Unit.Kind.ENTERPRISE, then=Value(2)),
+    When(kind__in=(Unit.Kind.TOWN, Unit.Kind.COMMUNITY), then=Value(3)),
+    default=Value(4),
+)
+
+
+def dispatch_units(*, active_only: bool = True) -> QuerySet[Unit]:
+    """The units an order can be dispatched to (or searched by), grouped by kind as a dispatcher looks for them."""
+    units = Unit.objects.filter(accepts_orders=True)
+    if active_only:
+        units = units.filter(is_active=True)
+    return units.annotate(kind_rank=_KIND_RANK).order_by("kind_rank", "path")
 
 
 # --- Names, for the text models' dictionaries ------------------------------------------------------------------------

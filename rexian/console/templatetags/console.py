@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from rexian.orders.deadlines import GREEN, RED, YELLOW, order_deadline_status
+from rexian.units.models import Unit
 
 register = template.Library()
 
@@ -63,6 +64,9 @@ def page_url(context, page: int) -> str:
     return "?" + query.urlencode()
 
 
+INDENT = "\u3000"  # an ideographic space
+
+
 @register.simple_tag
 def unit_options(units, selected=None):
     """<option>s for a unit <select>, built in Python: a queue page renders thousands of them (50 rows × 2 lists).
@@ -78,6 +82,7 @@ def unit_options(units, selected=None):
     return mark_safe(
         "".join(
             f'<option value="{unit.pk}"{" selected" if unit.pk in chosen else ""}>'
+            f"{INDENT if unit.kind == Unit.Kind.COMMUNITY else ''}"  # a community under its town
             f"{conditional_escape(unit.short_name or unit.name)}</option>"
             for unit in units
         )

@@ -33,6 +33,7 @@ from rexian.orders.search import query_terms
 from rexian.orders.transitions import State
 from rexian.privacy import crypto
 from rexian.units.models import Role, Unit
+from rexian.units.selectors import dispatch_units
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class SearchForm(forms.Form):
 def _unit_choices(user):
     """The units a user may filter by: every unit that takes orders, or for unit staff their own (and, for a
     unit admin, those below it). Only a convenience: what the user may see is decided by the selector."""
-    units = Unit.objects.filter(accepts_orders=True).order_by("path")
+    units = dispatch_units(active_only=False)
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN):
         if user.unit_id is None:
             return units.none()
