@@ -349,12 +349,36 @@ def _name_rank(query: str, node: _Node, *, letters: bool) -> int | None:
     return None
 
 
+# What callers and operators say for what the taxonomy calls otherwise: a query with the everyday word also finds
+# the taxonomy's (噪音 finds 施工噪声, 社保卡 finds 社会保障卡). A query matching the everyday word itself still does.
+EVERYDAY_WORDS = {
+    "噪音": "噪声",
+    "社保卡": "社会保障卡",
+    "欠薪": "拖欠工资",
+    "违建": "违章搭建",
+    "红绿灯": "交通信号灯",
+    "摆摊": "流动摊贩",
+    "乱停车": "乱停乱放",
+    "积水": "排水防涝",
+}
+
+
+def _query_variants(query: str) -> list[str]:
+    """The query, and the query in the taxonomy's words where it uses an everyday one."""
+    official = query
+    for everyday, word in sorted(EVERYDAY_WORDS.items(), key=lambda pair: -len(pair[0])):
+        if everyday in official and word not in official:
+            official = official.replace(everyday, word)
+    return [query] if official == query else [query, official]
+
+
 def category_search(*, query: str, limit: int = 20) -> list[CategoryHit]:
     """Leaf categories matching `query`, best first, for the operator to choose from.
 
     A leaf matches by its own name or by a parent's: a Chinese substring ("噪声"), a code prefix ("0101"), full
     pinyin ("wuye"), pinyin initials ("wy" finds 物业管理/物业服务, "sgzs" 施工噪声) or a mix of both. Matches on the
-    leaf's own name come before matches on a parent's; ties go in code order. Only active categories under
+    leaf's own name come before matches on a parent's; ties go in code order. An everyday word also finds the
+    taxonomy's (`EVERYDAY_WORDS`: 噪音 finds 噪声). Only active categories under
     active parents are offered. An empty query finds nothing: browse with `category_browse`.
     """
     query = "".join((query or "").split()).replace("'", "")[:_MAX_QUERY]
@@ -370,11 +394,13 @@ def category_search(*, query: str, limit: int = 20) -> list[CategoryHit]:
         return list(answer)
     nodes = index.nodes
     own: dict[int, int | None] = {}
+    variants = [query] if digits or letters else _query_variants(query)
     for pk, node in nodes.items():
         if digits:
             own[pk] = 1 if node.hit.code.startswith(query) else None
         else:
-            own[pk] = _name_rank(query, node, letters=letters)
+            ranks = [rank for rank in (_name_rank(q, node, letters=letters) for q in variants) if rank is not None]
+            own[pk] = min(ranks, default=None)
     ranked = []
     for pk, node in nodes.items():
         if not node.hit.is_leaf:

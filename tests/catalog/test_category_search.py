@@ -54,6 +54,15 @@ def test_chinese_substring_matches_the_leaf_before_its_parent(tree):
     assert hits[0].path == "生态环境/噪声污染/施工噪声"
 
 
+def test_an_everyday_word_finds_the_taxonomys_word(tree):
+    assert codes(category_search(query="噪音")) == ["020101"]  # 施工噪声
+    assert codes(category_search(query="施工噪音")) == ["020101"]
+    card = f.CategoryFactory(code="010202", name="社会保障卡", parent=Category.objects.get(code="0102"))
+    assert codes(category_search(query="社保卡")) == [card.code]
+    own = f.CategoryFactory(code="010203", name="噪音投诉", parent=Category.objects.get(code="0102"))
+    assert own.code in codes(category_search(query="噪音"))  # a taxonomy that says 噪音 itself is still found
+
+
 def test_a_leafs_own_name_ranks_before_a_parents(tree):
     # "路" is in 道路维修 (the parent) and in 路面坑洼 (the leaf): one hit either way, ranked as its own match.
     assert codes(category_search(query="物业服务")) == ["010101"]
