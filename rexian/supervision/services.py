@@ -307,9 +307,7 @@ def _notify(step_id: int) -> int:
     if step.action == Step.REPORT:
         recipients = list(User.objects.filter(pk=item.issued_by_id, is_active=True).values_list("pk", flat=True))
     else:
-        recipients = list(
-            User.objects.filter(unit_id=item.unit_id, role__in=UNIT_ROLES, is_active=True).values_list("pk", flat=True)
-        )
+        recipients = list(_unit_staff(item))
     recipients = [pk for pk in recipients if pk != step.actor_id]
     if not recipients:
         return 0
@@ -325,6 +323,15 @@ def _notify(step_id: int) -> int:
             "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
             "text": " ".join(step.note.split())[:60] or item.order.title,
         }
+    return _tell(item, [(recipients, text)], at=step.at, key=f"supervision:{step.pk}")
+
+
+def _unit_staff(item: Supervision):
+    return User.objects.filter(unit_id=item.unit_id, role__in=UNIT_ROLES, is_active=True).values_list("pk", flat=True)
+
+
+def _tell(item: Supervision, told: list[tuple], *, at: dt.datetime, key: str) -> int:
+    """One notification per recipient of each (recipient ids, text) in `told`, opening the item; once per key."""
     made = Notification.objects.bulk_create(
         [
             Notification(
@@ -334,9 +341,10 @@ def _notify(step_id: int) -> int:
                 order_number=item.order.number,
                 text=text[:TEXT_LENGTH],
                 link=reverse("console:supervision", args=[item.pk]),
-                created_at=step.at,
-                key=f"supervision:{step.pk}",
+                created_at=at,
+                key=key,
             )
+            for recipients, text in told
             for pk in recipients
         ],
         ignore_conflicts=True,
@@ -377,7 +385,7 @@ def supervision_overdue_scan(*, now: dt.datetime | None = None) -> int:
 
 
 def _notify_overdue(item: Supervision, now: dt.datetime) -> int:
-    staff = User.objects.filter(unit_id=item.unit_id, role__in=UNIT_ROLES, is_active=True).values_list("pk", flat=True)
+    staff = _unit_staff(item)
     issuer = User.objects.filter(pk=item.issued_by_id, is_active=True).values_list("pk", flat=True)
     with translation.override(settings.LANGUAGE_CODE):
         values = {
@@ -388,21 +396,4 @@ def _notify_overdue(item: Supervision, now: dt.datetime) -> int:
         }
         to_unit = _("%(kind)s已超期（时限 %(due)s），请尽快反馈：%(text)s") % values
         to_issuer = _("%(kind)s超期未反馈（%(unit)s，时限 %(due)s）：%(text)s") % values
-    made = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=pk,
-                kind=Notification.Kind.SUPERVISION,
-                order_id=item.order_id,
-                order_number=item.order.number,
-                text=text[:TEXT_LENGTH],
-                link=reverse("console:supervision", args=[item.pk]),
-                created_at=now,
-                key=f"supervision-overdue:{item.pk}",
-            )
-            for recipients, text in ((staff, to_unit), (issuer, to_issuer))
-            for pk in recipients
-        ],
-        ignore_conflicts=True,
-    )
-    return len(made)
+    return _tell(item, [(staff, to_unit), (issuer, to_issuer)], at=now, key=f"supervision-overdue:{item.pk}")
