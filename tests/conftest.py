@@ -139,7 +139,8 @@ def make_order(cast):
         if state == State.REOPENED:  # the citizen was dissatisfied (回访不满意): a dispatcher decides what next
             order = advance(cast, order, State.AWAITING_CALLBACK, assisting=assisting)
             services.callback_record(
-                actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True
+                actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+                note="市民表示问题仍未解决。",
             )
             order.refresh_from_db()
             return order

@@ -7,7 +7,10 @@ and its errors are shown beside the field they name.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
+from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +29,12 @@ DATETIME_INPUT = forms.DateTimeInput(
 )
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"]
 ACTION_CHOICES = [(ANSWER, _("直接办结")), (DISPATCH, _("转派遣")), (REGISTER, _("仅登记"))]
+STALE_PAGE = _("页面已失效，请重新打开受理登记页面后再填写。")
+
+
+def new_intake_token() -> str:
+    """A once-only token for one showing of the intake page (`order_register`'s `intake_token`)."""
+    return uuid.uuid4().hex
 
 
 class OrderRecordForm(forms.Form):
@@ -104,7 +113,7 @@ class IntakeForm(OrderRecordForm):
         "caller_phone", "caller_name", "caller_gender", "confidential", "caller_is_enterprise", "enterprise_name",
         "enterprise_credit_code", "channel", "line", "appeal_type", "urgency", "title", "occurred_at",
         "description", "category", "hot_topics", "town", "community", "address", "answer", "knowledge_article",
-        "action",
+        "action", "intake_token",
     ]
 
     # Who (诉求人).
@@ -159,6 +168,14 @@ class IntakeForm(OrderRecordForm):
         choices=ACTION_CHOICES,
         error_messages={"required": _("请选择办理方式。"), "invalid_choice": _("请选择办理方式。")},
     )
+    # New with each empty form and kept by a refused one: saving the same page twice registers one order. A page
+    # without it (or with a mangled one) comes from before this field or from elsewhere: it must be opened again.
+    intake_token = forms.CharField(
+        widget=forms.HiddenInput,
+        initial=new_intake_token,
+        validators=[RegexValidator(r"\A[0-9a-f]{32}\Z", message=STALE_PAGE)],
+        error_messages={"required": STALE_PAGE},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,6 +223,7 @@ class IntakeForm(OrderRecordForm):
             "area": d["community"] or d["town"],
             "address": d["address"],
             "hot_topics": list(d["hot_topics"]),
+            "intake_token": d["intake_token"],
         }
 
 

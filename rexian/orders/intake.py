@@ -44,14 +44,19 @@ def order_intake(
     article they answered from, recorded as its use (答复依据). When the
     operator is on a call (telephony), the order is linked to it.
 
+    The page's once-only `intake_token` (one of `register_fields`) makes a page
+    saved twice register one order, whatever action each save asked for: the
+    second raises AlreadyRegistered and keeps nothing.
+
     `merge_into` is the id of an open order the request repeats (重复诉求, from
     `selectors.duplicate_candidates`): the new order is then merged into it
     (并单) instead of going to dispatch or staying registered; an order answered
     on the spot is closed and cannot be merged.
 
     Operators and supervisors may call it. Raises PermissionDenied,
-    OrderInputError (with the form field at fault: a lapsed article is
-    reported on "answer") or InvalidTransition; any of them undoes the whole intake.
+    AlreadyRegistered, OrderInputError (with the form field at fault: a lapsed
+    article is reported on "answer") or InvalidTransition; any of them undoes
+    the whole intake.
     """
     if action not in INTAKE_ACTIONS:
         raise OrderInputError(_("请选择办理方式：直接办结、转派遣或仅登记。"), field="action")

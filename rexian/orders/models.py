@@ -41,6 +41,9 @@ class WorkOrder(models.Model):  # 工单
     # The old system's number of an order loaded by `rexian import-orders` (NULL for Rexian's own orders):
     # unique, so importing the same file twice adds nothing.
     legacy_number = models.CharField(_("原工单号"), max_length=40, unique=True, null=True, blank=True, default=None)
+    # The once-only token of the intake page the order was saved from (NULL for orders from elsewhere): unique, so
+    # saving the same page twice (a double Ctrl+Enter, a resent POST) registers one order. See `order_register`.
+    intake_token = models.CharField(max_length=32, unique=True, null=True, blank=True, default=None, editable=False)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.REGISTERED)
     version = models.PositiveIntegerField(_("版本"), default=1)
     event_count = models.PositiveIntegerField(default=0, editable=False)
@@ -205,6 +208,16 @@ class Assignment(models.Model):  # 派单记录 (主办/协办)
 
     def __str__(self) -> str:
         return f"{self.order.number} {self.unit} {self.get_role_display()}"
+
+    @property
+    def status_label(self) -> str:
+        """The part's status as the order page shows it: a part closed before the unit signed or replied (an
+        assisting unit still on it when the lead's reply closed the handling) says so, not 待签收 for good."""
+        if not self.is_open and self.status == self.Status.DISPATCHED:
+            return _("未签收（已结束）")
+        if not self.is_open and self.status == self.Status.SIGNED:
+            return _("未回复（已结束）")
+        return self.get_status_display()
 
 
 class OrderEvent(models.Model):  # 工单流转记录

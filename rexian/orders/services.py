@@ -69,6 +69,15 @@ class StaleVersion(Exception):
         super().__init__(self.message)
 
 
+class AlreadyRegistered(Exception):
+    """The intake page was saved again: its once-only token already registered `order` (a double Ctrl+Enter, a resent
+    POST), so no second order is made."""
+
+    def __init__(self, order: WorkOrder):
+        self.order = order
+        super().__init__(order.number)
+
+
 # --- Internals -----------------------------------------------------------------------
 
 
@@ -224,6 +233,12 @@ def _validate_phone(phone: str) -> str:
 # --- Register and answer ---------------------------------------------------------------
 
 
+def _refuse_repeated_intake(intake_token: str) -> None:
+    order = WorkOrder.objects.filter(intake_token=intake_token).first()
+    if order is not None:
+        raise AlreadyRegistered(order)
+
+
 @transaction.atomic
 def order_register(
     *,
@@ -249,14 +264,22 @@ def order_register(
     longitude=None,
     occurred_at: dt.datetime | None = None,
     hot_topics: Iterable[HotTopic] = (),
+    intake_token: str | None = None,
 ) -> WorkOrder:
     """登记: record a new request as a work order and give it its number.
 
     Operators and supervisors register orders; the portal, Open311 and partner
     systems register through a service account with the integration role.
-    Raises PermissionDenied or OrderInputError.
+    `intake_token` is the once-only token of the intake page being saved: the
+    order keeps it, and saving with it again registers nothing but raises
+    AlreadyRegistered with the order it made, also when both saves run at once
+    (the second waits on the unique column for the first to commit). A refused
+    registration keeps nothing, so the token stays usable.
+    Raises PermissionDenied, AlreadyRegistered or OrderInputError.
     """
     access.require(actor, A.REGISTER)
+    if intake_token is not None:
+        _refuse_repeated_intake(intake_token)
     title = _required_text(title, "title", _("标题"), 120)
     description = _required_text(description, "description", _("诉求内容"))
     caller_phone = _validate_phone(caller_phone)
@@ -298,9 +321,18 @@ def order_register(
         urgency=urgency,
         registered_at=now,
         registered_by=actor,
+        intake_token=intake_token,
     )
     check_transition(number=order.number, action=A.REGISTER, from_state="", to_state=S.REGISTERED)
-    order.save()
+    if intake_token is None:
+        order.save()
+    else:
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError:
+            _refuse_repeated_intake(intake_token)  # the same page's save committed while this one was running
+            raise
     if hot_topics:
         order.hot_topics.set(hot_topics)
     order_text_index(order)  # the full-text index of title and description, in this transaction
@@ -916,13 +948,16 @@ def callback_record(
     note: str = "",
     expected_version: int | None = None,
 ) -> Callback:
-    """回访: the operator reached the citizen. Dissatisfied answers reopen the order for a dispatcher (重办)."""
+    """回访: the operator reached the citizen. Dissatisfied answers reopen the order for a dispatcher (重办), and
+    need what the citizen is dissatisfied with (`note`): the dispatcher decides on it and the unit redoes it."""
     order = _lock(order)
     _require(actor, A.CALLBACK, order, expected_version)
     if satisfaction not in Satisfaction.values:
         raise OrderInputError(_("请选择满意度。"), field="satisfaction")
     now = _now()
     dissatisfied = satisfaction == Satisfaction.DISSATISFIED
+    if dissatisfied and not (note or "").strip():
+        raise OrderInputError(_("回访不满意时，请填写市民不满意的原因。"), field="note")
     to_state = S.REOPENED if dissatisfied else S.CLOSED
     check_transition(number=order.number, action=A.CALLBACK, from_state=order.state, to_state=to_state)
     callback = Callback.objects.create(
@@ -986,14 +1021,16 @@ def callback_fail(*, actor, order: WorkOrder, note: str = "", expected_version: 
 
 
 @transaction.atomic
-def order_rehandle(*, actor, order: WorkOrder, note: str = "", expected_version: int | None = None) -> WorkOrder:
-    """重办: after a dissatisfied callback the dispatcher sends the order back to its lead unit.
+def order_rehandle(*, actor, order: WorkOrder, note: str, expected_version: int | None = None) -> WorkOrder:
+    """重办: after a dissatisfied callback the dispatcher sends the order back to its lead unit, with what it must
+    redo (`note`, required: the unit reads it in its notification and the order's history).
 
     The unit gets a fresh reply deadline, and the reopening counts against it.
     An order answered on the spot has no unit: it goes to the dispatch queue.
     """
     order = _lock(order)
     _require(actor, A.REHANDLE, order, expected_version)
+    note = _required_text(note, "note", _("重办要求"))
     lead = (
         order.assignments.filter(role=Assignment.Role.LEAD)
         .exclude(status=Assignment.Status.WITHDRAWN)

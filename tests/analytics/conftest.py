@@ -93,7 +93,7 @@ class Story:
     def callback(self, order, when, satisfaction="satisfied", *, solved=True, responded=True) -> WorkOrder:
         self._at(when)
         services.callback_record(actor=self.cast.operator, order=order, satisfaction=satisfaction, solved=solved,
-                                 responded_in_time=responded)
+                                 responded_in_time=responded, note="回访记录。")
         return self._fresh(order)
 
     def callback_fails(self, order, when) -> WorkOrder:
@@ -122,7 +122,7 @@ class Story:
 
     def rehandle(self, order, when) -> WorkOrder:
         self._at(when)
-        services.order_rehandle(actor=self.cast.dispatcher, order=order)
+        services.order_rehandle(actor=self.cast.dispatcher, order=order, note="请重新办理。")
         return self._fresh(order)
 
     def void(self, order, when) -> WorkOrder:

@@ -58,7 +58,8 @@ def extension_asked(cast, make_order):
 def reopened(cast, make_order):
     order = make_order(S.AWAITING_CALLBACK)
     services.callback_record(
-        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True
+        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+        note="市民表示问题仍未解决。",
     )
     return order
 
@@ -173,7 +174,9 @@ def test_operator_records_a_failed_callback(cast, make_order):
 
 def test_dispatcher_sends_a_reopened_order_back_for_handling(cast, make_order):
     order = reopened(cast, make_order)
-    assert_moved(act(client_for(cast.dispatcher), order, "rehandle"), order, S.IN_PROGRESS)
+    refused = act(client_for(cast.dispatcher), order, "rehandle")
+    assert refused.status_code == 400 and refused.json()["fields"] == {"note": ["请填写重办要求。"]}
+    assert_moved(act(client_for(cast.dispatcher), order, "rehandle", note="请上门复查。"), order, S.IN_PROGRESS)
 
 
 def test_dispatcher_upholds_a_reopened_orders_handling(cast, make_order):

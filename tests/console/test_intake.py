@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -37,6 +39,7 @@ def form_data(cast, **overrides):
         "community": cast.community.pk,
         "address": "幸福小区东门",
         "action": "dispatch",
+        "intake_token": uuid.uuid4().hex,  # each call a page of its own
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -112,6 +115,47 @@ def test_answer_on_the_spot_sampled_for_callback_awaits_it(signed_in, cast, sett
 def test_register_only_leaves_the_order_registered(signed_in, cast):
     signed_in(cast.operator).post(INTAKE, form_data(cast, action="register"))
     assert saved_order().state == State.REGISTERED
+
+
+# --- One order per page (the once-only token) ------------------------------------------------------------------------
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="intake_token" value="([0-9a-f]{32})"', page).group(1)
+
+
+def test_each_showing_of_the_form_carries_a_new_once_only_token(signed_in, cast):
+    client = signed_in(cast.operator)
+    assert _token(client.get(INTAKE).content.decode()) != _token(client.get(INTAKE).content.decode())
+
+
+@pytest.mark.parametrize("again", ["dispatch", "answer", "register"])
+def test_the_same_page_saved_twice_registers_one_order_and_leads_to_it(signed_in, cast, again):
+    client = signed_in(cast.operator)
+    data = form_data(cast)
+    assert client.post(INTAKE, data)["Location"] == INTAKE
+    order = saved_order()
+    response = client.post(INTAKE, {**data, "action": again, "answer": "已答复。"}, follow=True)
+    assert response.redirect_chain == [(reverse("console:order", args=[order.number]), 302)]
+    assert f"该工单已登记（工单 {order.number}），请勿重复提交。" in response.content.decode()
+    assert saved_order() == order and order.state == State.PENDING_DISPATCH
+
+
+@pytest.mark.parametrize("token", [None, "", "abc", "0123456789ABCDEF0123456789ABCDEF", "<script>"])
+def test_a_save_without_a_valid_token_is_refused_with_a_message_to_reopen_the_page(signed_in, cast, token):
+    response = signed_in(cast.operator).post(INTAKE, form_data(cast, intake_token=token))
+    assert response.status_code == 400
+    assert "页面已失效，请重新打开受理登记页面后再填写。" in response.content.decode()
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_refused_save_keeps_its_token_for_the_corrected_one(signed_in, cast):
+    client = signed_in(cast.operator)
+    data = form_data(cast, title="")
+    refused = client.post(INTAKE, data)
+    assert refused.status_code == 400 and _token(refused.content.decode()) == data["intake_token"]
+    assert client.post(INTAKE, {**data, "title": "小区夜间施工噪声扰民"})["Location"] == INTAKE
+    assert saved_order().intake_token == data["intake_token"]
 
 
 def test_a_missing_title_is_shown_beside_the_field_and_nothing_is_saved(signed_in, cast):

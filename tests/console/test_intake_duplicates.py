@@ -70,6 +70,16 @@ def test_saving_with_merge_into_registers_the_order_and_merges_it_into_the_maste
     assert "已并入工单" in followed and master.number in followed
 
 
+def test_a_merge_saved_twice_registers_one_order(signed_in, cast, make_order):
+    master = make_order(State.PENDING_DISPATCH)
+    client = signed_in(cast.operator)
+    data = lift_request(cast, merge_into=master.pk)
+    client.post(INTAKE, data)
+    new = WorkOrder.objects.exclude(pk=master.pk).get()
+    assert client.post(INTAKE, data)["Location"] == reverse("console:order", args=[new.number])
+    assert WorkOrder.objects.count() == 2 and new.events.filter(action=Action.MERGE).count() == 1
+
+
 def test_a_failing_merge_leaves_nothing_behind(signed_in, cast, make_order):
     master = make_order(State.CLOSED)  # closed since the panel was shown: cannot be merged into
     events = OrderEvent.objects.count()

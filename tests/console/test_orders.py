@@ -84,6 +84,17 @@ def test_a_stale_page_is_told_to_refresh_and_changes_nothing(signed_in, cast, ma
     assert order.state == State.IN_PROGRESS
 
 
+def test_a_part_closed_before_its_unit_signed_says_so(signed_in, cast, make_order):
+    from rexian.orders.models import Assignment
+
+    order = make_order(State.DISPATCHED, assisting=[cast.town])
+    # The lead's reply closed the handling while the assisting unit had not signed yet.
+    Assignment.objects.filter(order=order, unit=cast.town).update(is_open=False)
+    page = signed_in(cast.dispatcher).get(_url(order)).content.decode()
+    assert "未签收（已结束）" in page
+    assert page.count("待签收") == 1  # the lead's part, still open
+
+
 def test_a_double_submit_is_told_it_was_already_done_by_the_same_user(signed_in, cast, make_order):
     order = make_order(State.DISPATCHED)
     client = signed_in(cast.housing_handler)

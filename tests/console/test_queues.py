@@ -163,7 +163,9 @@ def test_a_dissatisfied_callback_reaches_the_dispatchers_reopened_tab(signed_in,
     assert f'action="{_action(order, "rehandle")}"' in page
 
     back = f"{reverse('console:requests')}?kind=reopened"
-    response = dispatcher.post(_action(order, "rehandle"), {"version": order.version, "next": back})
+    refused = dispatcher.post(_action(order, "rehandle"), {"version": order.version, "next": back})
+    assert refused.status_code == 400  # 重办 says what the unit must redo
+    response = dispatcher.post(_action(order, "rehandle"), {"version": order.version, "note": "请上门复查", "next": back})
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.state, order.reopen_count) == (State.IN_PROGRESS, 1)

@@ -160,7 +160,8 @@ def test_a_rejected_reply_does_not_tell_an_assisting_unit(cast, make_order, comm
 
 def dissatisfied(cast, order):
     return services.callback_record(
-        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True
+        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+        note="市民表示问题仍未解决。",
     )
 
 

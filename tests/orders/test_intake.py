@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from rexian.knowledge.models import ArticleUse, Section
 from rexian.knowledge.services import article_create
-from rexian.orders.intake import order_intake
+from rexian.orders.intake import INTAKE_ACTIONS, order_intake
 from rexian.orders.models import OrderEvent, OrderNumberSequence, WorkOrder
-from rexian.orders.services import OrderInputError
+from rexian.orders.services import AlreadyRegistered, OrderInputError
 from rexian.orders.transitions import Action, State
 from rexian.telephony.models import CallOrder
 from tests import factories as f
@@ -116,3 +119,62 @@ def test_an_order_taken_during_a_call_is_linked_to_the_call(cast):
 def test_no_link_without_a_call(cast):
     intake(cast)
     assert not CallOrder.objects.exists()
+
+
+# --- The page's once-only token: one order however often the page is saved --------------------------------------
+
+
+@pytest.mark.parametrize("again", INTAKE_ACTIONS)
+def test_a_page_saved_again_registers_nothing_whatever_the_action(cast, settings, again):
+    settings.DIRECT_ANSWER_CALLBACK_SAMPLE = 0
+    token = uuid.uuid4().hex
+    first = intake(cast, intake_token=token)
+    with pytest.raises(AlreadyRegistered) as repeated:
+        intake(cast, action=again, answer="已答复。", intake_token=token)
+    assert repeated.value.order == first
+    assert WorkOrder.objects.count() == 1
+    assert list(first.events.values_list("action", flat=True)) == [Action.REGISTER, Action.SEND_TO_DISPATCH]
+
+
+def test_a_merge_saved_again_registers_nothing(cast, make_order):
+    master, token = make_order(State.PENDING_DISPATCH), uuid.uuid4().hex
+    merged = intake(cast, merge_into=master.pk, intake_token=token)
+    with pytest.raises(AlreadyRegistered) as repeated:
+        intake(cast, merge_into=master.pk, intake_token=token)
+    assert repeated.value.order == merged and merged.state == State.MERGED
+    assert WorkOrder.objects.count() == 2
+
+
+def test_a_refused_intake_leaves_the_token_for_the_corrected_one(cast):
+    token = uuid.uuid4().hex
+    with pytest.raises(OrderInputError):
+        intake(cast, action="answer", answer="", intake_token=token)  # registered, then undone
+    order = intake(cast, action="answer", answer="已告知政府指导价标准。", intake_token=token)
+    assert WorkOrder.objects.get() == order and order.intake_token == token
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_saves_of_one_page_at_the_same_instant_make_one_order(cast):
+    if connection.vendor == "sqlite":
+        # The in-memory test database's shared cache answers "table is locked" at once instead of waiting.
+        pytest.skip("needs a database that lets concurrent writers wait: run on PostgreSQL")
+    token, saves = uuid.uuid4().hex, 4
+    barrier, outcomes = threading.Barrier(saves), [None] * saves
+
+    def save(i):
+        try:
+            barrier.wait()
+            outcomes[i] = intake(cast, intake_token=token)
+        except AlreadyRegistered as repeated:
+            outcomes[i] = repeated.order
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(saves)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    order = WorkOrder.objects.get()
+    assert outcomes == [order] * saves
+    assert order.events.count() == 2 and OrderNumberSequence.objects.get().last == 1

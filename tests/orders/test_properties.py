@@ -356,7 +356,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if action == A.CALLBACK:
             satisfaction = ["satisfied", "dissatisfied", "basic", "dissatisfied", "unknown"][variant % 5]
             return services.callback_record(
-                actor=actor, order=order, satisfaction=satisfaction, solved=variant % 2 == 0, responded_in_time=True
+                actor=actor, order=order, satisfaction=satisfaction, solved=variant % 2 == 0, responded_in_time=True,
+                note=text,
             )
         if action == A.CALLBACK_FAILED:
             return services.callback_fail(actor=actor, order=order)

@@ -29,7 +29,7 @@ from rexian.orders.models import (
     ReturnRequest,
     WorkOrder,
 )
-from rexian.orders.services import OrderInputError
+from rexian.orders.services import AlreadyRegistered, OrderInputError
 from rexian.orders.signals import order_event
 from rexian.orders.transitions import TRANSITIONS, Action, InvalidTransition, State, replay
 from rexian.privacy import crypto
@@ -109,7 +109,7 @@ def request_extension(cast, order, days=5, actor=None):
 def record_callback(cast, order, satisfaction="satisfied"):
     return services.callback_record(
         actor=cast.operator, order=order, satisfaction=satisfaction, solved=satisfaction != "dissatisfied",
-        responded_in_time=True,
+        responded_in_time=True, note="市民表示问题仍未解决。" if satisfaction == "dissatisfied" else "",
     )
 
 
@@ -203,7 +203,7 @@ STEPS = [
     Step(A.CALLBACK_FAILED, S.AWAITING_CALLBACK, CENTRE_OPERATORS, "operator", S.AWAITING_CALLBACK, None,
          lambda c, o, actor, other: services.callback_fail(actor=actor, order=o, note="无人接听")),
     Step(A.REHANDLE, S.REOPENED, CENTRE_DISPATCHERS, "dispatcher", S.IN_PROGRESS, "housing",
-         lambda c, o, actor, other: services.order_rehandle(actor=actor, order=o)),
+         lambda c, o, actor, other: services.order_rehandle(actor=actor, order=o, note="请上门复查。")),
     Step(A.UPHOLD, S.REOPENED, CENTRE_DISPATCHERS, "dispatcher", S.CLOSED, "housing",
          lambda c, o, actor, other: services.order_uphold(actor=actor, order=o, reason="诉求无政策依据，已解释。")),
     Step(A.MERGE, S.REGISTERED, frozenset({"operator", "dispatcher", "supervisor"}), "operator", S.MERGED, None,
@@ -387,6 +387,48 @@ def test_register_refuses_bad_input_naming_the_field_and_writes_nothing(cast, ov
 
 def test_register_accepts_a_title_of_exactly_120_characters(cast):
     assert len(register(cast, title="长" * 120).title) == 120
+
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def test_registering_twice_with_one_intake_token_makes_one_order_and_names_it(cast):
+    first = register(cast, intake_token=TOKEN)
+    with pytest.raises(AlreadyRegistered) as repeated:
+        register(cast, intake_token=TOKEN)
+    assert repeated.value.order == first
+    assert WorkOrder.objects.count() == 1 and OrderEvent.objects.count() == 1
+    assert OrderNumberSequence.objects.get().last == 1  # no number used up by the repeat
+
+
+def test_orders_without_an_intake_token_never_collide(cast):
+    register(cast), register(cast)
+    assert WorkOrder.objects.filter(intake_token=None).count() == 2
+
+
+def test_a_refused_registration_leaves_its_intake_token_usable(cast):
+    with pytest.raises(OrderInputError):
+        register(cast, title="", intake_token=TOKEN)
+    assert register(cast, intake_token=TOKEN).intake_token == TOKEN
+
+
+def test_a_registration_racing_another_with_its_token_gets_the_others_order(cast, monkeypatch):
+    # Two saves at once both find the token unused; the unique column stops the second, which then answers with the
+    # first's order (on PostgreSQL it waits for the first to commit: tests/orders/test_intake.py runs it for real).
+    first = register(cast, intake_token=TOKEN)
+    look, looks = services._refuse_repeated_intake, []
+
+    def before_the_first_committed(token):
+        looks.append(token)
+        if len(looks) > 1:
+            look(token)
+
+    monkeypatch.setattr(services, "_refuse_repeated_intake", before_the_first_committed)
+    with pytest.raises(AlreadyRegistered) as repeated:
+        register(cast, intake_token=TOKEN)
+    assert repeated.value.order == first and len(looks) == 2
+    assert WorkOrder.objects.count() == 1 and OrderEvent.objects.count() == 1
+    assert OrderNumberSequence.objects.get().last == 1
 
 
 # --- Answer on the spot (直接办结) ------------------------------------------------------------
@@ -1197,6 +1239,20 @@ def test_a_callback_needs_a_known_satisfaction(cast, make_order):
     assert error.field == "satisfaction"
 
 
+def test_a_dissatisfied_callback_needs_the_citizen_s_reason(cast, make_order):
+    order = make_order(S.AWAITING_CALLBACK)
+    error = refused(order, OrderInputError, lambda: services.callback_record(
+        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+        note="  "))
+    assert (error.field, str(error)) == ("note", "回访不满意时，请填写市民不满意的原因。")
+
+
+def test_rehandling_needs_what_the_unit_must_redo(cast, make_order):
+    order = make_order(S.REOPENED)
+    error = refused(order, OrderInputError, lambda: services.order_rehandle(actor=cast.dispatcher, order=order, note=""))
+    assert (error.field, str(error)) == ("note", "请填写重办要求。")
+
+
 def test_a_failed_callback_attempt_keeps_the_order_waiting(cast, make_order):
     order = make_order(S.AWAITING_CALLBACK)
     callback = services.callback_fail(actor=cast.operator, order=order, note="无人接听")
@@ -1268,11 +1324,11 @@ def test_rehandling_sends_the_order_back_to_its_lead_unit_and_counts_against_it(
 
 def test_a_rehandled_order_goes_round_the_loop_again(cast, make_order):
     order = order_in(cast, make_order, S.REOPENED)
-    services.order_rehandle(actor=cast.dispatcher, order=order)
+    services.order_rehandle(actor=cast.dispatcher, order=order, note="请上门复查。")
     services.order_reply(actor=cast.housing_handler, order=order, result="已更换电梯主板。")
     services.reply_accept(actor=cast.dispatcher, order=order)
     record_callback(cast, order, "dissatisfied")
-    services.order_rehandle(actor=cast.dispatcher, order=order)
+    services.order_rehandle(actor=cast.dispatcher, order=order, note="请上门复查。")
     order = fresh(order)
     assert order.reopen_count == 2
     assert lead_assignment(order).reopen_count == 2
@@ -1282,7 +1338,7 @@ def test_an_order_answered_on_the_spot_and_reopened_goes_to_the_dispatchers(cast
     order = make_order()
     services.order_answer_on_spot(actor=cast.operator, order=order, answer="已答复。", sample_for_callback=True)
     record_callback(cast, order, "dissatisfied")
-    services.order_rehandle(actor=cast.dispatcher, order=order)
+    services.order_rehandle(actor=cast.dispatcher, order=order, note="请上门复查。")
     order = fresh(order)
     assert order.state == S.PENDING_DISPATCH
     assert order.reopen_count == 1
@@ -1430,7 +1486,7 @@ def test_a_long_life_numbers_its_events_from_one_and_replays_to_its_state(cast, 
     services.reply_accept(actor=cast.dispatcher, order=order)
     services.callback_fail(actor=cast.operator, order=order)
     record_callback(cast, order, "dissatisfied")
-    services.order_rehandle(actor=cast.dispatcher, order=order)
+    services.order_rehandle(actor=cast.dispatcher, order=order, note="请上门复查。")
     services.order_reply(actor=cast.housing_handler, order=order, result=RESULT)
     services.reply_accept(actor=cast.dispatcher, order=order)
     record_callback(cast, order)

@@ -67,7 +67,10 @@ def test_an_assisting_units_signature_and_reply_are_not_milestones(cast):
 
 def test_a_dissatisfied_callback_and_rehandling_show_as_reopened(cast):
     order = advance(cast, register(cast), S.AWAITING_CALLBACK)
-    services.callback_record(actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True)
+    services.callback_record(
+        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+        note="市民表示问题仍未解决。",
+    )
     services.order_rehandle(actor=cast.dispatcher, order=order, note="内部：重办")
     progress = order_track(number=order.number, phone=PHONE)
     assert labels(progress)[-3:] == ["已评价", "复核中", "重新办理"]
@@ -77,7 +80,10 @@ def test_a_dissatisfied_callback_and_rehandling_show_as_reopened(cast):
 
 def test_a_dissatisfied_order_closed_as_handled_says_so_without_the_internal_reason(cast):
     order = advance(cast, register(cast), S.AWAITING_CALLBACK)
-    services.callback_record(actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True)
+    services.callback_record(
+        actor=cast.operator, order=order, satisfaction="dissatisfied", solved=False, responded_in_time=True,
+        note="市民表示问题仍未解决。",
+    )
     assert order_track(number=order.number, phone=PHONE).status == "复核中"  # no re-handling promised yet
     services.order_uphold(actor=cast.dispatcher, order=order, reason="内部：诉求无政策依据")
     progress = order_track(number=order.number, phone=PHONE)

@@ -29,7 +29,7 @@ from rexian.console.intake_forms import IntakeForm, initial_intake
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access, selectors
 from rexian.orders.intake import ANSWER, order_intake
-from rexian.orders.services import OrderInputError
+from rexian.orders.services import AlreadyRegistered, OrderInputError
 from rexian.orders.transitions import Action, State
 from rexian.privacy import crypto
 from rexian.telephony import selectors as telephony_selectors
@@ -104,7 +104,10 @@ def intake(request):
     """受理登记: record the caller's request and answer it, send it to dispatch or leave it registered.
 
     A saved order redirects back to an empty form with its number at the top;
-    bad input re-renders the form (400) with each message beside its field.
+    bad input re-renders the form (400) with each message beside its field, and
+    its once-only token still unused. The same page saved again (a double
+    Ctrl+Enter, a resent POST) registers nothing and leads to the order the first
+    save made.
     """
     if request.method == "POST":
         form = IntakeForm(request.POST)
@@ -119,6 +122,10 @@ def intake(request):
                     merge_into=_merge_into(request),
                     **form.register_fields(),
                 )
+            except AlreadyRegistered as repeated:
+                number = repeated.order.number
+                messages.warning(request, _("该工单已登记（工单 %(number)s），请勿重复提交。") % {"number": number})
+                return HttpResponseRedirect(reverse("console:order", args=[number]))
             except OrderInputError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:

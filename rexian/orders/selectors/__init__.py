@@ -107,6 +107,7 @@ __all__ = [
     "order_list",
     "order_related",
     "registered_queue",
+    "returned_units",
     "review_requests",
     "unit_inbox",
     "unit_inbox_filtered",

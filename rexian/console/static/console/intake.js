@@ -6,6 +6,7 @@
   if (!form) { return; }
   var $ = function (id) { return document.getElementById(id); };
   var answerBox = $("answer-box");
+  var saving = false;  // the form has been sent: see "One save per showing of the page" below
 
   function firstErrorField() {
     var field = form.querySelector(".field--error input:not([type=hidden]), .field--error select, .field--error textarea");
@@ -28,7 +29,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.isComposing && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      submitWith("dispatch");
+      if (!saving) { submitWith("dispatch"); }
     }
   });
 
@@ -59,15 +60,36 @@
     }
   });
 
-  // 直接办结 needs the answer given on the call: open the box and ask for it instead of sending an empty one.
+  // One save per showing of the page: once the form is sent, the save buttons and Ctrl+Enter do nothing until the
+  // answer replaces the page (a refused save comes back as a new page, working again). The server holds the same
+  // line with the form's once-only token; this spares the operator its warning.
+  var saveButtons = form.querySelectorAll("button[data-action]");
+
+  function setSaving(on) {
+    saving = on;
+    saveButtons.forEach(function (button) { button.disabled = on; });
+    var hint = $("answer-hint");
+    hint.textContent = on ? (hint.getAttribute("data-saving") || "正在保存…") : "";
+  }
+
   form.addEventListener("submit", function (event) {
+    if (saving) { event.preventDefault(); return; }
+    // 直接办结 needs the answer given on the call: open the box and ask for it instead of sending an empty one.
     var submitter = event.submitter;
     if (submitter && submitter.getAttribute("data-action") === "answer" && !$("id_answer").value.trim()) {
       event.preventDefault();
       answerBox.open = true;
       $("answer-hint").textContent = answerBox.getAttribute("data-need-answer") || "请先填写答复内容，再直接办结。";
       $("id_answer").focus();
+      return;
     }
+    saving = true;
+    // Disabled after this event: a button disabled now would leave its action out of the form being sent.
+    setTimeout(function () { setSaving(true); }, 0);
+  });
+  // Back to this page from the browser's history: it is usable again (the server still refuses a second save).
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { setSaving(false); }
   });
 
   // The enterprise's name and credit code only for an enterprise's request.
