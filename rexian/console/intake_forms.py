@@ -53,7 +53,7 @@ class OrderRecordForm(forms.Form):
         label=_("诉求分类"),
         queryset=Category.objects.none(),
         widget=forms.HiddenInput,
-        error_messages={"required": _("请选择诉求分类。"), "invalid_choice": _("所选诉求分类已停用，请重新选择。")},
+        error_messages={"required": _("请选择诉求分类。"), "invalid_choice": _("所选诉求分类不存在或已停用，请重新选择。")},
     )
     town = forms.ModelChoiceField(label=_("镇/街道"), queryset=Unit.objects.none(), required=False, empty_label=_("—"))
     community = forms.ModelChoiceField(

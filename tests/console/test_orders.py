@@ -84,6 +84,16 @@ def test_a_stale_page_is_told_to_refresh_and_changes_nothing(signed_in, cast, ma
     assert order.state == State.IN_PROGRESS
 
 
+def test_amending_with_an_unknown_category_says_so(signed_in, cast, make_order):
+    order = make_order(category=None)
+    response = signed_in(cast.operator).post(_url(order, "amend"), {
+        "version": order.version, "title": order.title, "appeal_type": order.appeal_type.pk,
+        "urgency": order.urgency.pk, "category": 999999,
+    })
+    assert response.status_code == 400
+    assert "所选诉求分类不存在或已停用，请重新选择。" in response.content.decode()
+
+
 def test_a_part_closed_before_its_unit_signed_says_so(signed_in, cast, make_order):
     from rexian.orders.models import Assignment
 
