@@ -222,7 +222,7 @@
       o.grid.top = 36;
       o.xAxis = { type: "category", data: labels, axisLabel: { formatter: shortDate } };
       o.yAxis = [
-        { type: "value", name: chart.columns[offered].label, minInterval: 1 },
+        { type: "value", minInterval: 1 },  /* no axis name: the legend names the bars (a name was cut off and hit it) */
         { type: "value", min: function (v) { return Math.max(0, Math.floor(v.min - 2)); }, max: 100,
           axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
       ];
