@@ -53,6 +53,7 @@ def test_pressing_the_save_shortcut_again_and_again_registers_one_order(page, si
     expect(page.get_by_role("button", name=re.compile("^转派遣"))).to_be_enabled()
 
     page.get_by_label("标题").fill(TITLE)
+    expect(page.locator("#id_title_error")).to_have_count(0)  # corrected: the refusal no longer stands beside it
     _press_save_again_and_again(page)
     expect_message(page, "已登记并转派遣。")
     shot(page, "intake-saved")

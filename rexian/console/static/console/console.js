@@ -39,6 +39,15 @@
       if (radio.value === value) { radio.checked = true; }
     });
   });
+  // A field the user corrects after a refused save no longer shows the refusal beside it (the server checks again).
+  function clearFieldError(event) {
+    var field = event.target.closest && event.target.closest(".field--error");
+    if (!field || event.target.type === "hidden" || !String(event.target.value || "").trim()) { return; }
+    field.classList.remove("field--error");
+    Array.prototype.forEach.call(field.querySelectorAll(".field-error"), function (error) { error.remove(); });
+  }
+  document.addEventListener("input", clearFieldError);
+  document.addEventListener("change", clearFieldError);
   // Confirm destructive actions (void, merge) before they are sent.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
