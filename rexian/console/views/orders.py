@@ -119,8 +119,7 @@ def act(request, number: str, slug: str):
 def _moved_on(user, order, action: str) -> str:
     """Why a form sent on an older view of the order was not applied: the user's own earlier submit of the same
     action (a double click, a resent form), or another step since."""
-    last = order.events.order_by("-at", "-pk").values_list("actor_id", "action").first()
-    if last == (user.pk, action):
+    if selectors.order_last_step(order) == (user.pk, action):
         return _("工单 %(number)s 已按您刚才的提交更新，无需重复提交。") % {"number": order.number}
     return _("工单 %(number)s 已被他人处理，请查看最新情况后再操作。") % {"number": order.number}
 

@@ -223,6 +223,11 @@ class OrderRecords:
     attachments: list
 
 
+def order_last_step(order: WorkOrder) -> tuple[int | None, str] | None:
+    """(actor id, action) of the order's latest step, or None: who moved it on last, and how."""
+    return order.events.order_by("-at", "-pk").values_list("actor_id", "action").first()
+
+
 def order_related(*, user, order: WorkOrder, limit: int = 10) -> OrderRecords:
     """The linked orders and handling records of an order the user may see (checked by `order_detail` first)."""
     if not access.can_view(user, order):
