@@ -18,9 +18,13 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
 # Characters XML 1.0 forbids (Excel refuses the file with them); tab, newline and carriage return are allowed.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -133,3 +137,11 @@ def workbook_bytes(
         archive.writestr("xl/styles.xml", _STYLES)
         archive.writestr("xl/worksheets/sheet1.xml", "".join(parts))
     return buffer.getvalue()
+
+
+def xlsx_response(body: bytes, filename: str) -> HttpResponse:
+    """A workbook (`workbook_bytes`) as a download named `filename`, never cached (exports hold personal data)."""
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response

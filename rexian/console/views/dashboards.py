@@ -18,11 +18,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -41,12 +40,11 @@ from rexian.analytics.charts import (
     chart_title,
     parse_period,
 )
-from rexian.console.xlsx import workbook_bytes
+from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.units.models import Role
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR})
 BIGSCREEN_REFRESH_SECONDS = 60
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def require_viewer(user) -> None:
@@ -268,10 +266,7 @@ def dashboard_export(request):
     body = workbook_bytes(sheet_name=str(chart.title), header=header, rows=chart.rows,
                           widths=[24 if c.kind == "text" else 12 for c in chart.columns])
     filename = f"{chart.title}_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(body, filename)
 
 
 # The big screen's panels: today's figures, with the month's unit ranking (a day has too few callbacks to rank).

@@ -14,21 +14,19 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rexian.console.xlsx import workbook_bytes
+from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.orders import access
 from rexian.quality import selectors, services
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS = range(1900, 3000)  # a week or month outside is a typing mistake (and some cannot even be stored as UTC)
 
 
@@ -140,13 +138,6 @@ def _bad_period(request, error: str):
     return render(request, "400.html", {"reason": error}, status=400)
 
 
-def _xlsx(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 @require_GET
 def quality_weekly(request):
@@ -187,7 +178,7 @@ def quality_weekly_export(request):
     )
     title = gettext("每周点评")
     body = workbook_bytes(sheet_name=title, header=[str(c) for c in WEEKLY_COLUMNS], rows=rows, widths=WEEKLY_WIDTHS)
-    return _xlsx(body, f"{title}_{monday:%Y%m%d}-{monday + dt.timedelta(days=6):%Y%m%d}.xlsx")
+    return xlsx_response(body, f"{title}_{monday:%Y%m%d}-{monday + dt.timedelta(days=6):%Y%m%d}.xlsx")
 
 
 @login_required
@@ -237,4 +228,4 @@ def quality_monthly_export(request):
     )
     title = gettext("每月考核")
     body = workbook_bytes(sheet_name=title, header=[str(c) for c in MONTHLY_COLUMNS], rows=rows, widths=MONTHLY_WIDTHS)
-    return _xlsx(body, f"{title}_{first:%Y%m}.xlsx")
+    return xlsx_response(body, f"{title}_{first:%Y%m}.xlsx")

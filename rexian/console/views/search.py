@@ -16,18 +16,16 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category
-from rexian.console.xlsx import workbook_bytes
+from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.orders import selectors
 from rexian.orders.search import query_terms
 from rexian.orders.transitions import State
@@ -263,10 +261,7 @@ def export(request):
     )
     logger.info("order search export by %s: %d rows, filters %s", request.user.username, count, request.GET.urlencode())
     filename = f"{gettext('工单查询')}_{timezone.localdate():%Y%m%d}.xlsx"
-    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(body, filename)
 
 
 def _local(value: dt.datetime | None) -> str:
