@@ -448,7 +448,7 @@ class DuplicateHitSerializer(serializers.Serializer):
     lead_unit = CodeNameSerializer(source="order.lead_unit", allow_null=True)
     score = serializers.FloatField(help_text="0–1: text similarity, same caller, same place, discounted by age.")
     reasons = serializers.ListField(
-        child=serializers.CharField(), help_text="同一来电人 / 同一地点 / 内容相似, in the caller's language."
+        child=serializers.CharField(), help_text="同一来电人 / 同一地址 or 同一区域 / 内容相似, in the caller's language."
     )
     likely = serializers.BooleanField(help_text="At or above the measured operating point: 疑似重复.")
     mergeable = serializers.BooleanField(help_text="Still open: a repeated request may be merged into it (并单).")

@@ -37,6 +37,9 @@ AGE_PENALTY = 0.2
 AGE_SPAN_DAYS = 30
 # Text similarity from which the texts are said to be alike (reason "内容相似").
 SIMILAR_TEXT = 0.5
+# Addresses this alike (both given) are the same address (reason "同一地址"); it adds nothing to the score, whose
+# text already holds the address, but tells the operator why two orders of a busy town belong together.
+SAME_ADDRESS_TEXT = 0.6
 # A candidate not from the same caller is listed only from this text similarity on.
 MIN_TEXT = 0.3
 # From this score on a candidate is a likely duplicate (the measured operating point).
@@ -44,7 +47,8 @@ DUPLICATE_SCORE = 0.65
 
 # Reasons, as codes; the pages translate them.
 SAME_CALLER = "same_caller"  # 同一来电人
-SAME_PLACE = "same_place"  # 同一地点
+SAME_ADDRESS = "same_address"  # 同一地址
+SAME_PLACE = "same_place"  # 同一区域: the area chosen (a town or community) or one below it
 SIMILAR = "similar_text"  # 内容相似
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -87,6 +91,7 @@ class Candidate:
     same_caller: bool = False
     same_place: bool = False
     age_days: float = 0.0
+    address: str | frozenset[str] = ""  # the address alone, or its `shingles`
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,13 @@ class RankedCandidate:
     id: object
     score: float
     text_similarity: float
-    reasons: tuple[str, ...]  # SAME_CALLER, SAME_PLACE, SIMILAR, in that order
+    # SAME_CALLER, then SAME_ADDRESS (else SAME_PLACE: the narrower says more), then SIMILAR.
+    reasons: tuple[str, ...]
     likely: bool  # score ≥ DUPLICATE_SCORE
+
+
+def _alike(a: frozenset[str], b: str | frozenset[str]) -> float:
+    return shingle_similarity(a, b if isinstance(b, frozenset) else shingles(b))
 
 
 def score(text: float, *, same_caller: bool, same_place: bool, age_days: float) -> float:
@@ -109,15 +119,17 @@ def rank_candidates(
     query_text: str | frozenset[str],
     candidates: Iterable[Candidate | Sequence],
     *,
+    query_address: str | frozenset[str] = "",
     limit: int | None = None,
 ) -> list[RankedCandidate]:
     """The candidates worth showing for a new request, best first.
 
     `candidates` are `Candidate`s or tuples `(id, text, same_caller, same_place,
-    age_days)`; texts (query's included) may be given as their `shingles`.
-    Ties go to the younger candidate.
+    age_days[, address])`; texts and addresses (the query's included) may be given
+    as their `shingles`. Ties go to the younger candidate.
     """
     query = query_text if isinstance(query_text, frozenset) else shingles(query_text)
+    where = query_address if isinstance(query_address, frozenset) else shingles(query_address)
     kept: list[tuple[float, float, float, Candidate]] = []
     for item in candidates:
         c = item if isinstance(item, Candidate) else Candidate(*item)
@@ -130,7 +142,10 @@ def rank_candidates(
     hits = []
     for negative, _age, text, c in kept if limit is None else kept[:limit]:
         reasons = [SAME_CALLER] if c.same_caller else []
-        reasons += [SAME_PLACE] if c.same_place else []
+        if where and c.address and _alike(where, c.address) >= SAME_ADDRESS_TEXT:
+            reasons.append(SAME_ADDRESS)
+        elif c.same_place:
+            reasons.append(SAME_PLACE)
         reasons += [SIMILAR] if text >= SIMILAR_TEXT else []
         hits.append(
             RankedCandidate(

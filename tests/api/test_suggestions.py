@@ -79,7 +79,7 @@ def test_the_request_being_recorded_finds_the_earlier_order_it_repeats(cast, mod
     assert response.status_code == 200
     [hit] = response.json()["results"]
     assert hit["number"] == earlier.number and hit["state"] == "registered"
-    assert hit["reasons"] == ["同一地点", "内容相似"] and hit["likely"] and hit["mergeable"]
+    assert hit["reasons"] == ["同一区域", "内容相似"] and hit["likely"] and hit["mergeable"]
     assert 0.65 <= hit["score"] <= 1 and hit["lead_unit"] is None
 
 

@@ -366,6 +366,8 @@ def test_a_reopened_order_is_rehandled_with_what_to_redo_or_upheld_with_a_reason
     client = signed_in(cast.dispatcher)
     page = client.get(back).content.decode()
     assert 'name="note"' in page and "重办要求" in page
+    # 重办 says what to redo: the browser asks for it before sending (the service refuses it empty as well).
+    assert f'<textarea id="rehandle-note-{order.pk}" name="note" rows="2" maxlength="2000" required>' in page
     assert _action(order, "uphold") in page and "维持办结理由" in page
     response = client.post(_action(order, "rehandle"), {"version": order.version, "note": "请上门复查", "next": back})
     assert (response.status_code, response["Location"]) == (302, back)

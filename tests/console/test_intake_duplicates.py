@@ -36,7 +36,7 @@ def test_the_panel_lists_the_same_place_order_with_score_reasons_and_merge_choic
     page = response.content.decode()
     assert response.status_code == 200
     assert earlier.number in page and reverse("console:order", args=[earlier.number]) in page
-    assert "同一地点" in page and "内容相似" in page and "%" in page
+    assert "同一区域" in page and "内容相似" in page and "%" in page
     assert f'name="merge_into" value="{earlier.pk}" form="intake-form"' in page
     assert "并入此单" in page
 

@@ -48,6 +48,26 @@ def test_ranking_puts_the_same_caller_same_place_same_text_first_with_its_reason
     assert hits[0].likely and hits[0].score > hits[1].score
 
 
+def test_a_like_address_is_the_same_address_in_place_of_the_same_area():
+    hits = rank_candidates(
+        LIFT,
+        [
+            Candidate(1, LIFT, same_place=True, age_days=1, address="城东街道幸福小区3号楼"),
+            Candidate(2, LIFT, same_place=True, age_days=2, address="城东街道和平花园12号楼"),
+            Candidate(3, LIFT, same_place=False, age_days=3, address="幸福小区3号楼"),
+            Candidate(4, LIFT, same_place=True, age_days=4),
+        ],
+        query_address="幸福小区3号楼",
+    )
+    assert {h.id: h.reasons for h in hits} == {
+        1: (dup.SAME_ADDRESS, dup.SIMILAR), 2: (dup.SAME_PLACE, dup.SIMILAR), 3: (dup.SAME_ADDRESS, dup.SIMILAR),
+        4: (dup.SAME_PLACE, dup.SIMILAR),
+    }
+    # The address names the reason only: the score is the text's, caller's and area's, as before.
+    assert hits[0].score == pytest.approx(dup.score(1.0, same_caller=False, same_place=True, age_days=1), abs=1e-3)
+    assert rank_candidates(LIFT, [(1, LIFT, False, True, 1, "幸福小区3号楼")])[0].reasons == (dup.SAME_PLACE, dup.SIMILAR)
+
+
 def test_the_callers_other_orders_are_listed_whatever_their_text_but_not_as_likely_duplicates():
     [hit] = rank_candidates(LIFT, [(7, NOISE, True, False, 2.0)])
     assert hit.reasons == (dup.SAME_CALLER,)

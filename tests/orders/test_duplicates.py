@@ -38,7 +38,7 @@ def test_the_same_place_and_similar_text_from_another_caller_is_listed(cast, mak
         description="幸福小区3号楼的电梯停了两周了，物业一直不修，老人下不了楼。",
     )
     assert numbers(hits) == [earlier.number]
-    assert hits[0].reasons == ["同一地点", "内容相似"]
+    assert hits[0].reasons == ["同一区域", "内容相似"]
     assert hits[0].order.title == LIFT_TITLE
 
 
@@ -55,6 +55,17 @@ def test_an_order_of_the_towns_community_is_the_same_place_when_only_the_town_is
     earlier = make_order(area=cast.community)
     hits = duplicate_candidates(user=cast.operator, area=cast.town, title=LIFT_TITLE, description=LIFT_TEXT)
     assert numbers(hits) == [earlier.number]
+
+
+def test_the_same_address_is_told_apart_from_another_address_of_the_same_town(cast, make_order):
+    same = make_order(area=cast.community)  # 城东街道幸福小区3号楼
+    other = make_order(area=cast.community, caller_phone="13700002222", address="城东街道和平花园12号楼")
+    hits = duplicate_candidates(
+        user=cast.operator, phone=STRANGER, area=cast.town, address="幸福小区3号楼", title=LIFT_TITLE,
+        description=LIFT_TEXT,
+    )
+    reasons = {hit.order.number: hit.reasons for hit in hits}
+    assert reasons == {same.number: ["同一地址", "内容相似"], other.number: ["同一区域", "内容相似"]}
 
 
 def test_unrelated_text_at_the_same_place_is_not_listed(cast, make_order):
@@ -157,7 +168,7 @@ def test_a_recorded_order_finds_the_earlier_one_it_repeats_and_not_itself(cast, 
     repeat = make_order(caller_phone=STRANGER, title="小区电梯长期故障没人维修")
     [hit] = order_duplicates(user=cast.dispatcher, order=repeat)
     assert hit.order.number == earlier.number
-    assert hit.reasons == ["同一地点", "内容相似"] and hit.likely and hit.mergeable
+    assert hit.reasons == ["同一地址", "内容相似"] and hit.likely and hit.mergeable
 
 
 def test_a_recorded_order_finds_the_same_callers_other_orders_by_the_stored_hash(cast, make_order):

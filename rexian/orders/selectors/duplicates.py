@@ -34,7 +34,7 @@ _DUPLICATE_SHOWN = (
 class DuplicateHit:  # 疑似重复
     order: WorkOrder  # with its lead unit
     score: float  # rexian.intelligence.duplicates.score, 0–1
-    reasons: list[str]  # 同一来电人 / 同一地点 / 内容相似
+    reasons: list[str]  # 同一来电人 / 同一地址 or 同一区域 / 内容相似
     likely: bool  # at or above the measured operating point (duplicates.DUPLICATE_SCORE)
     mergeable: bool  # still open: a new order may be merged into it (并单)
 
@@ -42,7 +42,10 @@ class DuplicateHit:  # 疑似重复
 def _duplicate_reason_labels() -> dict[str, str]:
     from rexian.intelligence import duplicates as dup
 
-    return {dup.SAME_CALLER: _("同一来电人"), dup.SAME_PLACE: _("同一地点"), dup.SIMILAR: _("内容相似")}
+    return {
+        dup.SAME_CALLER: _("同一来电人"), dup.SAME_ADDRESS: _("同一地址"), dup.SAME_PLACE: _("同一区域"),
+        dup.SIMILAR: _("内容相似"),
+    }
 
 
 def duplicate_candidates(
@@ -147,10 +150,11 @@ def _duplicate_hits(
             same_caller=bool(digest) and phone_hash == digest,
             same_place=area_ in places,
             age_days=max((now - registered_at).total_seconds(), 0) / 86400,
+            address=address_ or "",
         )
         for pk, title_, text_, address_, area_, phone_hash, registered_at in found.values()
     ]
-    ranked = dup.rank_candidates(query_text, candidates, limit=max(1, min(limit, 50)))
+    ranked = dup.rank_candidates(query_text, candidates, query_address=address or "", limit=max(1, min(limit, 50)))
     # The few columns the panel shows: loading a whole order would decrypt its caller for nothing.
     shown = WorkOrder.objects.select_related("lead_unit").only(*_DUPLICATE_SHOWN)
     orders = shown.in_bulk([hit.id for hit in ranked])
