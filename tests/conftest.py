@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from rexian.orders import services
 from rexian.orders.transitions import State
@@ -47,6 +48,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request by an English user leaves English active in the thread
+    (every request activates its own, but a service called straight from the next test would speak English)."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

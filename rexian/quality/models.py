@@ -1,6 +1,7 @@
 """Quality inspection (质检): a daily random sample of each operator's orders, scored against a checklist.
 
-`QualityCriterion` is the checklist (质检项), edited by administrators in the Django admin.
+`QualityCriterion` is the checklist (质检项), edited by administrators in the Django admin, with an optional
+English name and description for the console in English.
 `QualityInspection` is one sampled order (质检记录): pending 待质检 until an inspector scores it
 (已质检); its `QualityScore` rows hold the points per criterion, so the weekly review can find each
 operator's weakest criteria in SQL. Written only by `rexian.quality.services`.
@@ -13,11 +14,17 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rexian.catalog.models import localized_name
+
 
 class QualityCriterion(models.Model):  # 质检项
     code = models.SlugField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    name_en = models.CharField(
+        _("英文名称"), max_length=60, blank=True, help_text=_("英文界面显示的名称；留空则显示中文名称。")
+    )
     description = models.TextField(_("说明"), blank=True)
+    description_en = models.TextField(_("英文说明"), blank=True, help_text=_("英文界面显示的说明；留空则显示中文说明。"))
     max_points = models.PositiveSmallIntegerField(_("满分"), validators=[MinValueValidator(1)])
     is_active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -29,6 +36,15 @@ class QualityCriterion(models.Model):  # 质检项
 
     def __str__(self) -> str:
         return f"{self.name}（{self.max_points}）"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (pages only; the API and the exports keep `name`)."""
+        return localized_name(self.name, self.name_en)
+
+    @property
+    def description_label(self) -> str:
+        return localized_name(self.description, self.description_en)
 
 
 class QualityInspection(models.Model):  # 质检记录

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from rexian.catalog.models import localized_name
 from rexian.core.dates import local_midnight
 from rexian.orders.models import Callback, Satisfaction, WorkOrder
 from rexian.orders.transitions import State
@@ -101,6 +102,12 @@ class WeakCriterion:
     name: str
     average: float  # points
     max_points: int
+    name_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the active language, for pages (the API and the export keep `name`)."""
+        return localized_name(self.name, self.name_en)
 
 
 @dataclass
@@ -135,7 +142,7 @@ def weekly_review(*, week_start: dt.date) -> list[OperatorWeek]:
         return []
     by_criterion = (
         QualityScore.objects.filter(inspection__in=scored)
-        .values("inspection__operator_id", "criterion__name", "criterion_id")
+        .values("inspection__operator_id", "criterion__name", "criterion__name_en", "criterion_id")
         .annotate(
             average=Avg("points"),
             share=Avg(ExpressionWrapper(F("points") * 1.0 / F("max_points"), output_field=FloatField())),
@@ -147,7 +154,11 @@ def weekly_review(*, week_start: dt.date) -> list[OperatorWeek]:
     for row in by_criterion:
         mine = weakest.setdefault(row["inspection__operator_id"], [])
         if row["share"] < 1 and len(mine) < LOWEST_CRITERIA:
-            mine.append(WeakCriterion(row["criterion__name"], round(row["average"], 1), round(row["max_points"])))
+            mine.append(
+                WeakCriterion(
+                    row["criterion__name"], round(row["average"], 1), round(row["max_points"]), row["criterion__name_en"]
+                )
+            )
     comments: dict[int, list[QualityInspection]] = {}
     for item in scored.exclude(comment="").select_related("order", "inspector").order_by("operator_id", "scored_at")[
         :COMMENTS_LIMIT

@@ -86,7 +86,7 @@ def quality_sample(*, day: dt.date, now: dt.datetime | None = None, seed: int | 
 
 
 def _points(criterion: QualityCriterion, value) -> int:
-    label = {"name": criterion.name, "max": criterion.max_points}
+    label = {"name": criterion.label, "max": criterion.max_points}
     field = f"score_{criterion.code}"
     if value is None or str(value).strip() == "":
         raise QualityError(_("请为「%(name)s」打分。") % label, field=field)

@@ -171,3 +171,25 @@ def test_the_inspector_s_home_counts_the_pending_inspections(signed_in, cast, in
     assert {"label": "待质检", "count": 1, "url": QUEUE, "tone": ""} in [
         {**card, "label": str(card["label"])} for card in cards
     ]
+
+
+def test_an_english_inspector_scores_against_the_checklist_in_english(signed_in, cast, inspection):
+    type(cast.inspector).objects.filter(pk=cast.inspector.pk).update(language="en")
+    client = signed_in(cast.inspector)
+    body = client.get(_page(inspection)).content.decode()
+    assert "Five elements recorded（0–30）" in body and "受理五要素完整" not in body
+    assert "Time, place, person, event and request recorded" in body
+    refused = client.post(_page(inspection), _form({**FULL, "greeting": 11}, "Too fast."))
+    assert refused.status_code == 400 and "Greeting and closing" in refused.content.decode()
+    quality_score(actor=cast.inspector, inspection=inspection, scores={**FULL, "knowledge": 0}, comment="Wrong policy.")
+    weekly = client.get(WEEKLY, {"week": timezone.localdate().isoformat()}).content.decode()
+    assert "Answer agrees with the knowledge base" in weekly and "知识库答复正确" not in weekly
+
+
+def test_a_criterion_without_an_english_name_shows_its_chinese_one_in_english(signed_in, cast, inspection):
+    from rexian.quality.models import QualityCriterion
+
+    QualityCriterion.objects.filter(code="attitude").update(name="服务态度与情绪安抚", name_en="", description_en="")
+    type(cast.inspector).objects.filter(pk=cast.inspector.pk).update(language="en")
+    body = signed_in(cast.inspector).get(_page(inspection)).content.decode()
+    assert "服务态度与情绪安抚（0–20）" in body and "Service attitude" not in body
