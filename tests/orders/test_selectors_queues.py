@@ -50,6 +50,18 @@ def test_dispatch_queue_is_oldest_first(cast):
     assert numbers(selectors.dispatch_queue_filtered(user=cast.dispatcher)) == [older.number, newer.number]
 
 
+def test_dispatch_queue_puts_the_most_urgent_first_then_the_oldest(cast):
+    old, urgent, critical, newer_critical = (
+        pending(cast), pending(cast, urgency=f.urgency("urgent")), pending(cast, urgency=f.urgency("critical")),
+        pending(cast, urgency=f.urgency("critical")),
+    )
+    for minutes, order in enumerate((old, urgent, critical, newer_critical)):
+        set_fields(order, registered_at=T0 + dt.timedelta(minutes=minutes))
+    expected = [critical.number, newer_critical.number, urgent.number, old.number]
+    assert numbers(selectors.dispatch_queue_filtered(user=cast.dispatcher)) == expected
+    assert [row.order.number for row in selectors.dispatch_queue(user=cast.dispatcher)] == expected
+
+
 def test_dispatch_queue_holds_only_orders_waiting_for_dispatch(cast, make_order):
     waiting = pending(cast)
     make_order(State.REGISTERED)
@@ -487,6 +499,13 @@ def test_registrations_wait_oldest_first(cast):
     set_fields(newer, registered_at=T0 + dt.timedelta(minutes=5))
     set_fields(older, registered_at=T0)
     assert numbers(selectors.registered_queue(user=cast.operator)) == [older.number, newer.number]
+
+
+def test_an_urgent_registration_waits_before_older_ordinary_ones(cast):
+    older, urgent = register(cast), register(cast, urgency=f.urgency("urgent"))
+    set_fields(older, registered_at=T0)
+    set_fields(urgent, registered_at=T0 + dt.timedelta(minutes=5))
+    assert numbers(selectors.registered_queue(user=cast.operator)) == [urgent.number, older.number]
 
 
 def test_registrations_filter_by_channel_and_count_per_channel(cast):
