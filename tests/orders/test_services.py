@@ -773,6 +773,29 @@ def test_assisting_unit_may_sign_after_the_lead(cast, make_order):
     assert order.assignments.get(unit=cast.urban).status == Assignment.Status.SIGNED
 
 
+def test_each_unit_works_on_its_part_whatever_the_other_unit_did_since_its_page_was_opened(cast, make_order):
+    order = make_order(S.DISPATCHED, assisting=[cast.urban])
+    seen = order.version  # both units' pages show this version
+    services.order_sign(actor=cast.housing_handler, order=order, expected_version=seen)
+    services.order_sign(actor=cast.urban_handler, order=order, expected_version=seen)  # the lead's 签收 moved it on
+    services.order_reply(actor=cast.urban_handler, order=order, result="已配合清理。", expected_version=seen)
+    services.extension_request(
+        actor=cast.housing_handler, order=order, new_deadline=fresh(order).reply_deadline + dt.timedelta(days=3),
+        reason="需协调多个部门。", expected_version=seen,
+    )
+    assert order.assignments.get(unit=cast.urban).status == Assignment.Status.REPLIED
+    assert fresh(order).pending_extension
+    # What the step depends on is still checked: a second extension request waits for the first to be decided.
+    refused(order, OrderInputError, lambda: services.extension_request(
+        actor=cast.housing_handler, order=order, new_deadline=fresh(order).reply_deadline + dt.timedelta(days=5),
+        reason="再次申请。", expected_version=seen,
+    ))
+    # A centre step is still checked against the version the dispatcher saw.
+    refused(order, services.StaleVersion, lambda: services.extension_approve(
+        actor=cast.dispatcher, order=order, expected_version=seen
+    ))
+
+
 def test_a_unit_cannot_sign_twice(cast, make_order):
     order = make_order(S.IN_PROGRESS)
     refused(order, OrderInputError, lambda: services.order_sign(actor=cast.housing_handler, order=order))
