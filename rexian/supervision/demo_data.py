@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+OVERDUE = "该件已超期，请于三个工作日内办结并反馈处理结果。"  # only for an order past its deadline when issued
 SUPERVISIONS = [
-    "该件已超期，请于三个工作日内办结并反馈处理结果。",
     "市民多次来电反映，请主要负责人亲自督办，限期解决。",
     "请核实现场情况，明确整改时限，并向市民做好解释。",
     "同类问题近期反复出现，请排查原因并提出长效措施。",
@@ -53,11 +53,16 @@ def demo_supervision_load(*, now: dt.datetime, seed: int = 0) -> int:
     issued = 0
     for n, order in enumerate(picked):
         instruction = n % 4 == 3
-        at = now - dt.timedelta(hours=rng.randint(40, 96))
+        # Issued while the unit held the order: some days ago, but never before its unit signed it.
+        held_since = (order.signed_at or order.registered_at) + dt.timedelta(minutes=30)
+        at = min(max(now - dt.timedelta(hours=rng.randint(40, 96)), held_since), now)
+        if instruction:
+            content = rng.choice(INSTRUCTIONS)
+        else:
+            content = OVERDUE if order.due_at and order.due_at < at else rng.choice(SUPERVISIONS)
         item = services.supervision_issue(
             actor=leader if instruction else supervisor, order=order, now=at,
-            kind="instruction" if instruction else "supervision",
-            content=rng.choice(INSTRUCTIONS if instruction else SUPERVISIONS),
+            kind="instruction" if instruction else "supervision", content=content,
         )
         issued += 1
         handler = handlers.get(item.unit_id)

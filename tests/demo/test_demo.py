@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from rexian.catalog.models import Category, DispatchRule
@@ -237,6 +238,10 @@ class TestLoadedCity:
         assert items.filter(kind="supervision").exists() and items.filter(kind="instruction").exists()
         assert {"issued", "acknowledged", "reported", "closed"} <= set(items.values_list("status", flat=True))
         assert not items.filter(issued_at__gt=NOW).exists() and not items.filter(closed_at__gt=NOW).exists()
+        # Issued to a unit that held the order: after it was registered and signed.
+        assert not items.filter(issued_at__lt=F("order__registered_at")).exists()
+        assert not items.filter(issued_at__lt=F("order__signed_at")).exists()
+        assert not items.filter(content__contains="已超期", issued_at__lte=F("order__due_at")).exists()
         assert supervision_list(user=User.objects.get(username="handler")).rows  # the demo handler has some
 
     def test_quality_samples_are_drawn_and_mostly_scored(self, db):
