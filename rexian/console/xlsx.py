@@ -24,6 +24,10 @@ from django.utils.http import content_disposition_header
 # Characters XML 1.0 forbids (Excel refuses the file with them); tab, newline and carriage return are allowed.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+MAX_SHEET_NAME_CHARS = 31  # Excel's limit for a sheet's name
+# Characters Excel forbids in a sheet's name (it calls the file corrupt): brackets become parentheses, the others a
+# hyphen, so 按区域（镇/街道） reads 按区域（镇-街道）.
+_SHEET_NAME_CHARS = str.maketrans({"[": "(", "]": ")", ":": "-", "*": "-", "?": "-", "/": "-", "\\": "-"})
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _CONTENT_TYPES = (
@@ -89,6 +93,12 @@ def _text(value) -> str:
     return escape(text[:MAX_CELL_CHARS])
 
 
+def sheet_name_safe(name: str) -> str:
+    """`name` as Excel accepts a sheet's name: none of []:*?/\\, no apostrophe at either end, 1 to 31 characters."""
+    safe = _ILLEGAL.sub("", str(name)).translate(_SHEET_NAME_CHARS)[:MAX_SHEET_NAME_CHARS].strip("'")
+    return safe or "Sheet1"
+
+
 def _column(n: int) -> str:
     """Column letters of the 0-based index n: A … Z, AA …"""
     letters = ""
@@ -118,7 +128,10 @@ def _row(number: int, values: Sequence, style: str, columns: list[str]) -> str:
 def workbook_bytes(
     *, sheet_name: str, header: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] = ()
 ) -> bytes:
-    """The .xlsx file of one sheet: a bold, frozen header row, then `rows`. `widths`: column widths in characters."""
+    """The .xlsx file of one sheet: a bold, frozen header row, then `rows`. `widths`: column widths in characters.
+
+    `sheet_name` is made one Excel accepts (`sheet_name_safe`): callers pass a chart's or report's title as it is.
+    """
     cols = ""
     if widths:
         cols = "<cols>" + "".join(
@@ -132,7 +145,8 @@ def workbook_bytes(
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK.format(name=_text(sheet_name)[:31]))
+        name = escape(sheet_name_safe(sheet_name), {'"': "&quot;"})  # an attribute's value
+        archive.writestr("xl/workbook.xml", _WORKBOOK.format(name=name))
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", _STYLES)
         archive.writestr("xl/worksheets/sheet1.xml", "".join(parts))

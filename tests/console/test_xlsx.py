@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import warnings
 
+import pytest
 from openpyxl import load_workbook
 
 from rexian.console.xlsx import workbook_bytes
@@ -31,3 +33,33 @@ def test_text_starting_with_equals_stays_text():
 def test_control_characters_are_dropped_and_empty_cells_left_empty():
     _sheet, rows = _read(workbook_bytes(sheet_name="s", header=["a", "b", "c"], rows=[["x\x01y\tz", None, "w"]]))
     assert rows[1] == ["xy\tz", None, "w"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("按区域（镇/街道）", "按区域（镇-街道）"),
+        ("a\\b", "a-b"),
+        ("a:b", "a-b"),
+        ("a*b", "a-b"),
+        ("a?b", "a-b"),
+        ("[a]", "(a)"),
+        ("By area (town/subdistrict)", "By area (town-subdistrict)"),
+    ],
+)
+def test_a_sheet_name_loses_the_characters_excel_forbids(title, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # openpyxl only warns about a bad title: a warning is a failure here
+        sheet, rows = _read(workbook_bytes(sheet_name=title, header=["h"], rows=[["v"]]))
+    assert sheet.title == expected
+    assert rows == [["h"], ["v"]]
+
+
+def test_a_sheet_name_is_cut_to_31_characters_and_stays_valid_xml():
+    sheet, _rows = _read(workbook_bytes(sheet_name='"<&>"/' * 10, header=["h"], rows=[]))
+    assert sheet.title == ('"<&>"-' * 6)[:31]
+
+
+def test_a_sheet_name_of_only_apostrophes_gets_a_default():
+    sheet, _rows = _read(workbook_bytes(sheet_name="''", header=["h"], rows=[]))
+    assert sheet.title == "Sheet1"
