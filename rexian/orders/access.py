@@ -157,7 +157,10 @@ class CallerView:
     masked: bool  # phone shown masked
 
 
-HIDDEN = "（保密）"
+def _withheld() -> CallerView:
+    """A caller whose identity is withheld from the viewer: （保密） in the viewer's language."""
+    hidden = _("（保密）")
+    return CallerView(name=hidden, phone=hidden, id_number=hidden, hidden=True, masked=True)
 
 
 def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
@@ -173,7 +176,7 @@ def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
         raise PermissionDenied(_("您无权查看该工单。"))
     is_unit_staff = user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
     if is_unit_staff and order.protects_identity:
-        return CallerView(name=HIDDEN, phone=HIDDEN, id_number=HIDDEN, hidden=True, masked=True)
+        return _withheld()
 
     full_contact = user.role in FULL_CONTACT_ROLES or user.role == Role.UNIT_HANDLER
     shown_fields = ["name"] if order.caller_name else []
@@ -206,7 +209,7 @@ def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
 def masked_caller(user, order: WorkOrder) -> CallerView:
     """The caller as shown in lists: never unmasked, so nothing to log."""
     if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and order.protects_identity:
-        return CallerView(name=HIDDEN, phone=HIDDEN, id_number=HIDDEN, hidden=True, masked=True)
+        return _withheld()
     return CallerView(
         name=crypto.mask_name(order.caller_name),
         phone=crypto.mask_phone(order.caller_phone),

@@ -73,6 +73,15 @@ def test_a_whistleblower_is_hidden_from_the_unit(signed_in, cast, make_order):
     assert "8000" not in page
 
 
+def test_a_withheld_caller_reads_confidential_in_english(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED, appeal_type=f.appeal_type("report"))
+    type(cast.housing_handler).objects.filter(pk=cast.housing_handler.pk).update(language="en")
+    client = signed_in(cast.housing_handler)
+    for url in (INBOX, reverse("console:order", args=[order.number])):
+        page = client.get(url).content.decode()
+        assert "(confidential)" in page and "（保密）" not in page and "8000" not in page
+
+
 def test_the_counts_on_top_link_to_their_filters(signed_in, cast, make_order):
     make_order(State.DISPATCHED)
     make_order(State.IN_PROGRESS)
