@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
@@ -29,7 +30,7 @@ class State(models.TextChoices):
 
 
 class Action(models.TextChoices):
-    REGISTER = "register", _("登记")
+    REGISTER = "register", pgettext_lazy("action", "登记")  # the step, "Register" (not the state 已登记)
     AMEND = "amend", _("补充登记")
     ANSWER_ON_SPOT = "answer_on_spot", _("直接办结")
     SEND_TO_DISPATCH = "send_to_dispatch", _("转派遣")

@@ -157,6 +157,8 @@ def test_an_english_user_gets_an_english_order_page(signed_in, cast, make_order)
     for chinese in ("派单", "待派单", "流转记录", "主办单位", "退出", "工单编号"):
         assert chinese not in page
     assert not CJK.search(_nav(page))
+    # The history names the step (Register), not the state it led to (Registered).
+    assert "<strong>Register</strong>" in page
 
 
 @pytest.mark.django_db
