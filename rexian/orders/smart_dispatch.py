@@ -89,7 +89,10 @@ def dispatch_suggestions_for(order: WorkOrder, *, k: int = 3) -> list[UnitSugges
 
     Only units that can still take orders are offered, not a unit whose return (退单) of this order was approved
     (it has said the order is not its own), and not a unit under MIN_CONFIDENCE (a "0%" is no suggestion). The
-    dispatch catalogue's unit for the order's category and area is one piece of the ranker's evidence.
+    dispatch catalogue's unit for the order's category and area is one piece of the ranker's evidence, unless it
+    returned the order. After a return the confidences are those among the units that have not returned it (the
+    ranker's probabilities renormalised without them): the unit that was 98% sure is ruled out, and the next ones
+    are what is left to choose between.
     """
     return dispatch_suggestions_for_orders([order], k=k).get(order.pk, [])
 
@@ -108,14 +111,19 @@ def dispatch_suggestions_for_orders(orders: list[WorkOrder], *, k: int = 3) -> d
         answer = catalogue.get((order.category_id, order.area_id))
         return answer.lead_unit.code if answer else None
 
-    returned = selectors.returned_units(order.pk for order in orders)
+    returns = selectors.approved_returns(order.pk for order in orders)
+    ruled_out = [{r.unit.code for r in returns.get(order.pk, ())} for order in orders]
     rows = ranker.scores(
         [order_text(order.title, order.description) for order in orders],
         [order.category.code if order.category_id else "" for order in orders],
         [order.area.code if order.area_id else "" for order in orders],
-        [catalogue_code(order) for order in orders],
+        [None if catalogue_code(order) in out else catalogue_code(order) for order, out in zip(orders, ruled_out)],
     )
     codes = ranker.units
+    for row, out in zip(rows, ruled_out):
+        if out:
+            row[[i for i, code in enumerate(codes) if code in out]] = 0.0
+            row /= max(float(row.sum()), 1e-12)
     # A few spare per order, in case a unit was closed since the training.
     best = [[(codes[i], float(row[i])) for i in np.argsort(-row, kind="stable")[: k + 3]] for row in rows]
     units = Unit.objects.filter(
@@ -125,9 +133,9 @@ def dispatch_suggestions_for_orders(orders: list[WorkOrder], *, k: int = 3) -> d
         order.pk: [
             UnitSuggestion(units[code], round(confidence, 4))
             for code, confidence in ranked
-            if code in units and confidence >= MIN_CONFIDENCE and units[code].pk not in returned.get(order.pk, ())
+            if code in units and confidence >= MIN_CONFIDENCE and code not in out
         ][:k]
-        for order, ranked in zip(orders, best)
+        for order, ranked, out in zip(orders, best, ruled_out)
     }
 
 

@@ -81,6 +81,7 @@ def test_a_returned_order_is_not_preselected_for_the_unit_that_returned_it(signe
     page = client.get(QUEUE).content.decode()
     assert _selected_lead(page, order) is None
     assert "目录建议：住建局（已退单）" in page
+    assert "住建局 退单：该小区不归本局管理。" in page  # the reason often names the right unit
     detail = client.get(reverse("console:order", args=[order.number]))
     [dispatch] = [item for item in detail.context["action_forms"] if item["spec"].slug == "dispatch"]
     assert "lead_unit" not in dispatch["form"].initial
@@ -169,8 +170,26 @@ def test_inline_dispatch_without_a_unit_is_a_400_beside_the_field(signed_in, cas
     response = signed_in(cast.dispatcher).post(_action(order, "dispatch"), {"version": order.version, "next": QUEUE})
     assert response.status_code == 400
     assert 'id="id_dispatch_lead_unit_error"' in response.content.decode()
+    assert "请选择主办单位。" in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.PENDING_DISPATCH
+
+
+def test_dispatching_to_an_unknown_unit_says_the_unit_is_not_there(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    data = {"version": order.version, "lead_unit": 999999, "assisting_units": [999998], "next": QUEUE}
+    page = signed_in(cast.dispatcher).post(_action(order, "dispatch"), data).content.decode()
+    assert "所选主办单位不存在或已停用。" in page
+    assert "所选协办单位不存在或已停用。" in page
+    assert "有效的选项" not in page
+
+
+def test_an_english_dispatcher_is_told_about_an_unknown_unit_in_english(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    type(cast.dispatcher).objects.filter(pk=cast.dispatcher.pk).update(language="en")
+    data = {"version": order.version, "lead_unit": 999999, "next": QUEUE}
+    page = signed_in(cast.dispatcher).post(_action(order, "dispatch"), data).content.decode()
+    assert "Lead unit: the one chosen does not exist or is no longer in use." in page
 
 
 def _second_dispatcher(cast):
@@ -302,6 +321,7 @@ def test_rejecting_a_return_without_a_reason_is_a_400_beside_the_field(signed_in
     )
     assert response.status_code == 400
     assert 'id="id_return-reject_reason_error"' in response.content.decode()
+    assert "请填写理由。" in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.RETURN_REQUESTED
 

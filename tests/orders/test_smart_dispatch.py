@@ -80,14 +80,21 @@ def test_a_unit_that_returned_the_order_is_not_suggested_for_it_again(cast, make
     train_small_model(cast, make_order)
     order = register(cast, category=cast.noise, title="施工噪音扰民", description="工地夜里施工。")
     order = services.order_send_to_dispatch(actor=cast.operator, order=order)
+    before = {s.unit: s.confidence for s in smart_dispatch.dispatch_suggestions_for(order)}
+    assert next(iter(before)) == cast.urban  # the habit the small history taught
     order = services.order_dispatch(actor=cast.dispatcher, order=order, lead_unit=cast.urban)
     services.return_request(actor=cast.urban_handler, order=order, reason="工地噪声归生态环境部门。")
     order.refresh_from_db()
     services.return_approve(actor=cast.dispatcher, order=order)
     order.refresh_from_db()
     suggestions = smart_dispatch.dispatch_suggestions_for(order)
-    assert cast.urban not in [s.unit for s in suggestions]
+    assert suggestions and cast.urban not in [s.unit for s in suggestions]
     assert all(s.confidence >= smart_dispatch.MIN_CONFIDENCE for s in suggestions)  # no "0%"
+    # The confidences are among the units left: the next unit is not shown at the few percent it had beside urban.
+    assert sum(s.confidence for s in suggestions) <= 1 + 1e-6
+    after = {s.unit: s.confidence for s in suggestions}
+    assert all(after[unit] > before[unit] for unit in after.keys() & before.keys())
+    assert suggestions[0].confidence > 0.3
 
 
 def test_auto_dispatch_only_above_the_configured_confidence(cast, make_order, model_dir, settings):

@@ -311,6 +311,7 @@ class DispatchRow:
     caller: access.CallerView
     suggestion: object  # rexian.catalog.selectors.DispatchSuggestion or None: the catalogue's units (派单目录)
     returned_by: frozenset = frozenset()  # ids of the units whose return (退单) of the order was approved
+    last_return: object = None  # the latest approved ReturnRequest, with its unit: its reason often names the unit
 
     @property
     def preselect(self):
@@ -322,11 +323,16 @@ class DispatchRow:
 
 def returned_units(order_ids) -> dict[int, frozenset[int]]:
     """For each order, the units whose return (退单) of it was approved: not to be offered it again first."""
-    found: dict[int, set[int]] = {}
+    return {order_id: frozenset(r.unit_id for r in found) for order_id, found in approved_returns(order_ids).items()}
+
+
+def approved_returns(order_ids) -> dict[int, list[ReturnRequest]]:
+    """For each order, its approved returns (退单) with their units, oldest first: one query."""
+    found: dict[int, list[ReturnRequest]] = {}
     approved = ReturnRequest.objects.filter(order_id__in=list(order_ids), status=ReturnRequest.Status.APPROVED)
-    for order_id, unit_id in approved.values_list("order_id", "unit_id"):
-        found.setdefault(order_id, set()).add(unit_id)
-    return {order_id: frozenset(units) for order_id, units in found.items()}
+    for request in approved.select_related("unit").order_by("requested_at", "pk"):
+        found.setdefault(request.order_id, []).append(request)
+    return found
 
 
 def dispatch_queue_filtered(
@@ -373,13 +379,14 @@ def dispatch_queue_filtered(
     ).order_by(*URGENT_FIRST)
     orders, page, has_next = _queue_page(queryset, page, page_size)
     suggestions = dispatch_suggestions(pairs=[(order.category, order.area) for order in orders])
-    returned = returned_units(order.pk for order in orders)
+    returns = approved_returns(order.pk for order in orders)
     rows = [
         DispatchRow(
             order,
             access.masked_caller(user, order),
             suggestions[(order.category_id, order.area_id)],
-            returned.get(order.pk, frozenset()),
+            frozenset(r.unit_id for r in returns.get(order.pk, ())),
+            returns[order.pk][-1] if order.pk in returns else None,
         )
         for order in orders
     ]
