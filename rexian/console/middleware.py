@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -42,6 +42,15 @@ ACTION_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def _known_action(match) -> bool:
+    """Whether an order action's address names an action that exists (/console/orders/<number>/<action>/)."""
+    if match.url_name != "order-action":
+        return True
+    from rexian.console.actions import BY_SLUG
+
+    return match.kwargs["slug"] in BY_SLUG
+
+
 class MethodNotAllowedMiddleware:
     """A 405 in the console: an action opened with GET goes back to its page with a word why; any other 405 is a
     short readable page instead of an empty one.
@@ -62,6 +71,8 @@ class MethodNotAllowedMiddleware:
         if response.status_code != 405 or match is None or match.namespace != "console":
             return response
         page = ACTION_PAGES.get(match.url_name)
+        if page is not None and not _known_action(match):
+            raise Http404(gettext("没有这项操作。"))  # a made-up action address: as its POST would answer
         if request.method == "GET" and page is not None:
             name, arguments = page
             messages.warning(request, gettext("会话已过期或页面已刷新：该操作未执行，请在页面上重新操作。"))

@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from rexian.orders.transitions import State
 from rexian.supervision.models import Supervision
@@ -20,13 +19,6 @@ from rexian.supervision.services import supervision_issue
 pytestmark = pytest.mark.django_db
 NOT_DONE = "会话已过期或页面已刷新：该操作未执行，请在页面上重新操作。"
 PASSWORD = "correct horse 12345"
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    # A request for an English-speaking user activates English in this thread; later tests expect the default.
-    yield
-    translation.deactivate()
 
 
 def _status(page: str) -> str:
@@ -118,3 +110,11 @@ def test_an_english_user_is_told_in_english(signed_in, cast, make_order):
     page = client.put(reverse("console:order-action", args=[order.number, "dispatch"])).content.decode()
     assert '<html lang="en">' in page
     assert "405 · Method not allowed" in page and "This address does not accept PUT requests" in page
+
+
+def test_a_made_up_action_address_is_a_404_whatever_the_method(signed_in, cast, make_order):
+    order = make_order(State.PENDING_DISPATCH)
+    client = signed_in(cast.dispatcher)
+    url = f"/console/orders/{order.number}/no-such-step/"
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404 and "没有这项操作。" in response.content.decode()

@@ -173,3 +173,10 @@ def test_a_report_notification_opens_the_report(signed_in, cast):
     assert response.status_code == 302 and response["Location"] == "/console/reports/7/"
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_a_bad_notification_number_is_a_readable_400(signed_in, cast):
+    client = signed_in(cast.housing_handler)
+    for response in (client.get(LIST, {"read": "abc"}), client.post(READ, {"id": "abc"})):
+        page = response.content.decode()
+        assert response.status_code == 400 and "通知编号不正确。" in page and "<title>" in page

@@ -40,6 +40,7 @@ from rexian.analytics.charts import (
     chart_title,
     parse_period,
 )
+from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.units.models import Role
 
@@ -255,12 +256,11 @@ def dashboard_export(request):
     require_viewer(request.user)
     name = request.GET.get("chart", "")
     if name not in CHARTS:
-        return render(request, "400.html", {"reason": gettext("未知的图表「%(chart)s」。") % {"chart": name}},
-                      status=400)
+        return bad_request(request, gettext("未知的图表「%(chart)s」。") % {"chart": name})
     try:
         period = parse_period(request.GET, today=timezone.localdate())
     except BadPeriod as error:
-        return render(request, "400.html", {"reason": str(error)}, status=400)
+        return bad_request(request, str(error))
     chart = chart_build(name, period)
     header = [_header(c) for c in chart.columns]
     body = workbook_bytes(sheet_name=str(chart.title), header=header, rows=chart.rows,

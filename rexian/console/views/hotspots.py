@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from rexian.console.responses import bad_request
 from rexian.hotspots import selectors
 from rexian.hotspots.tasks import hotspot_scan_task
 from rexian.units.models import Role
@@ -48,7 +48,7 @@ def hotspots(request):
     names = {name: hours for hours, name in TABS}
     tab = request.GET.get("window", "72h")
     if tab not in names:
-        return HttpResponseBadRequest(_("时段参数不正确：请选择 72 小时或 30 天。"))
+        return bad_request(request, _("时段参数不正确：请选择 72 小时或 30 天。"))
     hours = names[tab]
     run = selectors.latest_run(hours)
     issues = selectors.latest_issues(hours, ISSUES_SHOWN)

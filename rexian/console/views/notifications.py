@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from rexian.console.responses import bad_request
 from rexian.notifications import selectors, services
 
 
@@ -47,7 +48,7 @@ def notification_list(request):
     if "read" in request.GET:
         notification_id = _int(request.GET["read"])
         if notification_id is None:
-            return HttpResponseBadRequest(_("通知编号不正确。"))
+            return bad_request(request, _("通知编号不正确。"))
         opened = services.notification_open(user=request.user, notification_id=notification_id)
         if opened and opened.link.startswith("/console/"):  # a report, a 督办 or 批示: its own page
             return HttpResponseRedirect(opened.link)
@@ -78,7 +79,7 @@ def mark_read(request):
     if request.POST.get("id"):
         notification_id = _int(request.POST["id"])
         if notification_id is None:
-            return HttpResponseBadRequest(_("通知编号不正确。"))
+            return bad_request(request, _("通知编号不正确。"))
         ids = [notification_id]
     services.notification_mark_read(user=request.user, ids=ids)
     next_url = request.POST.get("next", "")
