@@ -25,6 +25,11 @@ Who is told what (接收人):
 
 "A unit's staff" are its active users with the unit handler or unit admin role; the
 person who took the step is never told about it.
+
+Each notification is written in its recipient's language (界面语言, `User.language`; empty is the
+centre's default) when it is made, and stored finished: the recipients are grouped by language
+(`by_language`) and the text written once per group. The order's own words (title, notes) stay
+as they were entered.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from rexian.catalog.models import DeadlineKind
 from rexian.notifications.models import Notification
@@ -59,12 +65,17 @@ DISPATCHING_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
 
 @dataclass
 class _Notice:
-    """One message for the staff of some units, or for some users."""
+    """One message for the staff of some units, or for some users, written in each recipient's language."""
 
     kind: str
-    text: str
+    message: str  # the untranslated text (a msgid marked with gettext_noop), filled with `values`
+    values: dict
     unit_ids: list[int] = field(default_factory=list)
-    user_ids: list[int] = field(default_factory=list)
+    users: list[tuple[int, str]] = field(default_factory=list)  # (user id, language)
+
+    def text(self) -> str:
+        """The message in the active language."""
+        return (_(self.message) % self.values)[:TEXT_LENGTH]
 
 
 def _short(text: str, length: int = 60) -> str:
@@ -78,77 +89,100 @@ def _local(moment: dt.datetime | str | None) -> str:
     return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
 
 
-def _unit_staff(unit_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Active handlers and unit admins of each unit: {unit id: [user ids]}."""
-    staff: dict[int, list[int]] = defaultdict(list)
+def by_language(users: Iterable[tuple[int, str]]) -> dict[str, list[int]]:
+    """(user id, console language) pairs grouped by the language their notifications are written in:
+    {language: [user ids]}, an empty language counting as the centre's default (settings.LANGUAGE_CODE)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for user_id, language in users:
+        groups[language or settings.LANGUAGE_CODE].append(user_id)
+    return groups
+
+
+def recipient_languages(user_ids: Iterable[int]) -> dict[int, str]:
+    """The console language of each user, in one query: {user id: language}, empty for the default.
+
+    For the other apps' notifications (supervision, reports), whose callers have chosen the recipients already;
+    group them with `by_language`."""
+    ids = set(user_ids)
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "language")) if ids else {}
+
+
+def _unit_staff(unit_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Active handlers and unit admins of each unit, with their language: {unit id: [(user id, language)]}."""
+    staff: dict[int, list[tuple[int, str]]] = defaultdict(list)
     unit_ids = {pk for pk in unit_ids if pk}
     if unit_ids:
         rows = User.objects.filter(unit_id__in=unit_ids, role__in=UNIT_ROLES, is_active=True).values_list(
-            "unit_id", "pk"
+            "unit_id", "pk", "language"
         )
-        for unit_id, user_id in rows:
-            staff[unit_id].append(user_id)
+        for unit_id, user_id, language in rows:
+            staff[unit_id].append((user_id, language))
     return staff
 
 
 # --- From order events ----------------------------------------------------------------------
 
 
-def _dissatisfied_dispatchers(event: OrderEvent) -> list[int]:
+def _dissatisfied_dispatchers(event: OrderEvent) -> list[tuple[int, str]]:
+    """(user id, language) of who decides on 重办 (see the module's table)."""
     last_dispatch = (
         OrderEvent.objects.filter(order_id=event.order_id, action=A.DISPATCH).order_by("-seq").values("actor_id")[:1]
     )
     chosen = User.objects.filter(pk__in=last_dispatch, role__in=DISPATCHING_ROLES, is_active=True)
-    chosen = list(chosen.values_list("pk", flat=True))
-    return chosen or list(User.objects.filter(role=Role.DISPATCHER, is_active=True).values_list("pk", flat=True))
+    chosen = list(chosen.values_list("pk", "language"))
+    return chosen or list(User.objects.filter(role=Role.DISPATCHER, is_active=True).values_list("pk", "language"))
 
 
 def _notices(event: OrderEvent) -> list[_Notice]:
-    """What the event means to whom (see the module's table)."""
+    """What the event means to whom (see the module's table); the texts are written later, per language."""
     title = _short(event.order.title, 40)
     note = _short(event.note)
     unit = [event.unit_id] if event.unit_id else []
     action = event.action
     if action == A.DISPATCH:
         data = event.data or {}
-        notices = [_Notice(Kind.NEW_ORDER, _("新工单（主办）：%(title)s") % {"title": title}, [data.get("lead")])]
+        notices = [_Notice(Kind.NEW_ORDER, gettext_noop("新工单（主办）：%(title)s"), {"title": title}, [data.get("lead")])]
         if data.get("assisting"):
-            notices.append(_Notice(Kind.NEW_ORDER, _("新工单（协办）：%(title)s") % {"title": title}, data["assisting"]))
+            message = gettext_noop("新工单（协办）：%(title)s")
+            notices.append(_Notice(Kind.NEW_ORDER, message, {"title": title}, data["assisting"]))
         return notices
     if action == A.REHANDLE and unit:
-        text = _("回访不满意，工单重办，请重新办理：%(title)s") % {"title": title}
         if note:  # what the dispatcher asks the unit to redo (重办要求)
-            text += _("。重办要求：%(note)s") % {"note": note}
-        return [_Notice(Kind.REOPENED, text, unit)]
+            message = gettext_noop("回访不满意，工单重办，请重新办理：%(title)s。重办要求：%(note)s")
+        else:
+            message = gettext_noop("回访不满意，工单重办，请重新办理：%(title)s")
+        return [_Notice(Kind.REOPENED, message, {"title": title, "note": note}, unit)]
     if action == A.APPROVE_RETURN:
-        return [_Notice(Kind.RETURN_DECIDED, _("退单申请已同意，工单已退回热线中心：%(title)s") % {"title": title}, unit)]
+        message = gettext_noop("退单申请已同意，工单已退回热线中心：%(title)s")
+        return [_Notice(Kind.RETURN_DECIDED, message, {"title": title}, unit)]
     if action == A.REJECT_RETURN:
-        text = _("退单申请被驳回，请继续办理：%(note)s") % {"note": note}
-        return [_Notice(Kind.RETURN_DECIDED, text, unit)]
+        return [_Notice(Kind.RETURN_DECIDED, gettext_noop("退单申请被驳回，请继续办理：%(note)s"), {"note": note}, unit)]
     if action == A.APPROVE_EXTENSION:
-        text = _("延期申请已同意，办结时限延至 %(to)s") % {"to": _local((event.data or {}).get("to"))}
-        return [_Notice(Kind.EXTENSION_DECIDED, text, unit)]
+        message = gettext_noop("延期申请已同意，办结时限延至 %(to)s")
+        return [_Notice(Kind.EXTENSION_DECIDED, message, {"to": _local((event.data or {}).get("to"))}, unit)]
     if action == A.REJECT_EXTENSION:
-        text = _("延期申请被驳回，办结时限不变：%(note)s") % {"note": note}
-        return [_Notice(Kind.EXTENSION_DECIDED, text, unit)]
+        message = gettext_noop("延期申请被驳回，办结时限不变：%(note)s")
+        return [_Notice(Kind.EXTENSION_DECIDED, message, {"note": note}, unit)]
     if action == A.REJECT_REPLY:
-        return [_Notice(Kind.REPLY_REJECTED, _("办结回复被退回：%(note)s") % {"note": note}, unit)]
+        return [_Notice(Kind.REPLY_REJECTED, gettext_noop("办结回复被退回：%(note)s"), {"note": note}, unit)]
     if action == A.ESCALATE and unit:
         data = event.data or {}
-        text = _("%(kind)s已超期（%(deadline)s），请尽快办理：%(title)s") % {
-            "kind": DeadlineKind(data["kind"]).label if data.get("kind") in DeadlineKind.values else _("时限"),
-            "deadline": _local(data.get("deadline")),
-            "title": title,
-        }
-        return [_Notice(Kind.ESCALATED, text, unit)]
+        values = {"kind": _deadline_label(data.get("kind")), "deadline": _local(data.get("deadline")), "title": title}
+        return [_Notice(Kind.ESCALATED, gettext_noop("%(kind)s已超期（%(deadline)s），请尽快办理：%(title)s"), values, unit)]
     if action == A.CALLBACK and event.to_state == State.REOPENED:
-        text = _("回访不满意，待决定是否重办：%(title)s") % {"title": title}
-        return [_Notice(Kind.CALLBACK_DISSATISFIED, text, user_ids=_dissatisfied_dispatchers(event))]
+        message = gettext_noop("回访不满意，待决定是否重办：%(title)s")
+        return [_Notice(Kind.CALLBACK_DISSATISFIED, message, {"title": title}, users=_dissatisfied_dispatchers(event))]
     return []
 
 
+def _deadline_label(kind: str | None):
+    """The deadline's name (签收时限, 办结时限…), translated when the text is written."""
+    return DeadlineKind(kind).label if kind in DeadlineKind.values else gettext_lazy("时限")
+
+
 def notifications_for_event(*, event_id: int) -> int:
-    """Notify the people a committed order event concerns (see the module's table); returns how many were made.
+    """Notify the people a committed order event concerns (see the module's table), each in their language;
+    returns how many were made.
 
     Called by the `order_event` receiver after the step's transaction commits. Announcing
     the same event twice creates nothing new (key "event:<id>" per recipient).
@@ -156,27 +190,29 @@ def notifications_for_event(*, event_id: int) -> int:
     event = OrderEvent.objects.select_related("order").filter(pk=event_id).first()
     if event is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        notices = _notices(event)
+    notices = _notices(event)
     if not notices:
         return 0
     staff = _unit_staff(pk for notice in notices for pk in notice.unit_ids)
     now = timezone.now()
     made: dict[int, Notification] = {}
-    for notice in notices:
-        recipients = [*notice.user_ids, *(pk for unit_id in notice.unit_ids for pk in staff.get(unit_id, []))]
-        for user_id in recipients:
-            if user_id == event.actor_id or user_id in made:
-                continue
-            made[user_id] = Notification(
-                recipient_id=user_id,
-                kind=notice.kind,
-                order_id=event.order_id,
-                order_number=event.order.number,
-                text=notice.text[:TEXT_LENGTH],
-                created_at=now,
-                key=f"event:{event.pk}",
-            )
+    for notice in notices:  # a user concerned twice (lead and assisting) is told by the first
+        users = [*notice.users, *(user for unit_id in notice.unit_ids for user in staff.get(unit_id, []))]
+        for language, user_ids in by_language(users).items():
+            with translation.override(language):
+                text = notice.text()
+            for user_id in user_ids:
+                if user_id == event.actor_id or user_id in made:
+                    continue
+                made[user_id] = Notification(
+                    recipient_id=user_id,
+                    kind=notice.kind,
+                    order_id=event.order_id,
+                    order_number=event.order.number,
+                    text=text,
+                    created_at=now,
+                    key=f"event:{event.pk}",
+                )
     Notification.objects.bulk_create(made.values(), ignore_conflicts=True)
     return len(made)
 
@@ -233,27 +269,24 @@ def deadline_soon_scan(*, now: dt.datetime | None = None) -> int:
         return 0
     staff = _unit_staff(row[1] for row in due)
     notifications = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for order_id, unit_id, kind, at, number, title in due:
-            label = DeadlineKind(kind).label if kind in DeadlineKind.values else _("时限")
-            text = _("%(kind)s临近（%(deadline)s）：%(title)s") % {
-                "kind": label,
-                "deadline": _local(at),
-                "title": _short(title, 40),
-            }
-            key = f"due:{order_id}:{kind}:{unit_id}:{at.astimezone(dt.timezone.utc).isoformat()}"
+    for order_id, unit_id, kind, at, number, title in due:
+        values = {"kind": _deadline_label(kind), "deadline": _local(at), "title": _short(title, 40)}
+        key = f"due:{order_id}:{kind}:{unit_id}:{at.astimezone(dt.timezone.utc).isoformat()}"
+        for language, user_ids in by_language(staff.get(unit_id, [])).items():
+            with translation.override(language):
+                text = (_("%(kind)s临近（%(deadline)s）：%(title)s") % values)[:TEXT_LENGTH]
             notifications += [
                 Notification(
                     recipient_id=user_id,
                     kind=Kind.DEADLINE_SOON,
                     order_id=order_id,
                     order_number=number,
-                    text=text[:TEXT_LENGTH],
+                    text=text,
                     deadline=at,
                     created_at=now,
                     key=key,
                 )
-                for user_id in staff.get(unit_id, [])
+                for user_id in user_ids
             ]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=1000)
     return len(notifications)

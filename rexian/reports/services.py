@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rexian.notifications.models import Notification
+from rexian.notifications.services import by_language, recipient_languages
 from rexian.reports import builders, selectors
 from rexian.reports.builders import ReportError
 from rexian.reports.content import paragraph
@@ -323,23 +324,24 @@ def report_publish(report: Report, *, by=None, now: dt.datetime | None = None, c
 
 
 def _notify(report_id: int, user_ids: list[int]) -> int:
-    """Tell the readers a report is on their reading list (once per reader: key "report:<id>")."""
+    """Tell the readers a report is on their reading list (once per reader: key "report:<id>"), each in their own
+    language; the report's title stays as it was written."""
     report = Report.objects.filter(pk=report_id).first()
     if report is None or not user_ids:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _("新报告：%(title)s（%(kind)s %(issue)s），请在「报告」中阅读。") % {
-            "title": report.title, "kind": report.get_kind_display(), "issue": report.issue_label,
-        }
     link = reverse("console:report", args=[report.pk])
-    made = Notification.objects.bulk_create(
-        [
+    notifications = []
+    for language, readers in by_language(recipient_languages(user_ids).items()).items():
+        with translation.override(language):
+            text = _("新报告：%(title)s（%(kind)s %(issue)s），请在「报告」中阅读。") % {
+                "title": report.title, "kind": report.get_kind_display(), "issue": report.issue_label,
+            }
+        notifications += [
             Notification(recipient_id=pk, kind=Notification.Kind.REPORT, text=text[:TEXT_LENGTH], link=link,
                          created_at=report.published_at, key=f"report:{report.pk}")
-            for pk in user_ids
-        ],
-        ignore_conflicts=True,
-    )
+            for pk in readers
+        ]
+    made = Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return len(made)
 
 

@@ -34,10 +34,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rexian.catalog.calendar import add_workdays
 from rexian.core.errors import InputError
 from rexian.notifications.models import Notification
+from rexian.notifications.services import by_language, recipient_languages
 from rexian.orders import access
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.transitions import State
@@ -297,6 +299,15 @@ def supervision_step(*, actor, supervision: Supervision, step: str, text: str = 
 # --- Notifications ----------------------------------------------------------------------------------------------
 
 
+# What each step tells (msgids, written in each recipient's language by `_tell`).
+STEP_MESSAGES = {
+    Step.ISSUE: gettext_noop("新%(kind)s，请于 %(due)s 前反馈：%(text)s"),
+    Step.REPORT: gettext_noop("%(kind)s已反馈，待审核：%(text)s"),
+    Step.RETURN: gettext_noop("%(kind)s反馈被退回，请重新反馈：%(text)s"),
+    Step.CLOSE: gettext_noop("%(kind)s已办结：%(text)s"),
+}
+
+
 def _notify(step_id: int) -> int:
     """Tell the people a committed step concerns: the unit's staff of an issue, a return or an early close, the
     issuer of a report. Once per recipient and step (key "supervision:<step id>"); the actor is never told."""
@@ -311,19 +322,12 @@ def _notify(step_id: int) -> int:
     recipients = [pk for pk in recipients if pk != step.actor_id]
     if not recipients:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        texts = {
-            Step.ISSUE: _("新%(kind)s，请于 %(due)s 前反馈：%(text)s"),
-            Step.REPORT: _("%(kind)s已反馈，待审核：%(text)s"),
-            Step.RETURN: _("%(kind)s反馈被退回，请重新反馈：%(text)s"),
-            Step.CLOSE: _("%(kind)s已办结：%(text)s"),
-        }
-        text = texts[step.action] % {
-            "kind": item.get_kind_display(),
-            "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
-            "text": " ".join(step.note.split())[:60] or item.order.title,
-        }
-    return _tell(item, [(recipients, text)], at=step.at, key=f"supervision:{step.pk}")
+    values = {
+        "kind": Supervision.Kind(item.kind).label,  # lazy: translated as each text is written
+        "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
+        "text": " ".join(step.note.split())[:60] or item.order.title,
+    }
+    return _tell(item, [(recipients, STEP_MESSAGES[step.action], values)], at=step.at, key=f"supervision:{step.pk}")
 
 
 def _unit_staff(item: Supervision):
@@ -331,24 +335,29 @@ def _unit_staff(item: Supervision):
 
 
 def _tell(item: Supervision, told: list[tuple], *, at: dt.datetime, key: str) -> int:
-    """One notification per recipient of each (recipient ids, text) in `told`, opening the item; once per key."""
-    made = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=pk,
-                kind=Notification.Kind.SUPERVISION,
-                order_id=item.order_id,
-                order_number=item.order.number,
-                text=text[:TEXT_LENGTH],
-                link=reverse("console:supervision", args=[item.pk]),
-                created_at=at,
-                key=key,
-            )
-            for recipients, text in told
-            for pk in recipients
-        ],
-        ignore_conflicts=True,
-    )
+    """One notification per recipient of each (recipient ids, message, values) in `told`, opening the item; once
+    per key. The message (a msgid) is written in each recipient's language, the values as they are."""
+    languages = recipient_languages(pk for recipients, _message, _values in told for pk in recipients)
+    link = reverse("console:supervision", args=[item.pk])
+    notifications = []
+    for recipients, message, values in told:
+        for language, user_ids in by_language((pk, languages.get(pk, "")) for pk in recipients).items():
+            with translation.override(language):
+                text = (_(message) % values)[:TEXT_LENGTH]
+            notifications += [
+                Notification(
+                    recipient_id=pk,
+                    kind=Notification.Kind.SUPERVISION,
+                    order_id=item.order_id,
+                    order_number=item.order.number,
+                    text=text,
+                    link=link,
+                    created_at=at,
+                    key=key,
+                )
+                for pk in user_ids
+            ]
+    made = Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     return len(made)
 
 
@@ -387,13 +396,13 @@ def supervision_overdue_scan(*, now: dt.datetime | None = None) -> int:
 def _notify_overdue(item: Supervision, now: dt.datetime) -> int:
     staff = _unit_staff(item)
     issuer = User.objects.filter(pk=item.issued_by_id, is_active=True).values_list("pk", flat=True)
-    with translation.override(settings.LANGUAGE_CODE):
-        values = {
-            "kind": item.get_kind_display(),
-            "unit": item.unit.name,
-            "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
-            "text": " ".join(item.content.split())[:60],
-        }
-        to_unit = _("%(kind)s已超期（时限 %(due)s），请尽快反馈：%(text)s") % values
-        to_issuer = _("%(kind)s超期未反馈（%(unit)s，时限 %(due)s）：%(text)s") % values
-    return _tell(item, [(staff, to_unit), (issuer, to_issuer)], at=now, key=f"supervision-overdue:{item.pk}")
+    values = {
+        "kind": Supervision.Kind(item.kind).label,
+        "unit": item.unit.name,
+        "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
+        "text": " ".join(item.content.split())[:60],
+    }
+    to_unit = gettext_noop("%(kind)s已超期（时限 %(due)s），请尽快反馈：%(text)s")
+    to_issuer = gettext_noop("%(kind)s超期未反馈（%(unit)s，时限 %(due)s）：%(text)s")
+    told = [(staff, to_unit, values), (issuer, to_issuer, values)]
+    return _tell(item, told, at=now, key=f"supervision-overdue:{item.pk}")

@@ -297,3 +297,118 @@ def test_the_scan_task_runs_the_scan(cast, make_order):
 
     make_order(S.DISPATCHED)
     assert deadline_soon_scan_task.call() == 0  # real clock: the deadline is a working day away
+
+
+# --- In the recipient's language (界面语言) ------------------------------------------------------------
+
+
+def english(*users):
+    for user in users:
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
+def text_of(user, order) -> str:
+    return Notification.objects.get(recipient=user, order=order).text
+
+
+def test_a_dispatch_is_told_to_each_recipient_in_their_own_language(cast, make_order, committed):
+    english(cast.housing_handler, cast.urban_handler)
+    order = make_order(S.PENDING_DISPATCH)
+    with committed():
+        dispatch(cast, order, assisting=[cast.urban])
+    assert text_of(cast.housing_handler, order) == "New order (lead): 小区电梯长期故障无人维修"
+    assert text_of(cast.urban_handler, order) == "New order (assisting): 小区电梯长期故障无人维修"
+    assert text_of(cast.housing_admin, order) == "新工单（主办）：小区电梯长期故障无人维修"
+
+
+def test_an_approved_extension_is_told_in_english_to_an_english_handler(cast, make_order, committed):
+    english(cast.housing_handler)
+    order = make_order(S.IN_PROGRESS)
+    new_deadline = order.reply_deadline + dt.timedelta(days=3)
+    services.extension_request(actor=cast.housing_handler, order=order, new_deadline=new_deadline, reason="需协调")
+    with committed():
+        services.extension_approve(actor=cast.dispatcher, order=order)
+    moment = timezone.localtime(new_deadline).strftime("%m-%d %H:%M")
+    assert text_of(cast.housing_handler, order) == f"Extension approved; the completion deadline is now {moment}"
+    assert text_of(cast.housing_admin, order) == f"延期申请已同意，办结时限延至 {moment}"
+
+
+def test_rehandling_is_told_in_english_with_the_dispatchers_note_as_written(cast, make_order, committed):
+    english(cast.housing_admin)
+    order = make_order(S.AWAITING_CALLBACK)
+    dissatisfied(cast, order)
+    with committed():
+        services.order_rehandle(actor=cast.dispatcher, order=order, note="请上门复查")
+    reopened = Notification.objects.filter(order=order, kind=K.REOPENED)
+    assert reopened.get(recipient=cast.housing_admin).text == (
+        "Dissatisfied callback; please handle the order again: 小区电梯长期故障无人维修. What to redo: 请上门复查"
+    )
+    assert reopened.get(recipient=cast.housing_handler).text == (
+        "回访不满意，工单重办，请重新办理：小区电梯长期故障无人维修。重办要求：请上门复查"
+    )
+
+
+def test_a_rejected_reply_is_told_in_english_with_the_reason_as_written(cast, make_order, committed):
+    english(cast.housing_handler)
+    order = make_order(S.REPLIED)
+    with committed():
+        services.reply_reject(actor=cast.dispatcher, order=order, reason="未说明整改时间")
+    assert text_of(cast.housing_handler, order) == "Closing reply sent back: 未说明整改时间"
+    assert text_of(cast.housing_admin, order) == "办结回复被退回：未说明整改时间"
+
+
+def test_an_escalation_names_the_deadline_in_the_recipients_language(cast, make_order, committed):
+    english(cast.housing_handler)
+    order = make_order(S.DISPATCHED)
+    with committed():
+        deadline_scan(now=order.due_at + MINUTE)
+    moment = timezone.localtime(order.sign_deadline).strftime("%m-%d %H:%M")
+    assert text_of(cast.housing_handler, order) == (
+        f"Sign-for deadline has passed ({moment}); please handle the order promptly: 小区电梯长期故障无人维修"
+    )
+    assert text_of(cast.housing_admin, order) == f"签收时限已超期（{moment}），请尽快办理：小区电梯长期故障无人维修"
+
+
+def test_a_dissatisfied_callback_is_told_in_english_to_an_english_dispatcher(cast, make_order, committed):
+    english(cast.dispatcher)
+    order = make_order(S.AWAITING_CALLBACK)
+    with committed():
+        dissatisfied(cast, order)
+    assert text_of(cast.dispatcher, order) == (
+        "Dissatisfied callback; decide whether to re-handle the order: 小区电梯长期故障无人维修"
+    )
+
+
+def test_an_english_actor_does_not_make_a_chinese_recipients_text_english(cast, make_order, committed):
+    english(cast.dispatcher)
+    order = make_order(S.REPLIED)
+    with translation.override("en"), committed():
+        services.reply_reject(actor=cast.dispatcher, order=order, reason="未说明整改时间")
+    assert text_of(cast.housing_handler, order) == "办结回复被退回：未说明整改时间"
+
+
+def test_the_recipients_languages_cost_no_query_per_recipient(cast, make_order, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = make_order(S.PENDING_DISPATCH)
+    dispatch(cast, order)  # not committed: nothing told yet
+    event = OrderEvent.objects.get(order=order, action=Action.DISPATCH)
+    with CaptureQueriesContext(connection) as chinese_only:
+        assert notify.notifications_for_event(event_id=event.pk) == 2
+    Notification.objects.all().delete()
+    english(cast.housing_handler, *(f.UserFactory(role=Role.UNIT_HANDLER, unit=cast.housing) for _ in range(3)))
+    with django_assert_num_queries(len(chinese_only)):
+        assert notify.notifications_for_event(event_id=event.pk) == 5
+
+
+def test_a_deadline_coming_up_is_told_to_each_recipient_in_their_own_language(cast, make_order):
+    english(cast.housing_handler)
+    order = make_order(S.DISPATCHED)
+    assert notify.deadline_soon_scan(now=order.sign_deadline - HOUR) == 2
+    moment = timezone.localtime(order.sign_deadline).strftime("%m-%d %H:%M")
+    assert text_of(cast.housing_handler, order) == (
+        f"Sign-for deadline approaching ({moment}): 小区电梯长期故障无人维修"
+    )
+    assert text_of(cast.housing_admin, order) == f"签收时限临近（{moment}）：小区电梯长期故障无人维修"

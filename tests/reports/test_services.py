@@ -260,3 +260,17 @@ def test_a_quick_report_is_built_at_once(cast, queued_tasks, elevator_issue):
     report = services.report_request(Kind.QUICK, by=cast.supervisor, issue=elevator_issue.issue.pk)
     assert report.status == Report.Status.DRAFT and report.content["blocks"]
     assert queued_tasks.results == []
+
+
+def test_a_published_report_is_told_to_each_reader_in_their_own_language(cast, django_capture_on_commit_callbacks):
+    f.UserFactory(username="leader2", role=Role.LEADER, unit=cast.city)
+    cast.leader.language = "en"
+    cast.leader.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_publish(_special(), now=NOW)
+
+    told = dict(Notification.objects.filter(key=f"report:{report.pk}").values_list("recipient__username", "text"))
+    # The report's title is its own words: it stays as written.
+    assert told["leader"] == "New report: 关于城乡建设诉求情况的专报 (Special report No. 1, 2025); read it under Reports."
+    assert told["leader2"] == "新报告：关于城乡建设诉求情况的专报（专报 2025年第1期），请在「报告」中阅读。"

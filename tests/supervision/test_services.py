@@ -229,3 +229,48 @@ def test_the_overdue_scan_runs_every_quarter_hour_in_the_worker():
     job = next(job for job in jobs() if job.name == "supervision_overdue")
     assert job.every == dt.timedelta(minutes=15) and job.at is None
     assert _task(job.task_path).name == "supervision_overdue_scan_task"
+
+
+# --- In the recipient's language (界面语言) ---
+
+
+def _english(*users):
+    for user in users:
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
+def _due(item) -> str:
+    return timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M")
+
+
+def test_each_step_is_told_in_the_recipients_own_language(cast, make_order):
+    _english(cast.housing_handler, cast.supervisor)
+    item = _issue(cast, make_order(State.IN_PROGRESS))
+    assert _notified(cast.housing_handler) == [
+        f"Supervision issued to your unit; report back by {_due(item)}: 请于三日内修复电梯并回复。"
+    ]
+    assert _notified(cast.housing_admin) == [f"新督办，请于 {_due(item)} 前反馈：请于三日内修复电梯并回复。"]
+
+    item = supervision_report(actor=cast.housing_admin, supervision=item, report="电梯已于昨日修复。")
+    assert _notified(cast.supervisor) == ["Supervision reported back; awaiting your review: 电梯已于昨日修复。"]
+
+    supervision_return(actor=cast.supervisor, supervision=item, reason="请附维修记录。")
+    assert "Supervision report sent back; please report again: 请附维修记录。" in _notified(cast.housing_handler)
+    assert "督办反馈被退回，请重新反馈：请附维修记录。" in _notified(cast.housing_admin)
+
+
+def test_the_overdue_reminders_are_in_each_recipients_language(cast, make_order):
+    _english(cast.housing_admin, cast.supervisor)
+    late = _issue(cast, make_order(State.IN_PROGRESS), content="请尽快修复路灯。")
+    _overdue(late)
+    supervision_overdue_scan()
+    late.refresh_from_db()
+    escalations = Notification.objects.filter(key=f"supervision-overdue:{late.pk}")
+    assert escalations.get(recipient=cast.housing_admin).text == (
+        f"Supervision overdue (due {_due(late)}); please report back promptly: 请尽快修复路灯。"
+    )
+    assert escalations.get(recipient=cast.housing_handler).text == f"督办已超期（时限 {_due(late)}），请尽快反馈：请尽快修复路灯。"
+    assert escalations.get(recipient=cast.supervisor).text == (
+        f"Supervision not reported back in time (住建局, due {_due(late)}): 请尽快修复路灯。"
+    )
