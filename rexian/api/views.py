@@ -550,8 +550,21 @@ class QualityScoreView(ApiView):
         _require_scorer(request.user)
         item = _inspection(request.user, inspection_id)
         d = _parse(s.QualityScoreRequestSerializer, request.data)
-        quality_services.quality_score(actor=request.user, inspection=item, scores=d["scores"], comment=d["comment"])
+        try:
+            quality_services.quality_score(
+                actor=request.user, inspection=item, scores=d["scores"], comment=d["comment"]
+            )
+        except quality_services.QualityError as refused:
+            # Every refused criterion, named as the request names it ("scores.greeting"), like a type error.
+            fields = {_quality_field(name): [message] for name, message in refused.errors.items()}
+            return Response(error_body("invalid_input", refused.message, fields), status=status.HTTP_400_BAD_REQUEST)
         return Response(s.QualityInspectionSerializer(_inspection(request.user, inspection_id)).data)
+
+
+def _quality_field(form_field: str) -> str:
+    """The service's form field ("score_greeting") as the request's field ("scores.greeting")."""
+    code = form_field.removeprefix("score_")
+    return f"scores.{code}" if code != form_field else form_field
 
 
 class QualityWeeklyView(ApiView):

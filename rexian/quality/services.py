@@ -38,7 +38,17 @@ COMMENT_MAX = QualityInspection._meta.get_field("comment").max_length
 
 
 class QualityError(InputError):
-    """A score that cannot be recorded as given; `field` names the form field (`score_<code>` or `comment`)."""
+    """A score that cannot be recorded as given, with every problem found at once.
+
+    `errors` maps each form field at fault (`score_<code>`, `comment`) to its message; a problem of no one
+    field (the checklist is not configured) leaves it empty. For callers that show one message, `message`
+    holds them all in one line and `field` names the first field.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None, errors: dict[str, str] | None = None):
+        errors = dict(errors) if errors else ({field: message} if field else {})
+        super().__init__(message or " ".join(errors.values()), field=field or next(iter(errors), None))
+        self.errors = errors
 
 
 def may_score(user) -> bool:
@@ -106,8 +116,8 @@ def quality_score(
     """评分: score every active criterion of a sampled order (or correct an earlier score).
 
     `scores` maps a criterion's code to its points. Only inspectors and supervisors score (PermissionDenied);
-    a missing, non-integer or out-of-range score, an unknown criterion, or a failing total without a comment
-    raise QualityError.
+    missing, non-integer or out-of-range scores, unknown criteria, a comment too long, or a failing total
+    without a comment raise one QualityError naming every problem (`errors`, by form field).
     """
     if not may_score(actor):
         raise PermissionDenied(_("只有质检员或值班长可以质检评分。"))
@@ -116,20 +126,27 @@ def quality_score(
     criteria = list(QualityCriterion.objects.filter(is_active=True).order_by("order", "id"))
     if not criteria:
         raise QualityError(_("质检项尚未配置，请联系管理员。"))
+    # Every problem is collected, so the inspector corrects the whole form at once.
+    errors: dict[str, str] = {}
+    points: dict[str, int] = {}
+    for criterion in criteria:
+        try:
+            points[criterion.code] = _points(criterion, scores.get(criterion.code))
+        except QualityError as refused:
+            errors.update(refused.errors)
     known = {c.code for c in criteria}
-    unknown = sorted(code for code in scores if code not in known)
-    if unknown:
-        raise QualityError(_("未知的质检项：%(codes)s。") % {"codes": "、".join(unknown)})
-    points = {c.code: _points(c, scores.get(c.code)) for c in criteria}
+    for code in sorted(code for code in scores if code not in known):
+        errors[f"score_{code}"] = _("未知的质检项：%(codes)s。") % {"codes": code}
     total = sum(points.values())
     maximum = sum(c.max_points for c in criteria)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise QualityError(_("点评不能超过 %(limit)d 字。") % {"limit": COMMENT_MAX}, field="comment")
-    if total * 100 < PASS_MARK * maximum and not comment:
-        raise QualityError(
-            _("得分低于合格线（%(mark)d 分），请填写点评。") % {"mark": PASS_MARK}, field="comment"
-        )
+        errors["comment"] = _("点评不能超过 %(limit)d 字。") % {"limit": COMMENT_MAX}
+    elif not errors and total * 100 < PASS_MARK * maximum and not comment:
+        # Only a total of valid scores can fall below the pass mark.
+        errors["comment"] = _("得分低于合格线（%(mark)d 分），请填写点评。") % {"mark": PASS_MARK}
+    if errors:
+        raise QualityError(errors=errors)
     item.status = QualityInspection.Status.SCORED
     item.inspector = actor
     item.scored_at = now or timezone.now()

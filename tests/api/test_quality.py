@@ -65,6 +65,28 @@ def test_errors_are_clear_and_4xx(cast, inspection):
     assert ok.status_code == 200 and ok.json()["total"] == 0
 
 
+def test_every_refused_criterion_is_named_as_the_request_names_it(cast, inspection):
+    url = f"/api/v1/quality/inspections/{inspection.pk}/score/"
+    inspector = client_for(cast.inspector)
+    scores = {**_full_marks(), "greeting": 11, "classification": 999}
+    del scores["knowledge"]
+    refused = inspector.post(url, {"scores": scores}, format="json")
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["code"] == "invalid_input"
+    assert body["fields"] == {
+        "scores.greeting": ["「问候语规范」的得分须在 0 到 10 分之间。"],
+        "scores.classification": ["「诉求类型/分类准确」的得分须在 0 到 20 分之间。"],
+        "scores.knowledge": ["请为「知识库答复正确」打分。"],
+    }
+    assert all(message[0] in body["message"] for message in body["fields"].values())
+    # A type error was already named so by the request's parser.
+    typed = inspector.post(url, {"scores": {**_full_marks(), "greeting": "ten"}}, format="json").json()
+    assert list(typed["fields"]) == ["scores.greeting"]
+    low = inspector.post(url, {"scores": {code: 0 for code in _full_marks()}}, format="json").json()
+    assert list(low["fields"]) == ["comment"]
+
+
 # --- 每周一点评 and 每月一考核 ---------------------------------------------------------------------------------
 
 

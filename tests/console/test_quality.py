@@ -82,6 +82,27 @@ def test_a_refused_score_comes_back_with_the_message_and_what_was_typed(signed_i
     assert QualityInspection.objects.get(pk=inspection.pk).status == "pending"
 
 
+def test_every_wrong_score_is_marked_beside_its_field(signed_in, cast, inspection):
+    typed = {**FULL, "greeting": -1, "five_elements": "abc", "classification": 999, "knowledge": "1.5"}
+    refused = signed_in(cast.inspector).post(_page(inspection), _form(typed, "语速过快"))
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    expected = {
+        "score_greeting": "「问候语规范」的得分须在 0 到 10 分之间。",
+        "score_five_elements": "「受理五要素完整」的得分须为整数。",
+        "score_classification": "「诉求类型/分类准确」的得分须在 0 到 20 分之间。",
+        "score_knowledge": "「知识库答复正确」的得分须为整数。",
+    }
+    for field, message in expected.items():
+        assert f'name="{field}"' in body
+        assert f'aria-invalid="true" aria-describedby="id_{field}_error"' in body
+        assert f'<p class="field-error" id="id_{field}_error">{message}</p>' in body
+        assert f'<a href="#id_{field}">{message}</a>' in body  # the summary above the form
+    assert body.count('aria-invalid="true"') == 4  # 服务态度 (full marks) and the comment are not marked
+    assert 'value="abc"' in body and 'value="999"' in body and "语速过快" in body
+    assert QualityInspection.objects.get(pk=inspection.pk).status == "pending"
+
+
 def test_the_weekly_review_shows_each_operator_and_the_comments(signed_in, cast, inspection):
     quality_score(actor=cast.inspector, inspection=inspection, scores={**FULL, "knowledge": 0}, comment="政策答复错误。")
     page = signed_in(cast.inspector).get(WEEKLY, {"week": timezone.localdate().isoformat()})

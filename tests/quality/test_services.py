@@ -167,3 +167,23 @@ def test_a_retired_criterion_is_no_longer_scored(cast, registered_on):
     item = quality_score(actor=cast.inspector, inspection=_inspection(cast, registered_on), scores=scores)
     assert (item.total, item.max_total) == (80, 80)
     assert not item.scores.filter(criterion__code="knowledge").exists()
+
+
+def test_every_wrong_score_is_reported_at_once(cast, registered_on):
+    item = _inspection(cast, registered_on)
+    scores = {**FULL, "greeting": -1, "five_elements": "abc", "classification": 999, "speed": 5}
+    del scores["knowledge"]
+    with pytest.raises(QualityError) as refused:
+        quality_score(actor=cast.inspector, inspection=item, scores=scores, comment="长" * 1001)
+    assert refused.value.errors == {
+        "score_greeting": "「问候语规范」的得分须在 0 到 10 分之间。",
+        "score_five_elements": "「受理五要素完整」的得分须为整数。",
+        "score_classification": "「诉求类型/分类准确」的得分须在 0 到 20 分之间。",
+        "score_knowledge": "请为「知识库答复正确」打分。",
+        "score_speed": "未知的质检项：speed。",
+        "comment": "点评不能超过 1000 字。",
+    }
+    # Callers that show one message still get one: every problem in a line, the first field named.
+    assert refused.value.field == "score_greeting"
+    assert "须为整数" in refused.value.message and "点评不能超过" in refused.value.message
+    assert not item.scores.exists()

@@ -2,8 +2,8 @@
 
 Inspectors (质检员) and supervisors (值班长) work here. The views parse the request, call one service of
 `rexian.quality.services` or one selector of `rexian.quality.selectors`, and render; a refused score comes
-back as the same page with the message and what was typed (400), a bad week or month as the page with a
-message (400), anyone else as 403. The weekly review and the monthly assessment also export their table as an
+back as the same page with what was typed and every problem marked beside its field (400), a bad week or
+month as the page with a message (400), anyone else as 403. The weekly review and the monthly assessment also export their table as an
 .xlsx (导出Excel, the console's `workbook_bytes`), for the same `?week=` or `?month=`.
 """
 
@@ -52,7 +52,8 @@ def quality_queue(request):
     return render(request, "console/quality_queue.html", context)
 
 
-def _detail(request, item, *, status: int = 200, error: str = "", error_field: str = "", typed: dict | None = None):
+def _detail(request, item, *, status: int = 200, errors: dict[str, str] | None = None, typed: dict | None = None):
+    """The inspection page; `errors` maps each refused form field (`score_<code>`, `comment`) to its message."""
     # The order as the user may see it; the caller masked (a score needs no phone number, so nothing is unmasked).
     order = get_object_or_404(
         access.orders_visible_to(request.user).select_related("appeal_type", "category", "channel", "area"),
@@ -60,23 +61,27 @@ def _detail(request, item, *, status: int = 200, error: str = "", error_field: s
     )
     scored = {score.criterion_id: score.points for score in item.scores.all()}
     typed = typed or {}
+    errors = errors or {}
     criteria = [
         {
             "criterion": c,
             "field": f"score_{c.code}",
             "value": typed.get(f"score_{c.code}", scored.get(c.pk, "")),
-            "invalid": error_field == f"score_{c.code}",
+            "error": errors.get(f"score_{c.code}", ""),
         }
         for c in selectors.active_criteria()
     ]
+    # The summary above the form links each message to its field (one with no field on the page stays plain).
+    on_page = {row["field"] for row in criteria} | {"comment"}
+    summary = [{"field": field if field in on_page else "", "message": text} for field, text in errors.items()]
     context = {
         "item": item,
         "order": order,
         "caller": access.masked_caller(request.user, order),
         "criteria": criteria,
         "comment": typed.get("comment", item.comment),
-        "error": error,
-        "error_field": error_field,
+        "comment_error": errors.get("comment", ""),
+        "errors": summary,
         "pass_mark": services.PASS_MARK,
     }
     return render(request, "console/quality_detail.html", context, status=status)
@@ -96,8 +101,8 @@ def quality_detail(request, pk: int):
             actor=request.user, inspection=item, scores=scores, comment=request.POST.get("comment", "")
         )
     except services.QualityError as refused:
-        return _detail(request, item, status=400, error=refused.message, error_field=refused.field or "",
-                       typed=request.POST.dict())
+        errors = refused.errors or {"": refused.message}
+        return _detail(request, item, status=400, errors=errors, typed=request.POST.dict())
     messages.success(request, gettext("已完成质检评分。"))
     return HttpResponseRedirect(reverse("console:quality"))
 
