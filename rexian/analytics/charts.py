@@ -404,9 +404,11 @@ def calls_by_line(period: Period, now: dt.datetime) -> Chart:
     return chart
 
 
+# The ranking key, 综合得分, right after the unit: the page, its export and the JSON read it first, as a leader does.
 RANKING_COLUMNS: tuple[Column, ...] = (
     Column("rank", _("排名")),
     Column("unit", _("承办单位"), "text"),
+    Column("weighted_score", _("综合得分"), "score"),
     Column("volume", _("主办受理量")),
     Column("dispatched", _("派单数")),
     Column("timely_sign_rate", _("及时签收率"), "percent"),
@@ -419,7 +421,6 @@ RANKING_COLUMNS: tuple[Column, ...] = (
     Column("return_rate", _("退单率"), "percent"),
     Column("reopen_rate", _("重办率"), "percent"),
     Column("overdue_rate", _("超期率"), "percent"),
-    Column("weighted_score", _("综合得分"), "score"),
 )
 
 
