@@ -1,4 +1,4 @@
-/* Dashboards (统计分析, 部门考评, 大屏): draws each chart from its table, as the server gives it.
+/* Dashboards (统计分析, 部门考评, 大屏): draws each chart from its table, as the server gives it; the pages' period picker.
  *
  * Every [data-chart] section names a chart and either the URL of its JSON (data-url, the
  * dashboard-data endpoint) or the id of a <script type="application/json"> holding it
@@ -11,6 +11,19 @@
  */
 (function () {
   "use strict";
+
+  /* The period picker (统计时段): a date typed in 开始日期 or 结束日期 chooses 自定义, the only period the dates are
+     read for, rather than being dropped for the named period still chosen. Without scripts, 自定义 is chosen by
+     hand, as the picker's hint says. */
+  var picker = document.querySelector("form.dash-period");
+  var choice = picker && picker.querySelector("select[name=period]");
+  if (choice) {
+    picker.querySelectorAll("input[type=date]").forEach(function (box) {
+      ["input", "change"].forEach(function (type) {
+        box.addEventListener(type, function () { choice.value = "custom"; });
+      });
+    });
+  }
 
   var root = document.querySelector("[data-dashboard]");
   if (!root || typeof window.echarts === "undefined") {
@@ -25,6 +38,10 @@
   var darkPalette = ["#4fd1ff", "#ffb44f", "#5fdc8f", "#ff7a7a", "#b18cff", "#3ce0c5", "#ffd84f", "#8ea6c6", "#ff9ed1", "#7fb2f0"];
   var BAR_LABEL_WIDTH = 110; /* the unit or category names beside horizontal bars */
   var TICK_SPACING = 44; /* the least room, in px, for one value-axis label ("100%", "1000") and a gap after it */
+  /* The wall's pie: its legend, one entry a slice ("求助 33.33%"), in this font, flowing onto as many rows as the
+     panel's width needs; the ring gets the room above. */
+  var WALL_LEGEND = { fontSize: 13, icon: 14, iconGap: 5, itemGap: 8, padding: 5 };
+  var measurer = null;
 
   function number(value, kind) {
     if (value === null || value === undefined) {
@@ -161,6 +178,64 @@
     return Math.max(1, Math.min(5, Math.floor(room / TICK_SPACING)));
   }
 
+  function textWidth(text, fontSize) {
+    measurer = measurer || document.createElement("canvas").getContext("2d");
+    measurer.font = fontSize + "px sans-serif"; /* ECharts' own font: it measures its labels the same way */
+    return measurer.measureText(text).width;
+  }
+
+  /* Each slice's share, in percent to two decimals, as ECharts' tooltip gives it (shares that add up to 100). */
+  function shares(values) {
+    var total = values.reduce(function (sum, v) { return sum + (v || 0); }, 0);
+    return values.map(function (v, i) {
+      var share = window.echarts.number && window.echarts.number.getPercentWithPrecision
+        ? window.echarts.number.getPercentWithPrecision(values, i, 2) : total ? (v || 0) * 100 / total : 0;
+      return share.toFixed(2) + "%";
+    });
+  }
+
+  /* The height of the wall's pie legend: its entries laid out in rows as ECharts lays them, each as wide as its
+     icon and text, a row wrapped when the next entry would pass the chart's width. */
+  function legendHeight(entries, width) {
+    var L = WALL_LEGEND;
+    var room = width - 2 * L.padding;
+    var rows = 1;
+    var x = 0;
+    entries.forEach(function (entry) {
+      var w = L.icon + L.iconGap + textWidth(entry, L.fontSize);
+      if (x > 0 && x + w > room) {
+        rows += 1;
+        x = 0;
+      }
+      x += w + L.itemGap;
+    });
+    return 2 * L.padding + rows * (L.fontSize + 2) + (rows - 1) * L.itemGap;
+  }
+
+  /* The wall's pie, in a fifth of the screen: labels beside the ring were cut to "7" or "33…", so a legend beneath
+     names every slice with its share, and the ring is sized to the room left above it. */
+  function wallPie(o, chart, values, width, height) {
+    var L = WALL_LEGEND;
+    var names = chart.rows.map(function (row) { return String(row[0]); });
+    var share = {};
+    var percents = shares(values);
+    var entries = names.map(function (name, i) {
+      share[name] = percents[i];
+      return name + " " + share[name];
+    });
+    var legend = legendHeight(entries, width);
+    var room = Math.max(40, height - legend - 8);
+    var outer = Math.max(20, Math.min(width / 2 - 6, room / 2 - 2));
+    o.legend = { type: "plain", bottom: 0, left: "center", padding: L.padding, itemGap: L.itemGap,
+                 itemWidth: L.icon, itemHeight: 10, textStyle: { color: "#d7e3f4", fontSize: L.fontSize },
+                 formatter: function (name) { return name + " " + share[name]; } };
+    o.series[0].center = [width / 2, room / 2 + 2];
+    o.series[0].radius = [Math.round(outer * 0.55), Math.round(outer)];
+    o.series[0].label = { show: false };
+    o.series[0].labelLine = { show: false };
+    return o;
+  }
+
   function baseOption(chart) {
     return {
       backgroundColor: "transparent",
@@ -182,19 +257,20 @@
     });
   }
 
-  function option(chart, width) {
+  function option(chart, width, height) {
     var labels = chart.rows.map(function (row) { return row[0]; });
     var o = baseOption(chart);
     if (chart.draw === "pie") {
       var j = columnIndex(chart, chart.series[0]);
+      var values = chart.rows.map(function (row) { return row[j]; });
       o.tooltip = { trigger: "item", confine: true, formatter: "{b}: {c} ({d}%)" };
-      o.legend = { type: "scroll", bottom: 0, textStyle: dark ? { color: "#b8c9e2" } : {} };
+      o.legend = { type: "scroll", bottom: 0 };
       o.series = [{
         type: "pie", radius: ["38%", "68%"], center: ["50%", "45%"], minShowLabelAngle: 6,
-        label: { formatter: "{b}\n{d}%", color: dark ? "#d7e3f4" : "#1d2129" },
-        data: chart.rows.map(function (row) { return { name: row[0], value: row[j] }; })
+        label: { formatter: "{b}\n{d}%", color: "#1d2129" },
+        data: chart.rows.map(function (row, i) { return { name: row[0], value: values[i] }; })
       }];
-      return o;
+      return dark ? wallPie(o, chart, values, width, height) : o;
     }
     if (chart.draw === "hbar" || chart.draw === "ranking") {
       var key = chart.series[0];
@@ -291,22 +367,27 @@
       instance.resize();
     }
     instance.__rexianChart = chart;
-    instance.__rexianTicks = barTicks(chart, canvas.clientWidth);
-    instance.setOption(option(chart, canvas.clientWidth), true);
+    instance.__rexianFit = fitKey(chart, instance.getWidth(), instance.getHeight());
+    instance.setOption(option(chart, instance.getWidth(), instance.getHeight()), true);
   }
 
-  function barTicks(chart, width) {
-    return chart.draw === "hbar" || chart.draw === "ranking" ? valueTicks(width, barNames(chart)) : null;
+  /* What of a chart's option depends on its size: the bars' ticks, the wall pie's whole layout (null: nothing). */
+  function fitKey(chart, width, height) {
+    if (chart.draw === "hbar" || chart.draw === "ranking") {
+      return String(valueTicks(width, barNames(chart)));
+    }
+    return chart.draw === "pie" && dark ? width + "x" + height : null;
   }
 
-  /* A new size (the window, full screen): the bars' value axis gets the ticks the new width has room for. */
+  /* A new size (the window, full screen): the bars' value axis gets the ticks the new width has room for, the
+     wall's pie a ring and legend laid out again. */
   function refit(instance) {
     instance.resize();
     var chart = instance.__rexianChart;
-    var ticks = chart ? barTicks(chart, instance.getWidth()) : null;
-    if (ticks !== null && ticks !== instance.__rexianTicks) {
-      instance.__rexianTicks = ticks;
-      instance.setOption(option(chart, instance.getWidth()), true);
+    var key = chart ? fitKey(chart, instance.getWidth(), instance.getHeight()) : null;
+    if (key !== null && key !== instance.__rexianFit) {
+      instance.__rexianFit = key;
+      instance.setOption(option(chart, instance.getWidth(), instance.getHeight()), true);
     }
   }
 
