@@ -460,3 +460,27 @@ def chart_build(name: str, period: Period, now: dt.datetime | None = None) -> Ch
     Raises KeyError for an unknown name: callers check the name against CHARTS first.
     """
     return CHARTS[name](period, now or timezone.now())
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """本单位考评: one unit's row of 部门考评 for its own staff."""
+
+    figures: list[tuple[Column, Any]]  # RANKING_COLUMNS but rank and name, with the unit's values
+    rank: int | None  # its place in 部门考评 (units without a score come last); None: not in it this period
+    ranked: int  # how many units 部门考评 lists
+    scored: bool  # whether it has a weighted score (a callback reached)
+
+
+def unit_figures(unit: Unit, period: Period, now: dt.datetime) -> UnitFigures:
+    """The unit's figures and rank exactly as 部门考评 shows them (the same ranking, the same columns)."""
+    ranking = unit_ranking(start=period.start, end=period.end, now=now)
+    place = next((n for n, m in enumerate(ranking, start=1) if m.key == unit.pk), None)
+    mine = ranking[place - 1] if place else None
+    columns = [c for c in RANKING_COLUMNS if c.key not in ("rank", "unit")]
+    return UnitFigures(
+        figures=[(c, _value(c.kind, getattr(mine, c.key)) if mine else None) for c in columns],
+        rank=place,
+        ranked=len(ranking),
+        scored=mine is not None and mine.weighted_score is not None,
+    )

@@ -62,6 +62,8 @@ urlpatterns = [
     path("dashboard/units/", dashboards.dashboard_units, name="dashboard-units"),
     path("dashboard/data/", dashboards.dashboard_data, name="dashboard-data"),
     path("dashboard/export/", dashboards.dashboard_export, name="dashboard-export"),
+    # Unit admins: their own unit's figures and rank (本单位考评).
+    path("my-unit/", dashboards.my_unit, name="my-unit"),
     path("bigscreen/", dashboards.bigscreen, name="bigscreen"),
     # Reports (报告): the report centre for supervisors and admins, the reading list for leaders.
     path("reports/", reports.report_list, name="reports"),

@@ -26,6 +26,8 @@ from openpyxl import load_workbook
 from rexian.analytics.charts import CHARTS, Period, chart_build
 from rexian.analytics.rollups import rollup_rebuild
 from rexian.orders.transitions import State
+from rexian.units.models import Role
+from tests import factories as f
 from tests.analytics.test_charts import MON, TUE, two_days_told
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +361,58 @@ def test_a_closed_order_today_counts_in_today_s_figures(signed_in, cast, make_or
     rollup_rebuild()
     rows = by_key(data(signed_in(cast.leader), "headline", period="today"))
     assert rows["volume"][1] == 1 and rows["completion_rate"][1] == 100.0
+
+
+# --- 本单位考评: a unit admin's own unit --------------------------------------------------------------------
+
+MY_UNIT = reverse("console:my-unit")
+
+
+def test_a_unit_admin_sees_their_unit_s_rank_and_figures_as_the_ranking_gives_them(signed_in, cast, two_days):
+    ranking = by_key(data(signed_in(cast.leader), "units"))
+    housing = ranking[str(cast.housing.pk)]
+    page = signed_in(cast.housing_admin).get(MY_UNIT, TWO_DAYS)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "本单位考评 · 住建局" in body and "城管局" not in body
+    assert '第 <strong class="num">1</strong> 名，共 2 个承办单位' in body and "暂无综合得分" not in body
+    figures = dict(zip([c["key"] for c in data(signed_in(cast.leader), "units")["columns"]], housing, strict=True))
+    assert f'data-metric="weighted_score"><span class="card__count">{figures["weighted_score"]:.2f}</span>' in body
+    assert f'data-metric="volume"><span class="card__count">{figures["volume"]}</span>' in body
+
+
+def test_a_unit_without_a_score_is_told_its_place_and_why(signed_in, cast, two_days):
+    urban_admin = f.UserFactory(username="urban-admin", role=Role.UNIT_ADMIN, unit=cast.urban)
+    body = signed_in(urban_admin).get(MY_UNIT, TWO_DAYS).content.decode()
+    assert '第 <strong class="num">2</strong> 名，共 2 个承办单位' in body  # as 部门考评 numbers it
+    assert "暂无综合得分" in body and 'data-metric="weighted_score"><span class="card__count">—</span>' in body
+
+
+def test_a_unit_without_work_in_the_period_is_told_so(signed_in, cast, two_days):
+    quiet = f.UserFactory(username="community-admin", role=Role.UNIT_ADMIN, unit=cast.community)
+    body = signed_in(quiet).get(MY_UNIT, TWO_DAYS).content.decode()
+    assert "本时段没有派给本单位的工单或回访，暂无考评数据。" in body and "data-metric" not in body
+
+
+@pytest.mark.parametrize("who", ["housing_handler", "leader", "supervisor", "operator"])
+def test_only_unit_admins_have_a_unit_page(signed_in, cast, who):
+    response = signed_in(getattr(cast, who)).get(MY_UNIT)
+    assert response.status_code == 403 and "只有承办单位管理员可以查看本单位考评。" in response.content.decode()
+
+
+def test_the_unit_page_answers_a_bad_period_with_the_message(signed_in, cast):
+    response = signed_in(cast.housing_admin).get(MY_UNIT, {"period": "custom", "date_from": "2025-11-04",
+                                                           "date_to": "2025-11-03"})
+    assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+
+
+def test_the_menu_offers_the_unit_page_to_unit_admins(signed_in, cast):
+    assert MY_UNIT in signed_in(cast.housing_admin).get(reverse("console:home")).content.decode()
+    assert MY_UNIT not in signed_in(cast.housing_handler).get(reverse("console:home")).content.decode()
+
+
+def test_the_unit_page_in_english(signed_in, cast, two_days):
+    type(cast.housing_admin).objects.filter(pk=cast.housing_admin.pk).update(language="en")
+    body = signed_in(cast.housing_admin).get(MY_UNIT, TWO_DAYS).content.decode()
+    assert "My unit&#x27;s assessment" in body or "My unit's assessment" in body
+    assert 'Number <strong class="num">1</strong> of 2 handling units' in body

@@ -39,6 +39,7 @@ from rexian.analytics.charts import (
     chart_build,
     chart_title,
     parse_period,
+    unit_figures,
 )
 from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
@@ -219,6 +220,25 @@ def dashboard_units(request):
         "export_url": chart_json["export_url"],
         "overview_url": reverse("console:dashboard") + "?" + urlencode(period.query),
         "texts": _texts(period),
+    })
+
+
+@login_required
+@require_GET
+def my_unit(request):
+    """本单位考评: a unit admin's own unit as 部门考评 ranks it for a period: its rank and every figure."""
+    user = request.user
+    if user.role != Role.UNIT_ADMIN or user.unit_id is None:
+        raise PermissionDenied(_("只有承办单位管理员可以查看本单位考评。"))
+    try:
+        period = parse_period(request.GET, today=timezone.localdate())
+    except BadPeriod as error:
+        return _bad_period(request, "console/my_unit.html", error, unit=user.unit)
+    return render(request, "console/my_unit.html", {
+        "period": period,
+        **_picker(request, period),
+        "unit": user.unit,
+        "found": unit_figures(user.unit, period, timezone.now()),
     })
 
 
