@@ -591,9 +591,10 @@ def _month_key(value) -> str:
 
 
 def _labels(dimension: str, keys) -> dict:
+    """Each group's name; a type's or channel's in the active language (the reports are built in Chinese)."""
     keys = [k for k in keys if k]
     if dimension == "type":
-        return dict(AppealType.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {t.pk: t.label for t in AppealType.objects.filter(pk__in=keys).only("name", "name_en")}
     if dimension == "category":
         return {c.pk: str(c) for c in Category.objects.filter(pk__in=keys).select_related("parent__parent")}
     if dimension in ("unit", "area"):
@@ -601,7 +602,7 @@ def _labels(dimension: str, keys) -> dict:
     if dimension == "line":
         return {line.pk: str(line) for line in Line.objects.filter(pk__in=keys)}
     if dimension == "channel":
-        return dict(Channel.objects.filter(pk__in=keys).values_list("pk", "name"))
+        return {c.pk: c.label for c in Channel.objects.filter(pk__in=keys).only("name", "name_en")}
     if dimension == "operator":
         return {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
     return {}

@@ -206,6 +206,15 @@ def test_types_and_categories_link_to_their_orders_by_code(signed_in, cast, two_
     assert category["links"][1] == f"{SEARCH}?category=02&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"
 
 
+def test_types_and_channels_are_named_in_english_for_english_users(signed_in, cast, two_days):
+    type(cast.leader).objects.filter(pk=cast.leader.pk).update(language="en")
+    client = signed_in(cast.leader)
+    assert data(client, "by_type")["rows"] == [["Complaint", 3], ["Enquiry", 1]]
+    assert [row[0] for row in data(client, "by_channel")["rows"]] == ["Phone", "Website"]
+    export = load_workbook(io.BytesIO(client.get(EXPORT, {"chart": "by_type", **TWO_DAYS}).content)).active
+    assert [row[0] for row in export.iter_rows(min_row=2, values_only=True)] == ["Complaint", "Enquiry"]
+
+
 def test_today_s_data_stops_at_the_current_hour(signed_in, cast, make_order):
     make_order()
     rollup_rebuild()
