@@ -14,14 +14,17 @@ from dataclasses import dataclass
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from rexian.console.forms import ConsoleForm
 from rexian.console.intake_forms import OrderRecordForm
 from rexian.orders import attachments, services
 from rexian.orders.models import Satisfaction, WorkOrder
-from rexian.orders.transitions import Action
+from rexian.orders.transitions import Action, State
 from rexian.units.models import Unit
 from rexian.units.selectors import dispatch_units
 
@@ -30,23 +33,23 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 YES_NO_UNKNOWN = [("", _("未询问")), ("yes", _("是")), ("no", _("否"))]
 
 
-class NoteForm(forms.Form):
+class NoteForm(ConsoleForm):
     note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=TEXTAREA)
 
 
-class RequiredNoteForm(forms.Form):
+class RequiredNoteForm(ConsoleForm):
     note = forms.CharField(label=_("响应情况"), max_length=2000, widget=TEXTAREA)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ConsoleForm):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=TEXTAREA)
 
 
-class EmptyForm(forms.Form):
+class EmptyForm(ConsoleForm):
     pass
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(ConsoleForm):
     answer = forms.CharField(label=_("答复内容"), max_length=4000, widget=TEXTAREA)
 
 
@@ -54,7 +57,7 @@ def unit_choices():
     return dispatch_units()
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(ConsoleForm):
     lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none(), empty_label=_("请选择"))
     assisting_units = forms.ModelMultipleChoiceField(
         label=_("协办单位"),
@@ -71,16 +74,20 @@ class DispatchForm(forms.Form):
         self.fields["assisting_units"].queryset = unit_choices()
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(ConsoleForm):
     new_deadline = forms.DateTimeField(
         label=_("申请延至"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={  # "申请延至" makes no sentence of its own
+            "required": _("请填写要延至的日期和时间。"),
+            "invalid": _("延至的时间请按“年-月-日 时:分”填写，如 2026-11-27 21:30。"),
+        },
     )
     reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=TEXTAREA)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ConsoleForm):
     result = forms.CharField(label=_("办理结果"), max_length=4000, widget=TEXTAREA)
     measures = forms.CharField(label=_("处理措施"), required=False, max_length=4000, widget=TEXTAREA)
     attachment = forms.FileField(label=_("附件（照片、文件）"), required=False)
@@ -90,16 +97,27 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(ConsoleForm):
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", _("请选择"))] + list(Satisfaction.choices))
-    solved = forms.TypedChoiceField(label=_("问题是否解决"), choices=YES_NO_UNKNOWN, required=False, coerce=_yes_no)
+    # Questions for labels: their messages say the answers.
+    solved = forms.TypedChoiceField(
+        label=_("问题是否解决"),
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        coerce=_yes_no,
+        error_messages={"invalid_choice": _("问题是否解决：请选择是、否或未询问。")},
+    )
     responded_in_time = forms.TypedChoiceField(
-        label=_("单位是否及时联系"), choices=YES_NO_UNKNOWN, required=False, coerce=_yes_no
+        label=_("单位是否及时联系"),
+        choices=YES_NO_UNKNOWN,
+        required=False,
+        coerce=_yes_no,
+        error_messages={"invalid_choice": _("单位是否及时联系：请选择是、否或未询问。")},
     )
     note = forms.CharField(label=_("回访记录"), required=False, max_length=2000, widget=TEXTAREA)
 
 
-class MergeForm(forms.Form):
+class MergeForm(ConsoleForm):
     master = forms.CharField(label=_("主工单编号"), max_length=20, help_text=_("例如 20261126-000123"))
     note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=TEXTAREA)
 
@@ -129,7 +147,7 @@ class AmendForm(OrderRecordForm):
         }
 
 
-class RehandleForm(forms.Form):
+class RehandleForm(ConsoleForm):
     note = forms.CharField(
         label=_("重办要求"),
         max_length=2000,
@@ -138,7 +156,7 @@ class RehandleForm(forms.Form):
     )
 
 
-class UpholdForm(forms.Form):
+class UpholdForm(ConsoleForm):
     reason = forms.CharField(
         label=_("维持办结理由"),
         max_length=2000,
@@ -147,7 +165,7 @@ class UpholdForm(forms.Form):
     )
 
 
-class AttachForm(forms.Form):
+class AttachForm(ConsoleForm):
     file = forms.FileField(label=_("文件"))
 
 
@@ -160,10 +178,22 @@ class ConsoleAction:
     perform: Callable
     done: str  # the message shown after success
     style: str = ""  # "primary" or "danger" for the button
+    # (result) -> the message after success where it depends on what the step did, or "" for `done`.
+    outcome: Callable | None = None
+    # (order) -> a warning beside the button, before it is pressed, or "" for none.
+    warning: Callable | None = None
 
     @property
     def action_label(self) -> str:
         return Action(self.action).label
+
+    def done_message(self, result) -> str:
+        """What the user is told after `perform` returned `result`."""
+        return (self.outcome and self.outcome(result)) or self.done
+
+    def warning_for(self, order: WorkOrder) -> str:
+        """What the user should know before taking the action on `order` ("" for nothing)."""
+        return self.warning(order) if self.warning else ""
 
 
 @transaction.atomic
@@ -173,6 +203,28 @@ def _reply(actor, order, d, v):
     if d.get("attachment"):
         attachments.attachment_add(actor=actor, order=order, upload=d["attachment"])
     return order
+
+
+def _callback_failed_closed(callback) -> str:
+    """联系不上 on the last allowed attempt closes the order (`services.callback_fail`): say so."""
+    order = callback.order
+    if order.state != State.CLOSED:
+        return ""
+    n = order.callback_attempts
+    closed = ngettext(
+        "已达回访次数上限（%(n)d 次），工单已按联系不上办结。",
+        "已达回访次数上限（%(n)d 次），工单已按联系不上办结。",
+        n,
+    )
+    return closed % {"n": n}
+
+
+def _callback_last_attempt(order: WorkOrder) -> str:
+    """Before 联系不上: whether this attempt is the last one `services.callback_fail` allows
+    (REXIAN_CALLBACK_MAX_ATTEMPTS): one more failure closes the order."""
+    if order.callback_attempts + 1 >= settings.CALLBACK_MAX_ATTEMPTS:
+        return gettext("最后一次：再联系不上将办结")
+    return ""
 
 
 ACTIONS: tuple[ConsoleAction, ...] = (
@@ -265,7 +317,7 @@ ACTIONS: tuple[ConsoleAction, ...] = (
     ConsoleAction(
         A.CALLBACK_FAILED, "callback-failed", NoteForm,
         lambda a, o, d, v: services.callback_fail(actor=a, order=o, note=d["note"], expected_version=v),
-        _("已记录回访未成功。"),
+        _("已记录回访未成功。"), outcome=_callback_failed_closed, warning=_callback_last_attempt,
     ),
     ConsoleAction(
         A.REHANDLE, "rehandle", RehandleForm,

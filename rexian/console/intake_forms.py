@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
 from rexian.catalog.selectors import category_hit
+from rexian.console.forms import ConsoleForm
 from rexian.orders.intake import ANSWER, DISPATCH, REGISTER
 from rexian.orders.models import Gender
 from rexian.units.models import Unit
@@ -37,7 +38,7 @@ def new_intake_token() -> str:
     return uuid.uuid4().hex
 
 
-class OrderRecordForm(forms.Form):
+class OrderRecordForm(ConsoleForm):
     """What the record says the request is about and where: the intake form's fields that 补充登记 (amend,
     `rexian.console.actions.AmendForm`) corrects later, with their choices and checks, kept in one place."""
 

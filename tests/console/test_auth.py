@@ -26,6 +26,13 @@ def test_wrong_password_gets_a_chinese_message_and_400(client, cast):
     assert "用户名或密码不正确" in response.content.decode()
 
 
+def test_an_empty_sign_in_asks_for_the_username_and_password(client, cast):
+    response = client.post(reverse("console:login"), {"username": "", "password": ""})
+    assert response.status_code in (200, 400)
+    page = response.content.decode()
+    assert "请填写用户名。" in page and "请填写密码。" in page
+
+
 def test_login_is_throttled_per_account(client, cast, settings):
     settings.CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR = 3
     for _ in range(3):

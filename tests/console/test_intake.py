@@ -167,6 +167,30 @@ def test_a_missing_title_is_shown_beside_the_field_and_nothing_is_saved(signed_i
     assert not WorkOrder.objects.exists()
 
 
+def test_a_too_long_title_says_how_long_it_may_be(signed_in, cast):
+    response = signed_in(cast.operator).post(INTAKE, form_data(cast, title="长" * 121))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "标题最多 120 个字，现有 121 个字。" in page
+    assert "变量" not in page
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_too_long_title_is_told_in_english_to_an_english_operator(signed_in, cast):
+    type(cast.operator).objects.filter(pk=cast.operator.pk).update(language="en")
+    response = signed_in(cast.operator).post(INTAKE, form_data(cast, title="长" * 121))
+    assert "Title: at most 120 characters (121 given)." in response.content.decode()
+
+
+def test_missing_and_unknown_choices_are_named_in_the_staffs_words(signed_in, cast):
+    data = form_data(cast, urgency="", town=999999, community="", description="")
+    page = signed_in(cast.operator).post(INTAKE, data).content.decode()
+    assert "请选择紧急程度。" in page
+    assert "所选镇/街道不存在或已停用。" in page
+    assert "请填写诉求内容。" in page  # the field's own message stays
+    assert "该字段是必填项" not in page
+
+
 def test_answer_on_the_spot_needs_an_answer(signed_in, cast):
     response = signed_in(cast.operator).post(INTAKE, form_data(cast, action="answer", answer=" "))
     assert response.status_code == 400

@@ -71,17 +71,57 @@ def test_a_missing_reason_is_shown_beside_the_field(signed_in, cast, make_order)
     response = signed_in(cast.housing_handler).post(_url(order, "return-request"), {"version": order.version})
     assert response.status_code == 400
     assert "id_return-request_reason_error" in response.content.decode()
+    assert "请填写理由。" in response.content.decode()
+    assert "该字段是必填项" not in response.content.decode()
     order.refresh_from_db()
     assert order.state == State.IN_PROGRESS
+
+
+def test_a_missing_reason_is_named_in_english_for_an_english_user(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    type(cast.housing_handler).objects.filter(pk=cast.housing_handler.pk).update(language="en")
+    response = signed_in(cast.housing_handler).post(_url(order, "return-request"), {"version": order.version})
+    assert response.status_code == 400
+    assert "Reason is required." in response.content.decode()
+
+
+def test_a_too_long_reason_says_how_long_it_may_be(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    response = signed_in(cast.housing_handler).post(
+        _url(order, "return-request"), {"version": order.version, "reason": "无" * 2001}
+    )
+    assert response.status_code == 400
+    assert "理由最多 2000 个字，现有 2001 个字。" in response.content.decode()
+
+
+def test_an_extension_without_a_date_asks_for_the_date_to_extend_to(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    response = signed_in(cast.housing_handler).post(
+        _url(order, "extension-request"), {"version": order.version, "reason": "需协调多个部门"}
+    )
+    assert response.status_code == 400
+    assert "请填写要延至的日期和时间。" in response.content.decode()
+
+
+def test_the_order_page_warns_before_the_last_callback_attempt(signed_in, cast, make_order, settings):
+    order = make_order(State.AWAITING_CALLBACK)
+    client = signed_in(cast.operator)
+    settings.CALLBACK_MAX_ATTEMPTS = 2
+    assert "最后一次：再联系不上将办结" not in client.get(_url(order)).content.decode()
+    settings.CALLBACK_MAX_ATTEMPTS = 1
+    page = client.get(_url(order)).content.decode()
+    assert 'id="action-callback-failed-warning">最后一次：再联系不上将办结' in page
 
 
 def test_a_stale_page_is_told_to_refresh_and_changes_nothing(signed_in, cast, make_order):
-    order = make_order(State.IN_PROGRESS)
-    client = signed_in(cast.housing_handler)
-    response = client.post(_url(order, "reply"), {"version": order.version - 1, "result": "已处理"}, follow=True)
+    # A centre step: a unit's steps on its own part are checked against the part, not the version (PART_STEPS).
+    order = make_order(State.AWAITING_CALLBACK)
+    client = signed_in(cast.operator)
+    data = {"version": order.version - 1, "satisfaction": "satisfied"}
+    response = client.post(_url(order, "callback"), data, follow=True)
     assert f"工单 {order.number} 已被他人处理" in response.content.decode()
     order.refresh_from_db()
-    assert order.state == State.IN_PROGRESS
+    assert order.state == State.AWAITING_CALLBACK
 
 
 def test_amending_with_an_unknown_category_says_so(signed_in, cast, make_order):

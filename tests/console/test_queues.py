@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from rexian.orders.models import Callback, WorkOrder
+from rexian.orders.models import Callback, CloseReason, WorkOrder
 from rexian.orders.transitions import State
 from tests import factories as f
 
@@ -135,6 +135,7 @@ def test_a_callback_without_satisfaction_is_a_400_beside_the_field(signed_in, ca
     response = signed_in(cast.operator).post(_action(order, "callback"), {"version": order.version, "next": CALLBACKS})
     assert response.status_code == 400
     assert 'id="id_callback_satisfaction_error"' in response.content.decode()
+    assert "请选择满意度。" in response.content.decode()
 
 
 def test_unreachable_inline_counts_an_attempt_and_keeps_the_order_waiting(signed_in, cast, make_order):
@@ -145,6 +146,47 @@ def test_unreachable_inline_counts_an_attempt_and_keeps_the_order_waiting(signed
     order.refresh_from_db()
     assert (order.state, order.callback_attempts) == (State.AWAITING_CALLBACK, 1)
     assert "未联系上 1 次" in client.get(CALLBACKS).content.decode()
+
+
+def _unreachable(client, order):
+    order.refresh_from_db()
+    return client.post(_action(order, "callback-failed"), {"version": order.version, "next": CALLBACKS}, follow=True)
+
+
+def test_the_row_says_before_pressing_that_this_attempt_is_the_last(signed_in, cast, make_order, settings):
+    settings.CALLBACK_MAX_ATTEMPTS = 2
+    order = make_order(State.AWAITING_CALLBACK)
+    client = signed_in(cast.operator)
+    assert "最后一次：再联系不上将办结" not in client.get(CALLBACKS).content.decode()
+    page = _unreachable(client, order).content.decode()
+    assert "已记录回访未成功。" in page
+    assert "最后一次：再联系不上将办结" in page
+    assert f'aria-describedby="cb-last-{order.pk}"' in page
+
+
+def test_unreachable_on_the_last_attempt_says_the_order_was_closed(signed_in, cast, make_order, settings):
+    settings.CALLBACK_MAX_ATTEMPTS = 2
+    order = make_order(State.AWAITING_CALLBACK)
+    client = signed_in(cast.operator)
+    _unreachable(client, order)
+    page = _unreachable(client, order).content.decode()
+    assert "已达回访次数上限（2 次），工单已按联系不上办结。" in page
+    assert "已记录回访未成功。" not in page
+    order.refresh_from_db()
+    assert (order.state, order.close_reason) == (State.CLOSED, CloseReason.UNREACHABLE)
+    assert order.number not in page  # gone from the queue
+
+
+def test_an_english_operator_is_told_in_english_before_and_after_the_last_attempt(
+    signed_in, cast, make_order, settings
+):
+    settings.CALLBACK_MAX_ATTEMPTS = 1
+    order = make_order(State.AWAITING_CALLBACK)
+    type(cast.operator).objects.filter(pk=cast.operator.pk).update(language="en")
+    client = signed_in(cast.operator)
+    assert "Last attempt: if not reached again, the order closes" in client.get(CALLBACKS).content.decode()
+    page = _unreachable(client, order).content.decode()
+    assert "Callback limit reached (1 attempt): the order is closed as unreachable." in page
 
 
 def test_a_dissatisfied_callback_reaches_the_dispatchers_reopened_tab(signed_in, cast, make_order):

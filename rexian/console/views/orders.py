@@ -102,7 +102,7 @@ def act(request, number: str, slug: str):
     if not form.is_valid():
         return _render_detail(request, detail, bound=(spec, form), status=400)
     try:
-        spec.perform(request.user, detail.order, form.cleaned_data, version)
+        result = spec.perform(request.user, detail.order, form.cleaned_data, version)
     except StaleVersion:
         messages.error(request, _moved_on(request.user, detail.order, spec.action))
         return _back(request, number)
@@ -112,7 +112,7 @@ def act(request, number: str, slug: str):
     except InvalidTransition as error:
         messages.error(request, str(error))
         return _back(request, number)
-    messages.success(request, spec.done)
+    messages.success(request, spec.done_message(result))
     return _back(request, number)
 
 
