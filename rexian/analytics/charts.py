@@ -35,7 +35,7 @@ from rexian.analytics.metrics import (
     volume_by_hour_of_day,
 )
 from rexian.catalog.models import AppealType, Category
-from rexian.core.dates import local_midnight
+from rexian.core.dates import FIRST_DAY, local_midnight
 from rexian.telephony.figures import CallFigures, call_figures
 from rexian.units.models import Unit
 
@@ -98,19 +98,24 @@ def _date(value: str | None, what: str) -> dt.date:
     if not value:
         raise BadPeriod(gettext("请填写%(what)s。") % {"what": what})
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise BadPeriod(
             gettext("%(what)s「%(value)s」不是有效的日期，请按 2026-03-01 的格式填写。") % {"what": what, "value": value}
         ) from None
+    # A year 0001 is a typing mistake, and the period before it (环比) cannot even be computed. A day after today is
+    # refused by parse_period, whichever field it is in.
+    if day < FIRST_DAY:
+        raise BadPeriod(gettext("%(what)s不能早于 %(first)s。") % {"what": what, "first": FIRST_DAY.isoformat()})
+    return day
 
 
 def parse_period(data: Mapping[str, str], *, today: dt.date) -> Period:
     """The period named by `period` (today … year) or by `date_from` / `date_to`; today when nothing is given.
 
     `data` is a request's query (a QueryDict) or any mapping with those keys. Raises BadPeriod, with a
-    message for the user, for an unknown name, a missing or malformed date, an end before the start or
-    after today, and a span longer than a year.
+    message for the user, for an unknown name, a missing or malformed date, a date before FIRST_DAY
+    (rexian.core.dates), an end before the start or after today, and a span longer than a year.
     """
     key = data.get("period") or ("custom" if data.get("date_from") or data.get("date_to") else "today")
     if key not in PERIOD_LABELS:

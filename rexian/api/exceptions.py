@@ -106,6 +106,15 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.ParseError):
+        # The parsers' detail is English and technical ("JSON parse error - Expecting property name …"): tell the
+        # caller what is wrong in their language, without the parser's words.
+        request = context.get("request")
+        if "json" in (getattr(request, "content_type", "") or "").lower():
+            message = _("请求内容不是有效的 JSON。")
+        else:
+            message = _("请求内容无法解析，请检查其格式。")
+        return Response(error_body("malformed_request", message), status=status.HTTP_400_BAD_REQUEST)
     elif isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", _("请求内容过大。")), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE

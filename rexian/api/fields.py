@@ -13,8 +13,11 @@ import decimal
 
 from rest_framework import serializers
 
-# Dates outside these years are typing mistakes, and some of them cannot even be stored as UTC.
-MIN_YEAR, MAX_YEAR = 1900, 2999
+from rexian.core.dates import FIRST_DAY, LAST_DAY, day_in_range, out_of_range_message
+
+# Dates outside these years are typing mistakes, and some of them cannot even be stored as UTC (the console's
+# bounds: rexian.core.dates).
+MIN_YEAR, MAX_YEAR = FIRST_DAY.year, LAST_DAY.year
 
 
 def _is_int(value) -> bool:
@@ -76,12 +79,13 @@ class StrictDateTimeField(serializers.DateTimeField):
 
 
 class BoundedDateField(serializers.DateField):
-    """A date in a query parameter, within years that convert safely to UTC."""
+    """A date in a query parameter, between rexian.core.dates' FIRST_DAY and LAST_DAY (which convert safely to UTC)."""
 
     def to_internal_value(self, value):
         result = super().to_internal_value(value)
-        if isinstance(result, dt.date) and not MIN_YEAR <= result.year <= MAX_YEAR:
-            self.fail("invalid", format="YYYY-MM-DD")
+        if isinstance(result, dt.date) and not day_in_range(result):
+            # Well formed, so not DRF's "invalid" (which names the format): say what the range is.
+            raise serializers.ValidationError(out_of_range_message(), code="out_of_range")
         return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -394,6 +395,12 @@ class OrderFilterSerializer(serializers.Serializer):
     number = serializers.CharField(required=False, max_length=20, help_text="An exact order number.")
     page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=50)
+
+    def validate(self, attrs):
+        start, end = attrs.get("registered_from"), attrs.get("registered_to")
+        if start and end and end < start:  # an empty list would say "no orders", not "a typo"
+            raise serializers.ValidationError({"registered_to": [gettext("结束日期不能早于开始日期。")]})
+        return attrs
 
 
 class PageSerializer(serializers.Serializer):

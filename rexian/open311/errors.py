@@ -7,6 +7,10 @@ description meant to be shown to the user.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from rexian.core.dates import FIRST_DAY, LAST_DAY
+
 
 class Open311Error(Exception):
     """One or more errors to answer with; `status` is the HTTP status of the response."""
@@ -22,3 +26,11 @@ class Open311Error(Exception):
         combined = cls(errors[0].status, errors[0].errors[0][1], code=errors[0].errors[0][0])
         combined.errors = [item for error in errors for item in error.errors]
         return combined
+
+
+def date_out_of_range(name: str) -> Open311Error:
+    """A date argument outside the days the centre accepts (rexian.core.dates): a 400, not a date that cannot be
+    converted to UTC (year 0001 in local time) or moved by the 90-day window (year 9999)."""
+    return Open311Error(
+        400, _("%(name)s 须在 %(first)s 至 %(last)s 之间。") % {"name": name, "first": FIRST_DAY, "last": LAST_DAY}
+    )

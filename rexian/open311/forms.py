@@ -15,7 +15,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rexian.open311.errors import Open311Error
+from rexian.core.dates import day_in_range
+from rexian.open311.errors import Open311Error, date_out_of_range
 from rexian.open311.selectors import DEFAULT_WINDOW, MAX_REQUESTS, RequestFilter
 from rexian.open311.services import RequestInput, parse_w3_datetime
 
@@ -154,6 +155,8 @@ def parse_request_filter(data, *, now: dt.datetime | None = None) -> RequestFilt
         if raw and dates[name] is None:
             message = _("%(name)s 不是有效的 W3C 日期时间（例如 2026-01-01T00:00:00+08:00）。") % {"name": name}
             errors.append(Open311Error(400, message))
+        elif dates[name] is not None and not day_in_range(dates[name]):
+            errors.append(date_out_of_range(name))
     page = _positive_int(data, "page", 1, errors)
     page_size = _positive_int(data, "page_size", MAX_REQUESTS, errors)
     if errors:

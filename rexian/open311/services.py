@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from rexian.catalog.models import AppealType, Channel, DeadlineKind, Urgency
 from rexian.catalog.selectors import deadline_rule_for
+from rexian.core.dates import day_in_range
 from rexian.open311 import selectors
-from rexian.open311.errors import Open311Error
+from rexian.open311.errors import Open311Error, date_out_of_range
 from rexian.open311.models import ApiKey, Submission, key_digest
 from rexian.orders import access
 from rexian.orders import services as order_services
@@ -196,6 +197,8 @@ def _attribute_values(data: RequestInput) -> tuple[AppealType, bool, dt.datetime
     occurred_at = parse_w3_datetime(occurred_raw) if occurred_raw else None
     if occurred_raw and occurred_at is None:
         raise Open311Error(400, _("attribute[occurred_at] 不是有效的日期时间。"))
+    if occurred_at is not None and not day_in_range(occurred_at):
+        raise date_out_of_range("attribute[occurred_at]")
     return appeal_type, confidential == "true", occurred_at
 
 

@@ -143,10 +143,23 @@ def test_periods_by_name_or_by_dates(query, expected):
     ({"date_from": "2026-03-02", "date_to": "2026-03-01"}, "结束日期不能早于开始日期。"),
     ({"date_from": "2026-03-01", "date_to": "2026-03-19"}, "结束日期不能晚于今天。"),
     ({"date_from": "2025-03-17", "date_to": "2026-03-18"}, "统计时段最长一年（366天），请缩短时段。"),
+    # A typed year 0001: the period before it (环比) cannot even be computed.
+    ({"date_from": "0001-01-01", "date_to": "0001-01-31"}, "开始日期不能早于 1900-01-01。"),
+    ({"date_from": "1900-01-01", "date_to": "0001-01-31"}, "结束日期不能早于 1900-01-01。"),
+    ({"date_from": "9999-12-31", "date_to": "9999-12-31"}, "结束日期不能晚于今天。"),
 ])
 def test_a_bad_period_says_what_is_wrong(query, message):
     with pytest.raises(BadPeriod, match=message):
         parse_period(query, today=dt.date(2026, 3, 18))
+
+
+def test_a_period_may_begin_on_the_first_day_a_date_may_name(cast):
+    period = parse_period({"date_from": "1900-01-01", "date_to": "1900-12-31"}, today=dt.date(2026, 3, 18))
+    assert (period.start, period.days) == (dt.date(1900, 1, 1), 365)
+    # Its 环比 and 同比 periods (1899) are counted too: every chart is empty, none fails.
+    for name in CHARTS:
+        build(name, period, at(2026, 3, 18, 12))
+    assert by_key(build("headline", period, at(2026, 3, 18, 12)))["volume_previous"][1] == 0
 
 
 def test_a_period_names_itself_again_and_says_its_days():

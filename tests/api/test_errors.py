@@ -71,6 +71,23 @@ def test_malformed_json_gets_400(cast, make_order, body):
     assert response.json()["code"] in ("malformed_request", "invalid")
 
 
+def test_malformed_json_is_told_in_the_caller_s_language_without_the_parser_s_words(cast, make_order):
+    order = make_order()
+    client = client_for(cast.operator)
+    response = raw_post(client, action_url(order, "send-to-dispatch"), b"{bad json")
+    assert response.status_code == 400
+    assert response.json() == {"code": "malformed_request", "message": "请求内容不是有效的 JSON。", "fields": {}}
+    english = raw_post(client, action_url(order, "send-to-dispatch"), b"{bad json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"] == "The request body is not valid JSON."
+
+
+def test_a_malformed_upload_is_told_without_the_parser_s_words(cast, make_order):
+    order = make_order()
+    response = raw_post(client_for(cast.operator), action_url(order, "attachments"), b"--x\r\n", "multipart/form-data")
+    assert response.status_code == 400
+    assert response.json() == {"code": "malformed_request", "message": "请求内容无法解析，请检查其格式。", "fields": {}}
+
+
 @pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"null", b"42"])
 def test_a_body_that_is_not_an_object_gets_400(cast, make_order, body):
     order = make_order()

@@ -235,6 +235,38 @@ def test_the_order_list_refuses_a_bad_filter_with_400(cast, query):
     assert response.json()["code"] == "invalid"
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("registered_from=0001-01-01", "registered_from"), ("registered_to=9999-12-31", "registered_to")],
+)
+def test_a_well_formed_date_out_of_range_is_told_so_not_as_a_format_error(cast, query, field):
+    response = client_for(cast.dispatcher).get(f"/api/v1/orders/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["fields"] == {field: ["请填写 1900-01-01 至 2999-12-31 之间的日期。"]}
+    assert body["message"] == f"提交的数据有误（{field}）：请填写 1900-01-01 至 2999-12-31 之间的日期。"
+
+
+def test_a_date_out_of_range_is_told_in_english_to_an_english_caller(cast):
+    response = client_for(cast.dispatcher).get("/api/v1/orders/?registered_from=0001-01-01", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"registered_from": ["Enter a date between 1900-01-01 and 2999-12-31."]}
+
+
+def test_reversed_registration_dates_are_a_400_naming_the_end(cast):
+    response = client_for(cast.dispatcher).get("/api/v1/orders/?registered_from=2026-11-10&registered_to=2026-11-01")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "message": "提交的数据有误（registered_to）：结束日期不能早于开始日期。",
+        "fields": {"registered_to": ["结束日期不能早于开始日期。"]},
+    }
+    english = client_for(cast.dispatcher).get(
+        "/api/v1/orders/?registered_from=2026-11-10&registered_to=2026-11-01", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["fields"] == {"registered_to": ["The end date cannot be before the start date."]}
+
+
 def test_the_order_list_pages_with_next_and_previous_links_and_no_total(cast, make_order):
     numbers = [make_order().number for _ in range(5)]
     client = client_for(cast.dispatcher)

@@ -123,6 +123,28 @@ def test_a_bad_period_is_a_400_with_the_message_everywhere(signed_in, cast):
     assert export.status_code == 400 and "结束日期不能早于开始日期。" in export.content.decode()
 
 
+def test_a_period_in_year_1_is_a_400_with_the_message_everywhere(signed_in, cast):
+    client = signed_in(cast.leader)
+    year_1 = {"date_from": "0001-01-01", "date_to": "0001-01-31"}
+    message = "开始日期不能早于 1900-01-01。"
+    page = client.get(DASHBOARD, year_1)
+    assert page.status_code == 400 and message in page.content.decode()
+    units = client.get(UNITS, year_1)
+    assert units.status_code == 400 and message in units.content.decode()
+    response = client.get(DATA, {"chart": "headline", **year_1})
+    assert response.status_code == 400 and response.json() == {"error": message}
+    export = client.get(EXPORT, {"chart": "units", "date_from": "0001-01-01", "date_to": "0001-12-31"})
+    assert export.status_code == 400 and message in export.content.decode()
+
+
+def test_a_period_in_year_1_is_refused_in_english_for_english_users(signed_in, cast):
+    type(cast.leader).objects.filter(pk=cast.leader.pk).update(language="en")
+    response = signed_in(cast.leader).get(DATA, {"chart": "headline", "date_from": "0001-01-01",
+                                                 "date_to": "0001-01-31"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Start date cannot be before 1900-01-01."}
+
+
 def test_an_unknown_chart_is_a_400(signed_in, cast):
     client = signed_in(cast.leader)
     response = client.get(DATA, {"chart": "weather"})

@@ -178,6 +178,32 @@ def test_date_from_after_date_to_is_400_with_the_message_beside_the_field(signed
     assert 'id="id_date_to_error"' in response.content.decode()
 
 
+@pytest.mark.parametrize("dates", [
+    {"date_from": "0001-01-01", "date_to": "0001-01-02"},  # cannot even be converted to UTC
+    {"date_from": "0001-01-01", "date_to": "2026-01-01"},
+    {"date_from": "2026-01-01", "date_to": "9999-12-31"},
+])
+def test_a_date_outside_1900_to_2999_is_400_with_the_message_beside_the_field(signed_in, cast, dates):
+    response = signed_in(cast.supervisor).get(SEARCH, dates)
+    assert response.status_code == 400
+    page = response.content.decode()
+    field = "date_from" if dates["date_from"] == "0001-01-01" else "date_to"
+    assert f'id="id_{field}_error"' in page
+    assert response.context["form"].errors[field] == ["请填写 1900-01-01 至 2999-12-31 之间的日期。"]
+
+
+def test_the_first_and_last_days_a_date_may_name_are_searched(signed_in, cast):
+    response = signed_in(cast.supervisor).get(SEARCH, {"date_from": "1900-01-01", "date_to": "2999-12-31"})
+    assert response.status_code == 200
+
+
+def test_a_date_outside_the_range_is_told_in_english_to_english_users(signed_in, cast):
+    type(cast.leader).objects.filter(pk=cast.leader.pk).update(language="en")
+    response = signed_in(cast.leader).get(SEARCH, {"date_from": "0001-01-01", "date_to": "0001-01-02"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["date_from"] == ["Enter a date between 1900-01-01 and 2999-12-31."]
+
+
 def test_a_malformed_number_is_400(signed_in, cast):
     response = signed_in(cast.operator).get(SEARCH, {"number": "abc'--"})
     assert response.status_code == 400
@@ -268,6 +294,13 @@ def test_export_with_a_bad_filter_is_400(signed_in, cast):
     response = signed_in(cast.operator).get(EXPORT, {"date_to": "yesterday"})
     assert response.status_code == 400
     assert 'id="id_date_to_error"' in response.content.decode()
+
+
+def test_export_of_a_date_in_year_1_is_400_with_the_message(signed_in, cast):
+    response = signed_in(cast.leader).get(EXPORT, {"date_from": "0001-01-01", "date_to": "2026-01-01"})
+    assert response.status_code == 400
+    assert 'id="id_date_from_error"' in response.content.decode()
+    assert "请填写 1900-01-01 至 2999-12-31 之间的日期。" in response.content.decode()
 
 
 def test_a_hyphen_before_the_date_ends_is_400(signed_in, cast):

@@ -100,6 +100,14 @@ def test_occurred_at_in_the_future_is_refused(client, api_key):
     assert "attribute[occurred_at]" in as_json(response)[0]["description"]
 
 
+def test_occurred_at_in_year_1_is_refused_not_stored(client, api_key):
+    response = post_request(client, "json", **{"attribute[occurred_at]": "0001-01-01"})
+    assert response.status_code == 400
+    assert as_json(response) == [
+        {"code": 400, "description": "attribute[occurred_at] 须在 1900-01-01 至 2999-12-31 之间。"}
+    ]
+
+
 def test_media_url_is_linked_in_the_description_for_the_unit(client, api_key):
     order = submit(client, media_url="https://img.example.com/lift.jpg")
     assert order.description.endswith("附图链接：https://img.example.com/lift.jpg")

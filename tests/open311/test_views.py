@@ -346,6 +346,37 @@ def test_get_requests_with_bad_filters_is_400(client, cast, params):
     assert xml(response).findtext("error/code") == "400"
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("start_date", "0001-01-01"),  # local midnight of year 1 cannot even be converted to UTC
+        ("start_date", "0001-01-01T00:00:00Z"),
+        ("end_date", "0001-01-01"),
+        ("start_date", "9999-12-31T00:00:00Z"),  # its 90-day window would end after year 9999
+        ("end_date", "9999-12-31T23:59:59-05:00"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_get_requests_with_a_date_outside_1900_to_2999_is_the_spec_s_400(client, cast, name, value, fmt):
+    response = client.get(f"{BASE}/requests.{fmt}", {name: value})
+    assert response.status_code == 400
+    message = f"{name} 须在 1900-01-01 至 2999-12-31 之间。"
+    if fmt == "json":
+        assert as_json(response) == [{"code": 400, "description": message}]
+    else:
+        assert xml(response).findtext("error/description") == message
+
+
+def test_a_date_outside_the_range_is_told_in_english_to_an_english_client(client, cast):
+    response = client.get(f"{BASE}/requests.json", {"start_date": "0001-01-01"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert as_json(response) == [{"code": 400, "description": "start_date must be between 1900-01-01 and 2999-12-31."}]
+
+
+def test_get_requests_accepts_the_first_day_a_date_may_name(client, cast):
+    assert as_json(client.get(f"{BASE}/requests.json", {"start_date": "1900-01-01"})) == []
+
+
 def test_get_requests_pages_with_page_and_page_size(client, make_order):
     orders = [open311_order(make_order, State.REGISTERED) for _ in range(3)]
     newest_first = [o.number for o in reversed(orders)]

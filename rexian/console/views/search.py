@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category
 from rexian.console.xlsx import workbook_bytes, xlsx_response
+from rexian.core.dates import validate_day
 from rexian.orders import selectors
 from rexian.orders.search import query_terms
 from rexian.orders.transitions import State
@@ -80,8 +81,9 @@ class SearchForm(forms.Form):
     )
     phone = forms.CharField(label=_("来电号码"), required=False, max_length=20, widget=forms.TextInput(attrs={"type": "tel"}))
     period = forms.ChoiceField(label=_("时间段"), choices=PERIODS, required=False, widget=FastSelect)
-    date_from = forms.DateField(label=_("登记日期自"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("登记日期至"), required=False, widget=DATE_INPUT)
+    # Within rexian.core.dates' FIRST_DAY … LAST_DAY: a typed year 0001 cannot even be converted to UTC.
+    date_from = forms.DateField(label=_("登记日期自"), required=False, widget=DATE_INPUT, validators=[validate_day])
+    date_to = forms.DateField(label=_("登记日期至"), required=False, widget=DATE_INPUT, validators=[validate_day])
     state = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部"))] + list(State.choices), required=False, widget=FastSelect
     )
