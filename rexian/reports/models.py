@@ -31,6 +31,13 @@ class Report(models.Model):  # 报告
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
+    class Failure(models.TextChoices):
+        """Why the worker could not build a report, said on its page in the reader's language (the label)."""
+
+        DENIED = "denied", _("提交人已无权生成报告，请由值班长或系统管理员重新生成。")
+        REJECTED = "rejected", _("报告的条件已不再成立（如所选分类、区域或热点已不存在），请核对后重新生成。")
+        ERROR = "error", _("生成时出错，请重新生成；如仍失败，请联系系统管理员。")
+
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)  # of publication, with `number`
     number = models.PositiveIntegerField(_("期号"), null=True, blank=True)  # 第N期, given at publication
@@ -53,7 +60,10 @@ class Report(models.Model):  # 报告
         verbose_name=_("发布人"),
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    error = models.CharField(_("失败原因"), max_length=500, blank=True)  # why the worker could not build it
+    failure = models.CharField(_("失败类型"), max_length=10, choices=Failure.choices, blank=True)
+    # The detail behind `failure`, for the admin and support (the service's message in the worker's language, or the
+    # exception): never shown in the console, which says `failure` in the reader's language.
+    error = models.CharField(_("失败原因"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("报告")

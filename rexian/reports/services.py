@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rexian.core.dates import day_in_range, out_of_range_message
 from rexian.notifications.models import Notification
 from rexian.notifications.services import by_language, recipient_languages
 from rexian.reports import builders, selectors
@@ -71,21 +72,31 @@ def _today(now: dt.datetime) -> dt.date:
 
 def _parse_date(value, what: str) -> dt.date:
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ReportError(_("%(what)s「%(value)s」不是有效日期（格式：2026-03-05）。") % {"what": what, "value": value}) from None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ReportError(
+                _("%(what)s「%(value)s」不是有效日期（格式：2026-03-05）。") % {"what": what, "value": value}
+            ) from None
+    if not day_in_range(day):  # a year 0001 is a typo the metrics cannot even compute (the period before it)
+        raise ReportError(out_of_range_message(what))
+    return day
 
 
 def _parse_month(value) -> dt.date:
     if isinstance(value, dt.date):
-        return value.replace(day=1)
-    try:
-        year, month = str(value).split("-")[:2]
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise ReportError(_("月份「%(value)s」无效（格式：2026-03）。") % {"value": value}) from None
+        first = value.replace(day=1)
+    else:
+        try:
+            year, month = str(value).split("-")[:2]
+            first = dt.date(int(year), int(month), 1)
+        except ValueError:
+            raise ReportError(_("月份「%(value)s」无效（格式：2026-03）。") % {"value": value}) from None
+    if not day_in_range(first):
+        raise ReportError(out_of_range_message(_("月份")))
+    return first
 
 
 @dataclass(frozen=True)
@@ -173,8 +184,8 @@ def report_request(kind: str, *, by, now: dt.datetime | None = None, **fields) -
     At a big city's volume a month's or a year's report takes tens of seconds to build, longer than a page
     should wait: the request is checked at once (same arguments and errors as `report_generate`) and stored
     as 生成中 (building), with its period and a provisional title, and the worker builds it into a draft or
-    marks it 生成失败 (failed) with the reason. A 快报 reads a few hundred stored orders of one hot issue: it
-    is built at once, as `report_generate` does.
+    marks it 生成失败 (failed), saying why (`Report.Failure`). A 快报 reads a few hundred stored orders of one
+    hot issue: it is built at once, as `report_generate` does.
     """
     now = now or timezone.now()
     if kind == Kind.QUICK:
@@ -193,10 +204,11 @@ def report_request(kind: str, *, by, now: dt.datetime | None = None, **fields) -
 
 
 def report_build(report_id: int) -> Report | None:
-    """The worker's half of `report_request`: build a 生成中 report into a draft, or mark it failed with the reason.
+    """The worker's half of `report_request`: build a 生成中 report into a draft, or mark it failed (`_fail`).
 
-    The request is checked again as it stands now (the asker may have lost the right; a category may be gone),
-    with the time it was asked at as "now". Returns None when there is no such report still building.
+    The request is checked again as it stands now (the asker may have lost the right: `Failure.DENIED`; a
+    category may be gone: `REJECTED`), with the time it was asked at as "now"; anything else that goes wrong is
+    logged and is an `ERROR`. Returns None when there is no such report still building.
     """
     report = Report.objects.select_related("created_by").filter(pk=report_id, status=Report.Status.BUILDING).first()
     if report is None:
@@ -204,14 +216,25 @@ def report_build(report_id: int) -> Report | None:
     try:
         plan = _plan(report.kind, by=report.created_by, now=report.created_at, **report.params)
         _fill(report, plan.build())
-        report.status, report.error = Report.Status.DRAFT, ""
-    except (ReportError, PermissionDenied) as error:
-        report.status, report.error = Report.Status.FAILED, str(error)[:500]
-    except Exception:
+        report.status, report.failure, report.error = Report.Status.DRAFT, "", ""
+    except PermissionDenied as error:
+        _fail(report, Report.Failure.DENIED, str(error))
+    except ReportError as error:
+        _fail(report, Report.Failure.REJECTED, str(error))
+    except Exception as error:
         logger.exception("report %s could not be built", report_id)
-        report.status, report.error = Report.Status.FAILED, _("生成时出错，请重新生成；如仍失败，请联系系统管理员。")
-    report.save(update_fields=["title", "period_start", "period_end", "content", "status", "error"])
+        _fail(report, Report.Failure.ERROR, f"{type(error).__name__}: {error}")
+    report.save(update_fields=["title", "period_start", "period_end", "content", "status", "failure", "error"])
     return report
+
+
+def _fail(report: Report, failure: str, detail: str) -> None:
+    """Mark a report 生成失败: its page says `failure` in the reader's language; `detail` is kept for support only
+    (written in the worker's language, or the exception's own words). Its provisional title 「…（生成中）」 becomes the
+    kind's name, in the report's language as a built title is."""
+    report.status, report.failure, report.error = Report.Status.FAILED, failure, detail[:500]
+    with translation.override(settings.LANGUAGE_CODE):
+        report.title = str(Kind(report.kind).label)
 
 
 def report_update_text(*, report: Report, by, title: str | None = None, texts: dict[str, str]) -> Report:

@@ -229,8 +229,19 @@ def test_a_build_that_cannot_be_made_any_more_is_marked_failed_with_the_reason(c
     cast.supervisor.role = Role.OPERATOR  # no longer a supervisor when the worker comes to it
     cast.supervisor.save()
     failed = services.report_build(requested.pk)
-    assert failed.status == Report.Status.FAILED
+    assert (failed.status, failed.failure) == (Report.Status.FAILED, Report.Failure.DENIED)
     assert failed.error == "只有值班长和系统管理员可以生成、修改和发布报告。"
+    assert failed.title == "专报"  # no longer 「专报（生成中）」
+
+
+def test_a_build_whose_topic_is_gone_is_marked_rejected(cast, queued_tasks):
+    requested = services.report_request(
+        Kind.SPECIAL, by=cast.supervisor, start="2025-11-01", end="2025-11-19", category="01", now=NOW
+    )
+    Report.objects.filter(pk=requested.pk).update(params={**requested.params, "category": "ZZ"})
+    failed = services.report_build(requested.pk)
+    assert (failed.status, failed.failure, failed.title) == (Report.Status.FAILED, Report.Failure.REJECTED, "专报")
+    assert "ZZ" in failed.error
 
 
 def test_an_unexpected_error_while_building_fails_the_report_without_losing_it(cast, queued_tasks, monkeypatch):
@@ -243,9 +254,25 @@ def test_an_unexpected_error_while_building_fails_the_report_without_losing_it(c
 
     monkeypatch.setattr(builders, "build_daily", broken)
     failed = services.report_build(requested.pk)
-    assert failed.status == Report.Status.FAILED
-    assert failed.error == "生成时出错，请重新生成；如仍失败，请联系系统管理员。"
+    assert (failed.status, failed.failure, failed.title) == (Report.Status.FAILED, Report.Failure.ERROR, "工作日报")
+    assert failed.get_failure_display() == "生成时出错，请重新生成；如仍失败，请联系系统管理员。"
+    assert failed.error == "RuntimeError: disk full"  # for support; the page says only the failure
     assert Report.objects.get(pk=requested.pk).status == Report.Status.FAILED
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        (Kind.DAILY, {"day": "0001-01-01"}, "日期须在 1900-01-01 至 2999-12-31 之间。"),
+        (Kind.MONTHLY, {"month": "0001-01"}, "月份须在 1900-01-01 至 2999-12-31 之间。"),
+        (Kind.SPECIAL, {"start": "0001-01-01", "end": "2025-11-19", "category": "01"},
+         "起始日须在 1900-01-01 至 2999-12-31 之间。"),
+    ],
+)
+def test_a_report_on_a_year_no_data_can_hold_is_refused_at_once(cast, queued_tasks, kind, fields, message):
+    with pytest.raises(ReportError, match=message):
+        services.report_request(kind, by=cast.supervisor, now=NOW, **fields)
+    assert not Report.objects.exists() and queued_tasks.results == []
 
 
 def test_an_unfinished_report_cannot_be_edited_or_published(cast, queued_tasks):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rexian.catalog.models import Category
 from rexian.console.views.search import DATE_INPUT, FastSelect
+from rexian.core.dates import FIRST_DAY, LAST_DAY, day_in_range, validate_day
 from rexian.reports import selectors, services
 from rexian.reports.builders import ReportError
 from rexian.reports.content import display, editable_blocks
@@ -38,6 +41,7 @@ from rexian.units.models import Unit
 
 logger = logging.getLogger(__name__)
 Kind = Report.Kind
+MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")  # what <input type="month"> sends: 2026-03
 
 
 def _int(value, default: int | None = None) -> int | None:
@@ -101,13 +105,15 @@ class ReportForm(forms.Form):
     """What to report on; which fields apply depends on the kind (the service checks and explains)."""
 
     kind = forms.ChoiceField(label=_("报告类型"), choices=Kind.choices, widget=FastSelect)
-    day = forms.DateField(label=_("日报日期"), required=False, widget=DATE_INPUT, help_text=_("默认昨天"))
+    day = forms.DateField(
+        label=_("日报日期"), required=False, widget=DATE_INPUT, help_text=_("默认昨天"), validators=[validate_day]
+    )
     month = forms.CharField(
         label=_("简报月份"), required=False, max_length=7, widget=forms.TextInput(attrs={"type": "month"}),
         help_text=_("默认上月"),
     )
-    start = forms.DateField(label=_("统计起始日"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("统计截止日"), required=False, widget=DATE_INPUT)
+    start = forms.DateField(label=_("统计起始日"), required=False, widget=DATE_INPUT, validators=[validate_day])
+    end = forms.DateField(label=_("统计截止日"), required=False, widget=DATE_INPUT, validators=[validate_day])
     category = forms.ChoiceField(label=_("诉求分类"), required=False, widget=FastSelect, help_text=_("含下级分类"))
     area = forms.ChoiceField(label=_("区域"), required=False, widget=FastSelect, help_text=_("含下属村（社区）"))
     keyword = forms.CharField(label=_("关键词"), required=False, max_length=40)
@@ -123,6 +129,24 @@ class ReportForm(forms.Form):
         self.fields["area"].choices = [("", _("不限"))] + [
             (u.code, ("\u3000" if u.kind == Unit.Kind.COMMUNITY else "") + u.name) for u in areas
         ]
+
+    def clean_month(self) -> str:
+        month = self.cleaned_data["month"].strip()
+        if not month:
+            return ""
+        found = MONTH.fullmatch(month)
+        try:
+            first = dt.date(int(found[1]), int(found[2]), 1) if found else None
+        except ValueError:
+            first = None
+        if first is None:
+            raise forms.ValidationError(gettext("月份「%(value)s」无效（格式：2026-03）。") % {"value": month})
+        if not day_in_range(first):
+            raise forms.ValidationError(
+                gettext("请填写 %(first)s 至 %(last)s 之间的月份。")
+                % {"first": f"{FIRST_DAY:%Y-%m}", "last": f"{LAST_DAY:%Y-%m}"}
+            )
+        return month
 
     def clean(self):
         # The hidden issue and surge come from the hot-spot page's link: a malformed one is said above the form
@@ -263,11 +287,15 @@ def report_detail(request, pk: int):
 
 def _detail(request, report: Report, *, error: str = "", status: int = 200):
     can_edit = may_manage(request.user) and report.is_draft
+    with translation.override(settings.LANGUAGE_CODE):
+        masthead, issue = str(MASTHEADS[report.kind]), report.issue_label
     context = {
         "report": report,
         # The same report is out already: this draft can go out only as its correction (更正).
         "earlier": selectors.published_like(report) if can_edit else None,
-        "masthead": MASTHEADS[report.kind],
+        # The report's frame reads as it will be sent, in the centre's language, whoever reads the page.
+        "masthead": masthead,
+        "issue": issue,
         "blocks": _preview(report),
         "can_edit": can_edit,
         "can_manage": may_manage(request.user),
