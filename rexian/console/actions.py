@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -220,9 +219,8 @@ def _callback_failed_closed(callback) -> str:
 
 
 def _callback_last_attempt(order: WorkOrder) -> str:
-    """Before 联系不上: whether this attempt is the last one `services.callback_fail` allows
-    (REXIAN_CALLBACK_MAX_ATTEMPTS): one more failure closes the order."""
-    if order.callback_attempts + 1 >= settings.CALLBACK_MAX_ATTEMPTS:
+    """Before 联系不上: a warning when this attempt is the last one `services.callback_fail` allows."""
+    if order.callback_attempt_is_last:
         return gettext("最后一次：再联系不上将办结")
     return ""
 

@@ -149,6 +149,11 @@ class WorkOrder(models.Model):  # 工单
         return self.state in OPEN_STATES
 
     @property
+    def callback_attempt_is_last(self) -> bool:
+        """Whether one more failed callback (联系不上) closes the order: REXIAN_CALLBACK_MAX_ATTEMPTS is reached."""
+        return self.callback_attempts + 1 >= settings.CALLBACK_MAX_ATTEMPTS
+
+    @property
     def protects_identity(self) -> bool:
         """The caller's identity must be hidden from units: a whistle-blower or a request for confidentiality."""
         return self.confidential or self.appeal_type.protects_identity

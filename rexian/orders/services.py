@@ -1007,7 +1007,7 @@ def callback_fail(*, actor, order: WorkOrder, note: str = "", expected_version: 
     _require(actor, A.CALLBACK_FAILED, order, expected_version)
     now = _now()
     attempts = order.callback_attempts + 1
-    to_state = S.CLOSED if attempts >= settings.CALLBACK_MAX_ATTEMPTS else order.state
+    to_state = S.CLOSED if order.callback_attempt_is_last else order.state
     check_transition(number=order.number, action=A.CALLBACK_FAILED, from_state=order.state, to_state=to_state)
     callback = Callback.objects.create(order=order, operator=actor, at=now, reached=False, note=note.strip())
     order.callback_attempts = attempts
