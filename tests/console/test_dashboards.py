@@ -252,15 +252,16 @@ def test_today_s_data_stops_at_the_current_hour(signed_in, cast, make_order):
 def test_the_ranking_data_links_each_unit_to_its_orders_in_the_period(signed_in, cast, two_days):
     chart = data(signed_in(cast.leader), "units")
     assert column(chart, "unit") == ["住建局", "城管局"]
-    assert chart["links"] == [f"{SEARCH}?unit=C-ZJJ&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1",
-                              f"{SEARCH}?unit=C-CGJ&date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"]
+    # The orders the unit leads (主办受理量), not those it assists.
+    dates = "date_from=2025-11-03&date_to=2025-11-04&exclude_voided=1"
+    assert chart["links"] == [f"{SEARCH}?unit=C-ZJJ&lead_only=1&{dates}", f"{SEARCH}?unit=C-CGJ&lead_only=1&{dates}"]
 
 
 def test_the_ranking_page_links_each_unit_to_its_orders_in_the_period(signed_in, cast, two_days):
     page = signed_in(cast.leader).get(UNITS, TWO_DAYS).content.decode()
     dates = "date_from=2025-11-03&amp;date_to=2025-11-04&amp;exclude_voided=1"
-    housing = f'<a href="{SEARCH}?unit=C-ZJJ&amp;{dates}">住建局</a>'
-    urban = f'<a href="{SEARCH}?unit=C-CGJ&amp;{dates}">城管局</a>'
+    housing = f'<a href="{SEARCH}?unit=C-ZJJ&amp;lead_only=1&amp;{dates}">住建局</a>'
+    urban = f'<a href="{SEARCH}?unit=C-CGJ&amp;lead_only=1&amp;{dates}">城管局</a>'
     assert housing in page and urban in page
     assert page.index(housing) < page.index(urban)
     assert "<td class=\"num\">55.00</td>" in page
@@ -410,6 +411,7 @@ def test_a_unit_admin_sees_their_unit_s_rank_and_figures_as_the_ranking_gives_th
     figures = dict(zip([c["key"] for c in data(signed_in(cast.leader), "units")["columns"]], housing, strict=True))
     assert f'data-metric="weighted_score"><span class="card__count">{figures["weighted_score"]:.2f}</span>' in body
     assert f'data-metric="volume"><span class="card__count">{figures["volume"]}</span>' in body
+    assert f'href="{SEARCH}?unit=C-ZJJ&amp;lead_only=1&amp;date_from=2025-11-03' in body  # the orders it counts
 
 
 def test_a_unit_without_a_score_is_told_its_place_and_why(signed_in, cast, two_days):

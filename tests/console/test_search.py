@@ -114,6 +114,20 @@ def test_filters_by_state_type_category_and_unit_through_the_page(signed_in, cas
     assert numbers(signed_in(cast.operator).get(SEARCH, query)) == [order.number]
 
 
+def test_a_unit_s_orders_are_those_it_leads_or_assists_or_with_lead_only_those_it_leads(signed_in, cast):
+    led = dispatched_to(cast, cast.housing)
+    order = register(cast)
+    services.order_send_to_dispatch(actor=cast.operator, order=order)
+    assisted = services.order_dispatch(
+        actor=cast.dispatcher, order=order, lead_unit=cast.urban, assisting_units=[cast.housing]
+    )
+    client = signed_in(cast.supervisor)
+    assert set(numbers(client.get(SEARCH, {"unit": cast.housing.code}))) == {led.number, assisted.number}
+    assert numbers(client.get(SEARCH, {"unit": cast.housing.code, "lead_only": "1"})) == [led.number]
+    export = sheet_rows(client.get(EXPORT, {"unit": cast.housing.code, "lead_only": "1"}))
+    assert [row[0] for row in export[1:]] == [led.number]
+
+
 def test_the_pager_links_to_the_next_page_with_the_filters(signed_in, cast):
     for _ in range(51):
         register(cast, title="电梯故障")

@@ -70,8 +70,9 @@ def _dates(period: Period) -> dict[str, str]:
 
 # The search filter that finds a grouping's rows by their code. The search has no area or channel filter:
 # those rows get an empty link (dashboards.js reads one per row; charts not listed here have none at all).
+# A unit's row links to the orders it leads (`_unit_orders`).
 SEARCH_FILTERS: dict[str, str | None] = {
-    "by_type": "appeal_type", "by_category": "category", "by_area": None, "by_channel": None, "units": "unit",
+    "by_type": "appeal_type", "by_category": "category", "by_area": None, "by_channel": None,
 }
 
 
@@ -84,10 +85,17 @@ def _chart_links(chart: Chart, period: Period) -> list[str]:
         return [_search(**dates) if key == "volume" else "" for key in chart.keys]
     if chart.name == "volume_days":
         return [_search(date_from=day, date_to=day, exclude_voided="1") for day in chart.keys]
+    if chart.name == "units":
+        return [_unit_orders(chart.codes.get(key), period) for key in chart.keys]
     if chart.name in SEARCH_FILTERS:
         name = SEARCH_FILTERS[chart.name]
         return [_search(**{name: chart.codes.get(key)}, **dates) if name else "" for key in chart.keys]
     return []
+
+
+def _unit_orders(code: str, period: Period) -> str:
+    """The orders a unit's 主办受理量 counts: those it leads now, registered in the period (not those it assists)."""
+    return _search(unit=code, lead_only="1", **_dates(period))
 
 
 def _chart_json(chart: Chart, period: Period) -> dict:
@@ -239,6 +247,7 @@ def my_unit(request):
         **_picker(request, period),
         "unit": user.unit,
         "found": unit_figures(user.unit, period, timezone.now()),
+        "orders_url": _unit_orders(user.unit.code, period),
     })
 
 

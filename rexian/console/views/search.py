@@ -99,6 +99,7 @@ class SearchForm(forms.Form):
         label=_("承办单位"), queryset=Unit.objects.none(), to_field_name="code", required=False,
         empty_label=_("全部"), help_text=_("主办或协办"), widget=FastSelect,
     )
+    lead_only = forms.BooleanField(label=_("仅看主办"), required=False, help_text=_("该承办单位现为主办的工单"))
     deadline = forms.ChoiceField(label=_("时限"), choices=DEADLINES, required=False, widget=FastSelect)
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
     mine = forms.BooleanField(label=_("仅看我登记的"), required=False)
@@ -162,6 +163,7 @@ class SearchForm(forms.Form):
             appeal_type=data.get("appeal_type"),
             category=data.get("category"),
             unit=data.get("unit"),
+            lead_only=bool(data.get("lead_only")),
             overdue=True if data.get("overdue") else None,
             deadline=data.get("deadline", ""),
             mine=bool(data.get("mine")),
@@ -176,8 +178,8 @@ class SearchForm(forms.Form):
     def advanced_open(self) -> bool:
         """Show the "more filters" panel open when one of its filters is set or wrong."""
         advanced = (
-            "period", "date_from", "date_to", "appeal_type", "category", "unit", "deadline", "overdue", "mine",
-            "exclude_voided",
+            "period", "date_from", "date_to", "appeal_type", "category", "unit", "lead_only", "deadline", "overdue",
+            "mine", "exclude_voided",
         )
         return any(self.data.get(name) for name in advanced) or any(name in self.errors for name in advanced)
 

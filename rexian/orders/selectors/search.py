@@ -66,7 +66,8 @@ class SearchFilters:  # 查询条件
     caller's order by phone); words: every word must occur in the title or description (see
     rexian.orders.search); date_from / date_to: registration days, both included; appeal_type,
     category (the category or anything below it) and unit (orders the unit has a part in, lead or
-    assisting, a part withdrawn by an approved return excepted) as instances or primary keys;
+    assisting, a part withdrawn by an approved return excepted; with lead_only, the orders it leads now, as
+    the unit slice of the dashboards counts them) as instances or primary keys;
     overdue: True for open orders past a deadline, False for orders not overdue; deadline:
     "overdue" or "near" (yellow: less than the warning share of the time left); mine: registered
     by the user; exclude_voided: leave voided orders (作废) out, as 受理量 and 今日受理 do, so that their
@@ -82,6 +83,7 @@ class SearchFilters:  # 查询条件
     appeal_type: object = None
     category: object = None
     unit: object = None
+    lead_only: bool = False
     overdue: bool | None = None
     deadline: str = ""
     mine: bool = False
@@ -135,7 +137,12 @@ def _search_plan(user, filters: SearchFilters, now: dt.datetime | None = None) -
         matches = WorkOrder.objects.filter(category_id__in=categories)
         queryset, drives = _steer(queryset, matches, "category_id", categories)
         drivers |= drives
-    if unit is not None:
+    if unit is not None and f.lead_only:
+        unit_id = getattr(unit, "pk", unit)
+        matches = WorkOrder.objects.filter(lead_unit_id=unit_id)
+        queryset, drives = _steer(queryset, matches, "lead_unit_id", [unit_id])
+        drivers |= drives
+    elif unit is not None:
         queryset, drives = _unit_filter(queryset, unit.pk if hasattr(unit, "pk") else unit)
         drivers |= drives
     elif user.role == Role.UNIT_HANDLER and user.unit_id is not None:
