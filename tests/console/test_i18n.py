@@ -19,6 +19,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from rexian.catalog.models import AppealType, Channel
+from rexian.orders import services
 from rexian.orders.transitions import State
 from rexian.reports import services as reports
 from rexian.reports.models import Report
@@ -368,3 +369,15 @@ def test_the_report_pages_in_english_have_no_chinese_outside_their_data(signed_i
     draft_page = pages["a draft"].content.decode()
     assert '<label for="id_title">Title</label>' in draft_page and "Editable paragraph" in draft_page
     assert "Special report" in pages["list"].content.decode() and "Draft" in pages["list"].content.decode()
+
+
+@pytest.mark.django_db
+def test_the_english_order_page_punctuates_in_english_around_the_data(signed_in, cast, make_order):
+    order = make_order(State.DISPATCHED)
+    services.return_request(actor=cast.housing_handler, order=order, reason="不归本局管理")
+    order.refresh_from_db()
+    services.return_approve(actor=cast.dispatcher, order=order)
+    page = signed_in(_speaks(cast.dispatcher, "en")).get(reverse("console:order", args=[order.number])).content.decode()
+    assert "<strong>Return request</strong> (住建局, Approved): 不归本局管理" in page
+    assert "(Handling unit: 住建局)" in page  # the history: the unit a step was taken for
+    assert "（" not in page.split("<main")[1].replace("（保密）", "")
