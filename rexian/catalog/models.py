@@ -125,6 +125,11 @@ class Urgency(EnglishNamed, models.Model):  # 紧急程度
         ordering = ["rank"]
 
 
+# The citizens' own channels, which the portal and the Open311 interface record their orders on: never chosen by an
+# operator recording a call or a letter.
+SELF_SERVICE_CHANNELS = ("portal", "open311")
+
+
 class Channel(EnglishNamed, models.Model):  # 受理渠道
     code = models.CharField(_("编码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=30, unique=True)

@@ -11,10 +11,11 @@ import uuid
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db.models import Case, When
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
+from rexian.catalog.models import SELF_SERVICE_CHANNELS, AppealType, Category, Channel, HotTopic, Line, Urgency
 from rexian.catalog.selectors import category_hit
 from rexian.console.forms import ConsoleForm
 from rexian.orders.intake import ANSWER, DISPATCH, REGISTER
@@ -181,7 +182,12 @@ class IntakeForm(OrderRecordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         f = self.fields
-        f["channel"].queryset = Channel.objects.filter(is_active=True)
+        # What an operator records: not the portal's or Open311's own channels; the phone, most calls, first.
+        f["channel"].queryset = (
+            Channel.objects.filter(is_active=True)
+            .exclude(code__in=SELF_SERVICE_CHANNELS)
+            .order_by(Case(When(code="phone", then=0), default=1), "code")
+        )
         f["line"].queryset = Line.objects.filter(is_active=True)
         f["hot_topics"].queryset = HotTopic.objects.filter(is_active=True)
         # Typing the title or the description asks the knowledge base for articles that may answer it.

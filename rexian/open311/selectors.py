@@ -16,14 +16,14 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from rexian.catalog.models import AppealType, Category
+from rexian.catalog.models import SELF_SERVICE_CHANNELS, AppealType, Category
 from rexian.open311.models import Submission
 from rexian.orders.models import Assignment, OrderEvent, WorkOrder
 from rexian.orders.transitions import OPEN_STATES, State
 from rexian.privacy import crypto
 
 # Orders from these channels are public in GET requests; see docs/open311.md, "Privacy".
-PUBLIC_CHANNELS = ("open311", "portal")
+PUBLIC_CHANNELS = SELF_SERVICE_CHANNELS
 DEFAULT_APPEAL_TYPE = "complaint"
 DEFAULT_URGENCY = "normal"
 MAX_REQUESTS = 1000  # the spec's default query limit

@@ -61,6 +61,16 @@ def test_operator_gets_an_empty_form_with_the_focus_on_the_phone(signed_in, cast
     assert response.context["form"]["channel"].value() == f.channel("phone").pk
 
 
+def test_the_operator_chooses_among_the_centre_s_channels_phone_first_not_the_portal_s_or_open311_s(signed_in, cast):
+    form = signed_in(cast.operator).get(INTAKE).context["form"]
+    codes = list(form.fields["channel"].queryset.values_list("code", flat=True))
+    assert codes[0] == "phone" and "letter" in codes
+    assert "portal" not in codes and "open311" not in codes
+    # Sent anyway (a tampered form), the portal's channel is refused beside the field.
+    response = signed_in(cast.operator).post(INTAKE, form_data(cast, channel=f.channel("portal").pk))
+    assert response.status_code == 400 and response.context["form"].errors["channel"]
+
+
 def test_a_supervisor_may_take_calls_too(signed_in, cast):
     assert signed_in(cast.supervisor).get(INTAKE).status_code == 200
 
