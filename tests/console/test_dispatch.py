@@ -133,7 +133,8 @@ def test_a_bad_page_number_is_a_400(signed_in, cast, page):
 def test_a_date_out_of_range_is_a_400_beside_the_field(signed_in, cast, day):
     response = signed_in(cast.dispatcher).get(QUEUE, {"registered_to": day})
     assert response.status_code == 400
-    assert 'id="id_registered_to_error"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="id_registered_to_error"' in page and "1900-01-01 至 2999-12-31" in page  # rexian.core.dates' bounds
 
 
 def test_the_queue_is_paginated_and_the_pager_keeps_the_filters(signed_in, cast, make_order, monkeypatch):

@@ -6,8 +6,6 @@ lifecycle rules, the version check and the messages are the order detail page's 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,11 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category, Channel, Urgency
 from rexian.console.actions import unit_choices
+from rexian.core.dates import validate_day
 from rexian.orders import selectors
 from rexian.units.models import Unit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)  # a typo's year 0002 or 9999 is no filter
 
 
 class DispatchFilterForm(forms.Form):
@@ -46,8 +44,9 @@ class DispatchFilterForm(forms.Form):
         label=_("区域（镇/街道）"), queryset=Unit.objects.filter(kind=Unit.Kind.TOWN, is_active=True),
         to_field_name="code", required=False, empty_label=_("全部"),
     )
-    registered_from = forms.DateField(label=_("登记日期自"), required=False, widget=DATE_INPUT)
-    registered_to = forms.DateField(label=_("登记日期至"), required=False, widget=DATE_INPUT)
+    # Within rexian.core.dates' FIRST_DAY … LAST_DAY: a typo's year 0002 or 9999 is no filter.
+    registered_from = forms.DateField(label=_("登记日期自"), required=False, widget=DATE_INPUT, validators=[validate_day])
+    registered_to = forms.DateField(label=_("登记日期至"), required=False, widget=DATE_INPUT, validators=[validate_day])
     keyword = forms.CharField(
         label=_("标题关键词"), required=False, max_length=60, widget=forms.TextInput(attrs={"type": "search"})
     )
@@ -68,18 +67,6 @@ class DispatchFilterForm(forms.Form):
             group = [(top.code, _("%(name)s（全部）") % {"name": top.name})] + leaves.get(top.pk, [])
             choices.append((top.name, group))
         self.fields["category"].choices = choices
-
-    def _clean_day(self, name: str):
-        day = self.cleaned_data.get(name)
-        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
-            raise forms.ValidationError(_("请填写 %(first)s 至 %(last)s 之间的日期。") % {"first": FIRST_DAY, "last": LAST_DAY})
-        return day
-
-    def clean_registered_from(self):
-        return self._clean_day("registered_from")
-
-    def clean_registered_to(self):
-        return self._clean_day("registered_to")
 
     def clean(self):
         data = super().clean()

@@ -24,10 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rexian.console.xlsx import workbook_bytes, xlsx_response
+from rexian.core.dates import FIRST_DAY, LAST_DAY
 from rexian.orders import access
 from rexian.quality import selectors, services
 
-YEARS = range(1900, 3000)  # a week or month outside is a typing mistake (and some cannot even be stored as UTC)
+YEARS = range(FIRST_DAY.year, LAST_DAY.year + 1)  # outside: a typing mistake (rexian.core.dates)
 
 
 def _require_scorer(user) -> None:

@@ -12,10 +12,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from rexian.core.dates import FIRST_DAY
 from rexian.quality.services import quality_sample
 from rexian.units.models import User
 
-FIRST_DAY = dt.date(1900, 1, 1)  # earlier days are typing mistakes, and some cannot even be stored as UTC
 
 
 class Command(BaseCommand):
