@@ -59,7 +59,9 @@ class OrderRecordForm(ConsoleForm):
     )
     town = forms.ModelChoiceField(label=_("镇/街道"), queryset=Unit.objects.none(), required=False, empty_label=_("—"))
     community = forms.ModelChoiceField(
-        label=_("村/社区"), queryset=Unit.objects.none(), required=False, empty_label=_("—")
+        label=_("村/社区"), queryset=Unit.objects.none(), required=False, empty_label=_("—"),
+        # The choices are the chosen town's communities (see __init__): any other is not in that town.
+        error_messages={"invalid_choice": _("所选村/社区不在所选镇/街道内，或已停用，请重新选择。")},
     )
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
 
@@ -84,13 +86,6 @@ class OrderRecordForm(ConsoleForm):
             f["community"].queryset = area_communities(town=town or None)
         except (TypeError, ValueError):
             f["community"].queryset = Unit.objects.none()
-
-    def clean(self):
-        data = super().clean()
-        town, community = data.get("town"), data.get("community")
-        if community is not None and town is not None and community.parent_id != town.pk:
-            self.add_error("community", _("该社区不属于所选镇/街道。"))
-        return data
 
     def chosen_category(self):
         """The category the form holds now (as the picker shows it, with its path), or None."""
@@ -164,7 +159,10 @@ class IntakeForm(OrderRecordForm):
     )
     # The answer given on the call (直接办结) and the knowledge article it came from.
     answer = forms.CharField(label=_("答复内容"), max_length=4000, required=False, widget=TEXTAREA)
-    knowledge_article = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    knowledge_article = forms.IntegerField(
+        required=False, min_value=1, widget=forms.HiddenInput,
+        error_messages={"invalid": _("引用的知识库条目无效，请重新引用。"), "min_value": _("引用的知识库条目无效，请重新引用。")},
+    )
     # Which submit button was pressed.
     action = forms.ChoiceField(
         choices=ACTION_CHOICES,

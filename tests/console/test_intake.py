@@ -235,7 +235,9 @@ def test_the_community_must_lie_in_the_town(signed_in, cast):
     other_town = f.UnitFactory(code="C-CX", name="城西街道", kind="town", parent=cast.city)
     response = signed_in(cast.operator).post(INTAKE, form_data(cast, town=other_town.pk))
     assert response.status_code == 400
-    assert 'id="id_community_error"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="id_community_error"' in page and "所选村/社区不在所选镇/街道内，或已停用，请重新选择。" in page
+    assert 'id="id_town_error"' not in page
 
 
 def test_a_town_alone_is_the_orders_area(signed_in, cast):
@@ -381,6 +383,15 @@ def test_a_lapsed_article_stops_the_save_with_a_message_on_the_answer(signed_in,
     data = form_data(cast, action="answer", answer="…", knowledge_article=article.pk)
     response = signed_in(cast.operator).post(INTAKE, data)
     assert response.status_code == 400 and 'id="id_answer_error"' in response.content.decode()
+    assert not WorkOrder.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "0"])
+def test_a_malformed_quote_is_said_where_the_quote_is_shown(signed_in, cast, value):
+    data = form_data(cast, action="answer", answer="已答复。", knowledge_article=value)
+    response = signed_in(cast.operator).post(INTAKE, data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "引用的知识库条目无效，请重新引用。" in page
     assert not WorkOrder.objects.exists()
 
 
