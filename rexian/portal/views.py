@@ -9,6 +9,7 @@ internal note or a member of staff.
 from __future__ import annotations
 
 import functools
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -30,7 +31,13 @@ NOT_FOUND = "未找到匹配的工单。请核对工单编号和提交时填写�
 UNAVAILABLE = "市民门户暂时无法受理，请稍后再试，或直接拨打12345热线。"
 CHANGED = "该工单的进度已更新，请以页面显示的最新进度为准。"
 EXPIRED = "页面已过期，请重新查询工单后再评价。"
-TOO_MANY_SUBMISSIONS = "操作过于频繁：您近一小时内提交诉求的次数过多，请约一小时后再试；如有急事请直接拨打12345热线。"
+TOO_MANY_SUBMISSIONS = "操作过于频繁：您近一小时内提交诉求的次数过多，请{wait}再试；如有急事请直接拨打12345热线。"
+
+
+def wait_words(seconds: int) -> str:
+    """How long the citizen waits, as the Retry-After says: 约 N 分钟后, or 约一小时后 from 60 minutes on."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return "约一小时后" if minutes >= 60 else f"约 {minutes} 分钟后"
 
 
 def chinese(view):
@@ -47,7 +54,7 @@ def chinese(view):
 
 
 def _limited(request, verdict: ratelimit.Verdict) -> HttpResponse:
-    response = render(request, "portal/limited.html", status=429)
+    response = render(request, "portal/limited.html", {"wait": wait_words(verdict.retry_after)}, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response
 
@@ -93,7 +100,7 @@ def submit(request):
     )
     if not verdict.allowed:
         # Keep what the citizen typed on screen: they may come back later or read it out to an operator.
-        form.add_error(None, TOO_MANY_SUBMISSIONS)
+        form.add_error(None, TOO_MANY_SUBMISSIONS.format(wait=wait_words(verdict.retry_after)))
         response = render(request, "portal/submit.html", {"form": form}, status=429)
         response["Retry-After"] = str(verdict.retry_after)
         return response

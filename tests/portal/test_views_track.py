@@ -14,6 +14,7 @@ from rexian.orders import services
 from rexian.orders.models import Callback, WorkOrder
 from rexian.orders.transitions import State
 from rexian.portal import tokens
+from rexian.portal.views import wait_words
 from tests import factories as f
 from tests.conftest import advance, register
 from tests.portal.conftest import without_csrf
@@ -198,7 +199,8 @@ def test_tracking_is_limited_per_address(client, make_order, settings):
     response = track(client, order.number)
     assert response.status_code == 429
     assert "操作过于频繁" in response.content.decode()
-    assert int(response["Retry-After"]) > 0
+    retry = int(response["Retry-After"])
+    assert retry > 0 and f"请{wait_words(retry)}再试" in response.content.decode()  # the wait the header says
     assert track(client, order.number, REMOTE_ADDR="10.0.0.9").status_code == 200  # another address is not held up
 
 
@@ -234,7 +236,7 @@ def test_submissions_are_limited_per_address(client, cast, request_form, setting
     response = client.post(reverse("portal:submit"), request_form(caller_phone="13900000009"))
     html = response.content.decode()
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
-    assert "提交诉求的次数过多" in html
+    assert "提交诉求的次数过多" in html and f"请{wait_words(int(response['Retry-After']))}再试" in html
     assert "幸福小区3号楼电梯停运两周" in html  # what the citizen typed stays on screen
     assert WorkOrder.objects.count() == 2
 
@@ -331,3 +333,9 @@ def test_the_home_page_links_both_services(client, cast):
     html = client.get(reverse("portal:home")).content.decode()
     assert reverse("portal:submit") in html and reverse("portal:track") in html
     assert 'lang="zh-Hans"' in html and 'name="viewport"' in html
+
+
+def test_the_wait_is_said_in_minutes_up_to_an_hour():
+    assert [wait_words(s) for s in (1, 60, 61, 625, 3540, 3541, 3600, 7200)] == [
+        "约 1 分钟后", "约 1 分钟后", "约 2 分钟后", "约 11 分钟后", "约 59 分钟后", "约一小时后", "约一小时后", "约一小时后",
+    ]
