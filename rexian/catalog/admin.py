@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from rexian.catalog import resources
@@ -23,9 +22,10 @@ from rexian.catalog.models import (
     Line,
     Urgency,
 )
+from rexian.units.admin import SpreadsheetAdmin
 
 
-class MasterDataAdmin(ImportExportModelAdmin):
+class MasterDataAdmin(SpreadsheetAdmin):
     # Excel is what administrators use; CSV with a BOM so Excel opens it as UTF-8.
     formats = [base_formats.XLSX, base_formats.CSV]
     to_encoding = "utf-8-sig"

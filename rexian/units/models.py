@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,6 @@ class Unit(models.Model):  # 单位
         return self.name
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.parent_id and self.pk and (
             self.parent_id == self.pk or (self.path and self.parent.path.startswith(self.path))
         ):
@@ -82,6 +81,7 @@ class Role(models.TextChoices):  # 角色
 
 
 UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_ADMIN})
+UNIT_STAFF_NEED_A_UNIT = _("承办人和承办单位管理员必须选择所属单位。")
 
 
 class UserManager(BaseUserManager):
@@ -114,11 +114,18 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~models.Q(role__in=["unit_handler", "unit_admin"]) | models.Q(unit__isnull=False),
                 name="unit_staff_have_a_unit",
+                violation_error_message=UNIT_STAFF_NEED_A_UNIT,
             )
         ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def clean(self):
+        super().clean()
+        # The constraint says the same, but only as an error of the whole form; this marks the unit field.
+        if self.role in UNIT_ROLES and self.unit_id is None:
+            raise ValidationError({"unit": UNIT_STAFF_NEED_A_UNIT})
 
     @property
     def is_unit_staff(self) -> bool:

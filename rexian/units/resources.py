@@ -14,18 +14,44 @@ units, never the other way round.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources, results, widgets
 
 from rexian.units.models import Unit
 
+logger = logging.getLogger(__name__)
+
 #: The first data row of a sheet is row 2 in Excel (row 1 holds the headers).
 FIRST_DATA_ROW = 2
+
+
+class SheetError(ValueError):
+    """A mistake in a sheet as a whole (a required column is missing), in words its author can act on."""
+
+
+class ImportProblem(results.Error):
+    """An error of an import as people see it (the admin's import page shows `message`, never a traceback).
+
+    A SheetError is the author's to fix and says so; anything else is a fault of ours: its traceback goes
+    to the log and the page says only that the import failed.
+    """
+
+    def __init__(self, error, row=None, number=None):
+        super().__init__(error, row=row, number=number)
+        if not isinstance(error, SheetError):
+            logger.error("master-data import failed", exc_info=error)
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.error, SheetError):
+            return str(self.error)
+        return _("导入时发生意外错误，没有导入任何数据。请稍后重试；如仍出错，请联系技术支持。")
 
 
 def cell_text(value) -> str:
@@ -241,6 +267,9 @@ class MasterDataResource(resources.ModelResource):
         self.source_rows: list[int] = []
         self._seen_keys: set[tuple] = set()
 
+    def get_error_result_class(self):
+        return ImportProblem
+
     # --- reading the sheet -----------------------------------------------------------
 
     def column_of(self, name: str) -> str:
@@ -281,7 +310,11 @@ class MasterDataResource(resources.ModelResource):
         dataset.headers = self.normalise_headers(dataset.headers)
         missing = self.missing_columns(dataset.headers)
         if missing:
-            raise ValueError(_("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)})
+            # No row can be matched without its key: drop them, so this is the one message the author gets.
+            headers = dataset.headers
+            dataset.wipe()
+            dataset.headers = headers
+            raise SheetError(_("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)})
         rows = list(dataset)
         order = [i for i, row in enumerate(rows) if any(cell_text(v) for v in row)]
         if self.tree:
@@ -331,38 +364,50 @@ class MasterDataResource(resources.ModelResource):
     # --- one row ----------------------------------------------------------------------
 
     def before_import_row(self, row, **kwargs):
-        key = tuple(cell_text(row.get(self.fields[name].column_name)) for name in self.get_import_id_fields())
-        # A blank key cell means "any" only where the model allows it (a rule's urgency, a
-        # catalogue entry's area); a blank code would otherwise pass as an unchanged new row.
-        blank = {
-            self.fields[name].attribute: [ValidationError(_("不能为空。"), code="required")]
-            for name, value in zip(self.get_import_id_fields(), key)
-            if not value and not self._meta.model._meta.get_field(self.fields[name].attribute).null
-        }
-        if blank:
-            raise ValidationError(blank)
-        if key in self._seen_keys:
-            described = "，".join(
-                f"{self.fields[name].column_name}“{value or '（空）'}”"
-                for name, value in zip(self.get_import_id_fields(), key)
-            )
-            raise ValidationError(_("与本表前面的行重复（%(key)s），每条只能出现一次。") % {"key": described})
-        self._seen_keys.add(key)
+        """Refuse a row whose natural key is blank, unknown or repeated, with every other mistake in its cells.
 
-    def get_instance(self, instance_loader, row):
-        # An unknown code in the natural key is the author's mistake, not a crash:
-        # report it like any other invalid cell.
-        errors = {}
-        for name in self.get_import_id_fields():
+        A row that cannot be matched is not imported, but its other cells are checked all the same, so the
+        author sees every mistake of the row at once (checks that need the saved row, such as the model's
+        own rules, wait until the key is right).
+        """
+        key_names = self.get_import_id_fields()
+        key = tuple(cell_text(row.get(self.fields[name].column_name)) for name in key_names)
+        errors: dict[str, list[ValidationError]] = {}
+        for name, value in zip(key_names, key):
             field = self.fields[name]
-            if field.column_name in row:
-                try:
-                    field.clean(row)
-                except ValueError as exc:
-                    errors[field.attribute] = ValidationError(str(exc), code="invalid")
+            if not value:
+                # A blank key cell means "any" only where the model allows it (a rule's urgency, a
+                # catalogue entry's area); a blank code would otherwise pass as an unchanged new row.
+                if not self._meta.model._meta.get_field(field.attribute).null:
+                    errors[field.attribute] = [ValidationError(_("不能为空。"), code="required")]
+                continue
+            try:
+                field.clean(row)  # an unknown code in the key is the author's mistake, not a crash
+            except ValueError as exc:
+                errors[field.attribute] = [ValidationError(str(exc), code="invalid")]
+        if not any(error.code == "required" for messages in errors.values() for error in messages):
+            if key in self._seen_keys:
+                described = "，".join(
+                    f"{self.fields[name].column_name}“{value or '（空）'}”" for name, value in zip(key_names, key)
+                )
+                errors[NON_FIELD_ERRORS] = [
+                    ValidationError(_("与本表前面的行重复（%(key)s），每条只能出现一次。") % {"key": described})
+                ]
+            self._seen_keys.add(key)
         if errors:
-            raise ValidationError(errors)
-        return super().get_instance(instance_loader, row)
+            raise ValidationError({**errors, **self.cell_errors(row, skip=set(key_names))})
+
+    def cell_errors(self, row, skip=frozenset()) -> dict[str, list[ValidationError]]:
+        """The cells of `row` that cannot be read (bad numbers, dates, choices, unknown codes), by attribute."""
+        errors = {}
+        for name, field in self.fields.items():
+            if name in skip or field.readonly or not field.attribute or field.column_name not in row:
+                continue
+            try:
+                field.clean(row)
+            except ValueError as exc:
+                errors[field.attribute] = [ValidationError(str(exc), code="invalid")]
+        return errors
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -410,13 +455,32 @@ class MasterDataResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         for invalid in result.invalid_rows:
             invalid.number = self.row_label(invalid.number)
+            # Named by the sheet's headers in the sheet's order, as its author wrote them.
+            invalid.error_dict = self.by_column(invalid.error_dict)
+            invalid.values = tuple(cell_text(value) for value in invalid.values)
         for failed in result.error_rows:
             failed.number = self.row_label(failed.number)
             for error in failed.errors:
                 error.number = failed.number
+        # Parents were imported first; the author reads the sheet top to bottom.
+        result.invalid_rows.sort(key=lambda invalid: invalid.number)
+        result.error_rows.sort(key=lambda failed: failed.number)
+
+    def by_column(self, error_dict: dict) -> dict:
+        """A row's errors keyed by column header ("上级编码") instead of attribute, whole-row errors first."""
+        order = {str(field.column_name): i for i, field in enumerate(self.fields.values())}
+        named = {}
+        for key, messages in error_dict.items():
+            column = key if key == NON_FIELD_ERRORS else self.column_of(key)
+            named.setdefault(column, []).extend(messages)
+        order[NON_FIELD_ERRORS] = -1
+        return dict(sorted(named.items(), key=lambda item: order.get(item[0], len(order))))
 
     def row_reason(self, error_dict: dict) -> str:
-        """A validation error as one line: "上级编码：未知的单位编码“X”。；名称：该字段不能为空。"."""
+        """A row's errors as one line: "上级编码：未知的单位编码“X”。；名称：该字段不能为空。".
+
+        The keys are column headers (after the import) or attributes; whole-row errors come without a name.
+        """
         parts = []
         for key, messages in error_dict.items():
             text = "".join(str(m) for m in messages)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
 from django.urls import reverse
 
+from rexian.catalog import resources
 from rexian.catalog.models import (
     AppealType,
     CalendarDay,
@@ -162,3 +164,114 @@ def test_a_workday_rule_without_an_amount_is_a_form_error_not_a_crash(root):
     response = root.post(url(DeadlineRule, "add"), {"kind": "reply", "amount": "", "unit": "workdays"})
     assert response.status_code == 200
     assert "amount" in response.context["adminform"].form.errors
+
+
+# --- a broken file is answered in Chinese, never with a traceback --------------------------------------------
+
+
+def _xlsx(*rows, name="categories.xlsx"):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    upload = io.BytesIO()
+    workbook.save(upload)
+    upload.seek(0)
+    upload.name = name
+    return upload
+
+
+def _upload(client, model, upload, file_format="0"):
+    return client.post(url(model, "import"), {"format": file_format, "resource": "0", "import_file": upload})
+
+
+def _content(response) -> str:
+    """The page's main text, without the tags."""
+    page = response.content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.index('id="content"'):]))
+
+
+def test_a_sheet_without_its_key_column_is_one_message_without_a_traceback(root):
+    response = _upload(root, Category, _xlsx(["foo", "bar"], ["1", "2"]))
+    assert response.status_code == 200
+    text = _content(response)
+    assert "缺少必需的列：编码。" in text
+    assert "Traceback" not in text and ".py" not in text
+    assert "confirm_form" not in response.context
+
+
+@pytest.mark.parametrize(
+    "upload, file_format, message",
+    [
+        (io.BytesIO("这不是工作簿".encode()), "0", "无法读取文件：它不是有效的 .xlsx 文件。请确认所选格式与上传的文件一致。"),
+        (io.BytesIO("编码,名称\n09,测试\n".encode("gbk")), "1", "CSV 文件须为 UTF-8 编码"),
+        (_xlsx(["编码", "名称"]), "0", "文件中没有可导入的数据：第一行须为表头（列名），其下至少有一行数据。"),
+    ],
+    ids=["not a workbook", "GBK csv", "header only"],
+)
+def test_a_file_that_cannot_be_read_is_refused_in_chinese(root, upload, file_format, message):
+    upload.name = getattr(upload, "name", "categories.xlsx")
+    response = _upload(root, Category, upload, file_format)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["import_file"][0]
+    text = _content(response)
+    assert "encountered" not in text and "No valid data" not in text and "Error" not in text
+
+
+def test_row_errors_name_the_sheet_s_columns_and_every_problem_of_a_row(root):
+    response = _upload(root, Category, _xlsx(["编码", "名称", "上级编码", "启用"], ["0301", "错位", "01", "也许"],
+                                            [None, "无编码", None, "是"]))
+    result = response.context["result"]
+    assert [(row.number, list(row.field_specific_errors)) for row in result.invalid_rows] == [
+        (2, ["编码", "启用"]),
+        (3, ["编码"]),
+    ]
+    text = _content(response)
+    assert "以下行未通过校验" in text and "某些行验数据证失败" not in text
+    assert "编码 下级分类编码须以上级编码开头。 启用 “也许”不是有效的是/否值" in text
+    assert "is_active" not in text and "None" not in text
+
+
+def test_a_duplicate_row_is_reported_as_a_whole_row_with_its_other_mistakes(root, cast):
+    response = _upload(
+        root,
+        DispatchRule,
+        _xlsx(["分类编码", "区域编码", "主办单位编码", "协办单位编码"], ["020101", None, "C-CGJ", None],
+              ["020101", None, "C-NOPE", "C-ZJJ,C-ALSO-NOPE"], name="rules.xlsx"),
+    )
+    (row,) = response.context["result"].invalid_rows
+    assert row.number == 3
+    assert list(row.error_dict) == ["__all__", "主办单位编码", "协办单位编码"]
+    text = _content(response)
+    assert "整行 与本表前面的行重复（分类编码“020101”，区域编码“（空）”）" in text
+    assert "未知的单位编码“C-NOPE”" in text and "未知的单位编码“C-ALSO-NOPE”" in text
+
+
+def test_an_unexpected_failure_is_a_plain_message_and_the_traceback_goes_to_the_log(root, monkeypatch, caplog):
+    def broken(self, instance, is_create, row, **kwargs):
+        raise RuntimeError("database on fire at /srv/rexian/secret.py")
+
+    monkeypatch.setattr(resources.ChannelResource, "save_instance", broken)
+    response = _upload(root, Channel, _xlsx(["编码", "名称"], ["fax", "传真"], name="channels.xlsx"))
+    text = _content(response)
+    assert "导入时发生意外错误，没有导入任何数据。" in text and "行号: 2" in text
+    assert "on fire" not in text and "Traceback" not in text
+    assert "database on fire" in caplog.text
+
+
+def test_an_export_link_with_a_query_that_is_no_filter_exports_every_row(root, cast):
+    page = root.get(url(Category, "export") + "?format=0")
+    assert page.status_code == 200
+    assert "链接中的筛选条件无法识别，已忽略：将导出全部记录。" in page.content.decode()
+    fields = {f"categoryresource_{name}": "on" for name in ["code", "name"]}
+    response = root.post(url(Category, "export") + "?format=0", {"format": "0", "resource": "0", **fields})
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + Category.objects.count()
+
+
+def test_an_export_link_keeps_the_list_s_filters(root, cast):
+    Category.objects.filter(code="02").update(is_active=False)
+    fields = {f"categoryresource_{name}": "on" for name in ["code", "name"]}
+    response = root.post(url(Category, "export") + "?is_active__exact=0", {"format": "0", "resource": "0", **fields})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows == [("编码", "名称"), ("02", "生态环境")]

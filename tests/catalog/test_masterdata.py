@@ -398,6 +398,38 @@ def test_every_rejected_row_is_listed_in_sheet_order(cast, tmp_path):
     assert not Category.objects.filter(code="0102").exists()
 
 
+def test_every_problem_of_a_row_is_reported_at_once(cast, tmp_path):
+    rule_header = ["时限类别", "诉求类型编码", "紧急程度编码", "分类编码", "时长", "计时单位", "说明"]
+    path = write_workbook(
+        tmp_path / "bad.xlsx",
+        {
+            "时限规则": [rule_header, ["办结时限", "zzz", "", "", "abc", "年", "坏"]],
+            "派单目录": [
+                ["分类编码", "区域编码", "主办单位编码", "协办单位编码"],
+                ["020101", "", "C-CGJ", ""],
+                ["020101", "", "C-NOPE", "C-ZJJ,C-ALSO-NOPE"],
+            ],
+            "工作日历调整": [["日期", "是工作日", "说明"], ["明天", "也许", ""]],
+        },
+    )
+    report = masterdata_import(path)
+    assert report.rejected == [
+        RejectedRow(
+            "时限规则", 2,
+            "诉求类型编码：未知的诉求类型编码“zzz”。；时长：“abc”不是数字。；计时单位：“年”不是有效的选项，可选：小时、工作日。",
+        ),
+        RejectedRow(
+            "派单目录", 3,
+            "与本表前面的行重复（分类编码“020101”，区域编码“（空）”），每条只能出现一次。；"
+            "主办单位编码：未知的单位编码“C-NOPE”。；协办单位编码：未知的单位编码“C-ALSO-NOPE”。",
+        ),
+        RejectedRow(
+            "工作日历调整", 2,
+            "日期：“明天”不是有效的日期，请写成 2025-10-01。；是工作日：“也许”不是有效的是/否值，请填写“是”或“否”。",
+        ),
+    ]
+
+
 def test_row_numbers_are_the_sheets_own_after_parents_are_moved_first(cast, tmp_path):
     path = write_workbook(
         tmp_path / "bad.xlsx",
