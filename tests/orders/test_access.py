@@ -11,13 +11,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from rexian.orders import access, selectors, services
-from rexian.orders.access import HIDDEN
 from rexian.orders.models import WorkOrder
 from rexian.orders.transitions import Action, State
 from rexian.privacy.models import PersonalDataAccess
 from rexian.units.models import Role
 from tests import factories as f
 from tests.conftest import register
+
+HIDDEN = "（保密）"  # what a withheld caller reads as, in the default language
 
 PHONE = "13812348000"
 MASKED_PHONE = "138****8000"
