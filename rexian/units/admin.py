@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -29,6 +30,17 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
                 "format": chosen.get_title()
             }
         form.add_error("import_file", message)
+
+    def get_export_filename(self, request, queryset, file_format):
+        """<Model>-<the centre's local date>.<ext>: the library dates the file in UTC (yesterday's date before
+        08:00 in Beijing)."""
+        return f"{self.model.__name__}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        """The rows, in a sheet named as the admin's list is (诉求分类), not tablib's "Tablib Dataset"."""
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        dataset.title = str(self.model._meta.verbose_name_plural)[:31]  # Excel allows 31 characters
+        return dataset
 
     def get_export_queryset(self, request):
         # The export link carries the list's filters. Like the list itself, which answers filters it cannot

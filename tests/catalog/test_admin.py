@@ -8,6 +8,7 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rexian.catalog import resources
 from rexian.catalog.models import (
@@ -117,9 +118,13 @@ def test_export_endpoint_returns_an_xlsx_with_chinese_headers(root):
     )
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("编码", "名称", "启用")
     assert ("phone", "电话", "是") in rows
+    # The sheet is named as the list is, and the file carries the centre's local date (the library's is UTC).
+    assert sheet.title == "受理渠道"
+    assert f'filename="Channel-{timezone.localdate():%Y-%m-%d}.xlsx"' in response["Content-Disposition"]
 
 
 def test_import_through_the_admin_creates_rows_after_confirmation(root):
