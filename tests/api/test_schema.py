@@ -80,3 +80,8 @@ def test_the_swagger_and_redoc_pages_load_their_assets_locally():
         for asset in assets:
             assert asset.startswith("/static/"), (url, asset)
             assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_redoc_may_not_fetch_its_makers_logo_from_their_cdn():
+    response = APIClient().get("/api/v1/redoc/")
+    assert response.status_code == 200 and response["Content-Security-Policy"] == "img-src 'self' data:"
