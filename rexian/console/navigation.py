@@ -36,6 +36,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("requests", _("审核"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "a"),
     MenuItem("inbox", _("承办"), frozenset({R.UNIT_HANDLER, R.UNIT_ADMIN}), "i"),
     MenuItem("my-unit", _("本单位考评"), frozenset({R.UNIT_ADMIN}), "k"),
+    MenuItem("unit-staff", _("本单位人员"), frozenset({R.UNIT_ADMIN}), "m"),
     MenuItem("board", _("值班看板"), frozenset({R.SUPERVISOR, R.LEADER}), "b"),
     MenuItem("dashboard", _("统计分析"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "o"),
     MenuItem("bigscreen", _("大屏"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "w"),

@@ -18,6 +18,7 @@ from rexian.console.views import (
     reports,
     search,
     supervision,
+    unit_staff,
 )
 
 app_name = "console"
@@ -64,6 +65,7 @@ urlpatterns = [
     path("dashboard/export/", dashboards.dashboard_export, name="dashboard-export"),
     # Unit admins: their own unit's figures and rank (本单位考评).
     path("my-unit/", dashboards.my_unit, name="my-unit"),
+    path("my-unit/staff/", unit_staff.unit_staff, name="unit-staff"),  # and its handlers (本单位人员)
     path("bigscreen/", dashboards.bigscreen, name="bigscreen"),
     # Reports (报告): the report centre for supervisors and admins, the reading list for leaders.
     path("reports/", reports.report_list, name="reports"),

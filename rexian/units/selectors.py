@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, QuerySet, Value, When
 
-from rexian.units.models import Unit
+from rexian.units.models import UNIT_ROLES, Role, Unit, User
 
 
 # --- Intake (受理): the area pickers --------------------------------------------------------------------------------
@@ -53,3 +53,22 @@ def unit_names() -> list[str]:
     for name, short in Unit.objects.filter(is_active=True).values_list("name", "short_name"):
         names.update(n for n in (name, short) if n)
     return sorted(names)
+
+
+# --- A unit's people (本单位人员) ---------------------------------------------------------------------------------------
+
+
+def unit_staff(unit: Unit) -> QuerySet[User]:
+    """The handlers and admins of `unit` itself (not of the units below it), active and stopped: the active first,
+    then the admins before the handlers, then by username."""
+    role_rank = Case(When(role=Role.UNIT_ADMIN, then=Value(0)), default=Value(1))
+    return (
+        User.objects.filter(unit=unit, role__in=UNIT_ROLES)
+        .annotate(role_rank=role_rank)
+        .order_by("-is_active", "role_rank", "username")
+    )
+
+
+def unit_handlers(unit: Unit) -> QuerySet[User]:
+    """The handlers (承办人) of `unit` itself, active and stopped: the people its admin manages."""
+    return User.objects.filter(unit=unit, role=Role.UNIT_HANDLER)
