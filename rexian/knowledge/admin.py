@@ -14,15 +14,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from rexian.knowledge import resources, selectors, services
 from rexian.knowledge.models import Article, ArticleUse, ReviewReminder, Section
+from rexian.units.admin import SpreadsheetAdmin
 
 
-class _SpreadsheetAdmin(ImportExportModelAdmin):
-    # Excel is what administrators use; CSV with a BOM so Excel opens it as UTF-8 (as the catalogue does).
+class _SpreadsheetAdmin(SpreadsheetAdmin):
+    # Excel is what administrators use; CSV with a BOM so Excel opens it as UTF-8 (as the catalogue does). The base
+    # explains a file it cannot read in Chinese and names the export by the list and the local date.
     formats = [base_formats.XLSX, base_formats.CSV]
     to_encoding = "utf-8-sig"
     list_per_page = 50

@@ -104,6 +104,15 @@ def test_articles_export_to_excel_with_chinese_headers(root, kb):
     assert (kb.ss_card.code, kb.ss_card.title, "12333", "已发布") in rows
 
 
+def test_a_file_that_is_no_workbook_is_explained_beside_the_file_field(root, kb):
+    upload = io.BytesIO("这不是工作簿".encode())
+    upload.name = "articles.xlsx"
+    response = root.post(url(Article, "import"), {"format": "0", "resource": "0", "import_file": upload})
+    page = response.content.decode()
+    assert "无法读取文件：它不是有效的 .xlsx 文件。请确认所选格式与上传的文件一致。" in page
+    assert "BadZipFile" not in page and "Traceback" not in page
+
+
 def test_an_imported_article_is_indexed(root, kb):
     upload = workbook([
         ["编号", "类型", "标题", "常见问法", "答复口径", "栏目编码", "责任单位编码", "状态"],
