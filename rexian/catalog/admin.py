@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export.formats import base_formats
 
 from rexian.catalog import resources
 from rexian.catalog.models import (
@@ -22,18 +21,11 @@ from rexian.catalog.models import (
     Line,
     Urgency,
 )
-from rexian.units.admin import SpreadsheetAdmin
-
-
-class MasterDataAdmin(SpreadsheetAdmin):
-    # Excel is what administrators use; CSV with a BOM so Excel opens it as UTF-8.
-    formats = [base_formats.XLSX, base_formats.CSV]
-    to_encoding = "utf-8-sig"
-    list_per_page = 50
+from rexian.units.admin import WorkbookAdmin
 
 
 @admin.register(AppealType)
-class AppealTypeAdmin(MasterDataAdmin):
+class AppealTypeAdmin(WorkbookAdmin):
     resource_classes = [resources.AppealTypeResource]
     list_display = ["code", "name", "name_en", "protects_identity", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
@@ -56,7 +48,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(MasterDataAdmin):
+class CategoryAdmin(WorkbookAdmin):
     form = CategoryForm
     resource_classes = [resources.CategoryResource]
     list_display = ["code", "name", "parent", "level", "is_active"]
@@ -69,14 +61,14 @@ class CategoryAdmin(MasterDataAdmin):
 
 
 @admin.register(Urgency)
-class UrgencyAdmin(MasterDataAdmin):
+class UrgencyAdmin(WorkbookAdmin):
     resource_classes = [resources.UrgencyResource]
     list_display = ["code", "name", "name_en", "rank"]
     search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Channel)
-class ChannelAdmin(MasterDataAdmin):
+class ChannelAdmin(WorkbookAdmin):
     resource_classes = [resources.ChannelResource]
     list_display = ["code", "name", "name_en", "is_active"]
     list_editable = ["is_active"]
@@ -85,7 +77,7 @@ class ChannelAdmin(MasterDataAdmin):
 
 
 @admin.register(Line)
-class LineAdmin(MasterDataAdmin):
+class LineAdmin(WorkbookAdmin):
     resource_classes = [resources.LineResource]
     list_display = ["number", "name", "code", "mode", "owner_unit", "is_active"]
     list_filter = ["mode", "is_active"]
@@ -95,7 +87,7 @@ class LineAdmin(MasterDataAdmin):
 
 
 @admin.register(HotTopic)
-class HotTopicAdmin(MasterDataAdmin):
+class HotTopicAdmin(WorkbookAdmin):
     resource_classes = [resources.HotTopicResource]
     list_display = ["name", "is_active"]
     list_editable = ["is_active"]
@@ -104,7 +96,7 @@ class HotTopicAdmin(MasterDataAdmin):
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(MasterDataAdmin):
+class DeadlineRuleAdmin(WorkbookAdmin):
     resource_classes = [resources.DeadlineRuleResource]
     list_display = ["kind", "appeal_type", "urgency", "category", "amount", "unit", "note"]
     list_filter = ["kind", "unit", "appeal_type", "urgency"]
@@ -114,7 +106,7 @@ class DeadlineRuleAdmin(MasterDataAdmin):
 
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(MasterDataAdmin):
+class DispatchRuleAdmin(WorkbookAdmin):
     resource_classes = [resources.DispatchRuleResource]
     list_display = ["category", "area", "lead_unit", "assisting", "note"]
     list_filter = ["lead_unit__kind", "category__level"]
@@ -131,7 +123,7 @@ class DispatchRuleAdmin(MasterDataAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(MasterDataAdmin):
+class CalendarDayAdmin(WorkbookAdmin):
     resource_classes = [resources.CalendarDayResource]
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]

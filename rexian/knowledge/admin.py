@@ -14,23 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.formats import base_formats
 
 from rexian.knowledge import resources, selectors, services
 from rexian.knowledge.models import Article, ArticleUse, ReviewReminder, Section
-from rexian.units.admin import SpreadsheetAdmin
-
-
-class _SpreadsheetAdmin(SpreadsheetAdmin):
-    # Excel is what administrators use; CSV with a BOM so Excel opens it as UTF-8 (as the catalogue does). The base
-    # explains a file it cannot read in Chinese and names the export by the list and the local date.
-    formats = [base_formats.XLSX, base_formats.CSV]
-    to_encoding = "utf-8-sig"
-    list_per_page = 50
+from rexian.units.admin import WorkbookAdmin
 
 
 @admin.register(Section)
-class SectionAdmin(_SpreadsheetAdmin):
+class SectionAdmin(WorkbookAdmin):
     resource_classes = [resources.SectionResource]
     list_display = ["code", "name", "line", "article_count", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
@@ -72,7 +63,7 @@ class _Outcome:
 
 
 @admin.register(Article)
-class ArticleAdmin(_SpreadsheetAdmin):
+class ArticleAdmin(WorkbookAdmin):
     resource_classes = [resources.ArticleResource]
     list_display = [
         "code", "title", "kind", "section", "owner_unit", "status", "valid_until", "review_due", "updated_at",

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 
 from rexian.units.models import Unit, User
 from rexian.units.resources import UnitResource
@@ -52,6 +53,15 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
             if request.method == "GET":
                 messages.warning(request, gettext("链接中的筛选条件无法识别，已忽略：将导出全部记录。"))
             return self.get_queryset(request)
+
+
+class WorkbookAdmin(SpreadsheetAdmin):
+    """The master data's and the knowledge base's lists: Excel is what administrators use; CSV with a BOM so Excel
+    opens it as UTF-8."""
+
+    formats = [base_formats.XLSX, base_formats.CSV]
+    to_encoding = "utf-8-sig"
+    list_per_page = 50
 
 
 @admin.register(Unit)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.core.dates import FIRST_DAY, LAST_DAY
 from rexian.orders import access
@@ -140,10 +141,6 @@ def _month(request) -> tuple[dt.date, str]:
         return this_month, gettext("月份「%(month)s」无法识别，请按 YYYY-MM 填写。") % {"month": raw}
 
 
-def _bad_period(request, error: str):
-    return render(request, "400.html", {"reason": error}, status=400)
-
-
 @login_required
 @require_GET
 def quality_weekly(request):
@@ -173,7 +170,7 @@ def quality_weekly_export(request):
     _require_scorer(request.user)
     monday, error = _week(request)
     if error:
-        return _bad_period(request, error)
+        return bad_request(request, error)
     rows = (
         (
             str(row.operator), row.scored, row.average, row.failed,
@@ -224,7 +221,7 @@ def quality_monthly_export(request):
     _require_scorer(request.user)
     first, error = _month(request)
     if error:
-        return _bad_period(request, error)
+        return bad_request(request, error)
     rows = (
         (
             row.rank, str(row.operator), row.inspections, row.quality, row.volume, row.volume_score, row.callbacks,
