@@ -96,23 +96,18 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def _yes_no_field(label, invalid) -> forms.TypedChoiceField:
+    """A question asked on the callback (是 / 否 / 未询问); a question makes no sentence of the console's stock
+    message, so `invalid` says the answers."""
+    return forms.TypedChoiceField(
+        label=label, choices=YES_NO_UNKNOWN, required=False, coerce=_yes_no, error_messages={"invalid_choice": invalid}
+    )
+
+
 class CallbackForm(ConsoleForm):
     satisfaction = forms.ChoiceField(label=_("满意度"), choices=[("", _("请选择"))] + list(Satisfaction.choices))
-    # Questions for labels: their messages say the answers.
-    solved = forms.TypedChoiceField(
-        label=_("问题是否解决"),
-        choices=YES_NO_UNKNOWN,
-        required=False,
-        coerce=_yes_no,
-        error_messages={"invalid_choice": _("问题是否解决：请选择是、否或未询问。")},
-    )
-    responded_in_time = forms.TypedChoiceField(
-        label=_("单位是否及时联系"),
-        choices=YES_NO_UNKNOWN,
-        required=False,
-        coerce=_yes_no,
-        error_messages={"invalid_choice": _("单位是否及时联系：请选择是、否或未询问。")},
-    )
+    solved = _yes_no_field(_("问题是否解决"), _("问题是否解决：请选择是、否或未询问。"))
+    responded_in_time = _yes_no_field(_("单位是否及时联系"), _("单位是否及时联系：请选择是、否或未询问。"))
     note = forms.CharField(label=_("回访记录"), required=False, max_length=2000, widget=TEXTAREA)
 
 
