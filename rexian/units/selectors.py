@@ -67,8 +67,3 @@ def unit_staff(unit: Unit) -> QuerySet[User]:
         .annotate(role_rank=role_rank)
         .order_by("-is_active", "role_rank", "username")
     )
-
-
-def unit_handlers(unit: Unit) -> QuerySet[User]:
-    """The handlers (承办人) of `unit` itself, active and stopped: the people its admin manages."""
-    return User.objects.filter(unit=unit, role=Role.UNIT_HANDLER)

@@ -41,11 +41,16 @@ def _check_manager(actor) -> None:
         raise PermissionDenied(_("只有承办单位管理员可以管理本单位人员。"))
 
 
-def _locked_handler(*, actor: User, user: User | int) -> User:
-    """The handler `user` of the actor's unit, locked for the change; PermissionDenied for anyone else."""
+def manageable_handler(*, actor: User, user: User | int, lock: bool = False) -> User:
+    """The handler `user` of the actor's unit (locked for a change with `lock`); PermissionDenied for anyone else.
+
+    A page that refuses a form about `user` asks it too, so that it shows the form again only to the person's
+    unit admin.
+    """
     _check_manager(actor)
     pk = user.pk if isinstance(user, User) else int(user)
-    handler = User.objects.select_for_update().filter(pk=pk).first()
+    people = User.objects.select_for_update() if lock else User.objects
+    handler = people.filter(pk=pk).first()
     if handler is None or handler.unit_id != actor.unit_id:
         raise PermissionDenied(_("只能管理本单位的承办人。"))
     if handler.pk == actor.pk:
@@ -128,7 +133,7 @@ def unit_handler_set_active(*, actor: User, user: User | int, active: bool) -> U
     A stopped account keeps its orders and history; it only cannot sign in. Only a unit admin may call it,
     for a handler of their own unit (never themself, another admin or another unit's user: PermissionDenied).
     """
-    handler = _locked_handler(actor=actor, user=user)
+    handler = manageable_handler(actor=actor, user=user, lock=True)
     if handler.is_active != active:
         handler.is_active = active
         handler.save(update_fields=["is_active"])
@@ -146,7 +151,7 @@ def unit_handler_set_password(*, actor: User, user: User | int, password: str, p
     Only a unit admin may call it, for a handler of their own unit (PermissionDenied otherwise); StaffError
     (field password1 or password2) for passwords that differ or are too weak. The handler's other sessions end.
     """
-    handler = _locked_handler(actor=actor, user=user)
+    handler = manageable_handler(actor=actor, user=user, lock=True)
     _check_password(password, password2, user=handler)
     handler.set_password(password)
     handler.save(update_fields=["password"])

@@ -145,8 +145,8 @@ def _set_password(request):
         else:
             messages.success(request, gettext("已重置 %(name)s 的密码，请将新密码告知本人。") % {"name": handler})
             return _back(request)
-    elif not selectors.unit_handlers(request.user.unit).filter(pk=pk).exists():
-        raise PermissionDenied(gettext("只能管理本单位的承办人。"))
+    else:
+        services.manageable_handler(actor=request.user, user=pk)  # PermissionDenied for anyone else's person
     return _page(request, reset_form=form, reset_for=pk, status=400)
 
 
