@@ -22,6 +22,9 @@ It then times, each over `--samples` calls after `--warmup` untimed ones:
 * `unit_ranking` (部门考评) and `metrics_by("category", level=1)` over a year;
 * `metrics_by("day")` and `volume_by_day` over a year, `volume_by_hour` over a month,
   `volume_by_hour_of_day` over a year;
+* today so far (the last order's day, at its moment): `period_metrics`, `metrics_by("category")` and
+  `unit_ranking`, whose 环比/同比 bases read a day's registrations from the facts (`--days` sets how many
+  orders a day holds: `--orders 300000 --days 10` is a big city's 30,000 a day);
 
 and prints p50 / p95 / max with the size of the data, then one `BENCH {json}`
 line per measurement. It never fails on timing.
@@ -164,6 +167,11 @@ def query_calls(rng: random.Random) -> dict:
         "by_type_year_of_town": lambda: m.metrics_by("type", **year, area=town()),
         "by_unit_year_of_town": lambda: m.metrics_by("unit", **year, area=town()),
         "by_month_year_of_category": lambda: m.metrics_by("month", **year, category=top()),
+        # Today so far, at the last order's moment: the 环比 and 同比 bases read their last day's registrations up
+        # to that hour from the facts (metrics.cut_hour), so these grow with a day's orders, not with the history.
+        "period_today": lambda: m.period_metrics(start=today, end=today, now=last),
+        "by_category_today": lambda: m.metrics_by("category", start=today, end=today, level=1, now=last),
+        "unit_ranking_today": lambda: m.unit_ranking(start=today, end=today, now=last),
         # A combination no rollup holds is summed from the facts.
         "period_month_channel_category (facts)": lambda: m.period_metrics(
             **month, channel=rng.choice(channels), category=top()

@@ -166,8 +166,10 @@ class Metrics:
     returned: int = 0
     handled: int = 0
     reopened: int = 0
-    volume_previous: int | None = None  # 环比 base: the previous period of the same length
-    volume_last_year: int | None = None  # 同比 base: the same dates one year earlier
+    # 环比 base: the previous period of the same length; 同比 base: the same dates one year earlier. A period that
+    # ends today compares like with like: each base's last day counts only up to the current clock hour.
+    volume_previous: int | None = None
+    volume_last_year: int | None = None
     calls_offered: int | None = None  # None where calls do not apply (a unit, type … slice)
     calls_answered: int | None = None
     calls_answered_in_target: int | None = None
@@ -416,6 +418,16 @@ def same_period_last_year(start: dt.date, end: dt.date) -> tuple[dt.date, dt.dat
     return back(start), back(end)
 
 
+def cut_hour(end: dt.date, now: dt.datetime) -> int | None:
+    """The local clock hour a period ending on `end` has reached, if it ends today; None for a past period.
+
+    A period that ends today holds only part of today, so its 环比 and 同比 bases stop at the same hour of their
+    last day (hours 0 to this one, whole): at 10:20 today is compared with yesterday until 11:00, not all of it.
+    """
+    local = timezone.localtime(now, timezone.get_default_timezone())
+    return local.hour if end == local.date() else None
+
+
 def _elapsed_days(start: dt.date, end: dt.date, now: dt.datetime) -> int:
     today = timezone.localtime(now, timezone.get_default_timezone()).date()
     return max(0, (min(end, today) - start).days + 1)
@@ -455,8 +467,21 @@ def _counts(sums: dict, pending: dict | None) -> dict[str, int]:
     return counts
 
 
-def _volume(ids: dict[str, int], period: tuple[dt.date, dt.date]) -> int:
-    return _source(ids, *period).aggregate(volume=Sum("volume"))["volume"] or 0
+_VOLUME = {"volume": Sum("volume")}
+
+
+def _registrations_until(ids: dict[str, int], day: dt.date, hour: int) -> QuerySet:
+    """The registration facts of `day` from midnight to the end of the local `hour`: a base's cut last day."""
+    return _facts(ids).filter(kind=FactKind.REGISTRATION, day=day, hour__lte=hour)
+
+
+def _volume(ids: dict[str, int], period: tuple[dt.date, dt.date], hour: int | None = None) -> int:
+    """受理量 of the period; with `hour`, its last day counts only up to the end of that hour (see cut_hour)."""
+    start, end = period
+    if hour is None:
+        return _source(ids, start, end).aggregate(**_VOLUME)["volume"] or 0
+    whole = _source(ids, start, end - dt.timedelta(days=1)).aggregate(**_VOLUME)["volume"] or 0
+    return whole + (_registrations_until(ids, end, hour).aggregate(**_VOLUME)["volume"] or 0)
 
 
 def _calls(ids: dict[str, int], start: dt.date, end: dt.date, now: dt.datetime):
@@ -503,12 +528,13 @@ def period_metrics(
                         channel=channel, operator=operator)
     sums = _source(ids, start, end).aggregate(**_SUMS)
     pending = _not_yet_due(ids, start, end, now).aggregate(**_PENDING)
+    hour = cut_hour(end, now)
     return Metrics(
         start=start,
         end=end,
         days=_elapsed_days(start, end, now),
-        volume_previous=_volume(ids, previous_period(start, end)),
-        volume_last_year=_volume(ids, same_period_last_year(start, end)),
+        volume_previous=_volume(ids, previous_period(start, end), hour),
+        volume_last_year=_volume(ids, same_period_last_year(start, end), hour),
         slice=ids,
         **_counts(sums, pending),
         **_call_fields(_calls(ids, start, end, now)),
@@ -560,18 +586,23 @@ def _grouped_rollup(dimension: str, ids: dict[str, int], start: dt.date, end: dt
 
 
 def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.date, aggregates: dict,
-                pending_now: dt.datetime | None = None, keys: set | None = None) -> dict:
-    """{group: {name: sum}} of the measures in `aggregates`, from the rollups when they hold the grouping."""
+                pending_now: dt.datetime | None = None, keys: set | None = None,
+                facts: QuerySet | None = None) -> dict:
+    """{group: {name: sum}} of the measures in `aggregates`, from the rollups when they hold the grouping.
+
+    `facts`, when given, are summed instead of the period's (a base's cut last day).
+    """
     result: dict = {}
-    source = None if pending_now is not None else _grouped_rollup(dimension, ids, start, end, keys)
+    grouped = facts is None and pending_now is None
+    source = _grouped_rollup(dimension, ids, start, end, keys) if grouped else None
     if source is not None:
         rows, group = source
         for row in rows.annotate(group=group).values("group").annotate(**aggregates).order_by():
             result[row.pop("group")] = row
         return result
-    if pending_now is not None:
+    if facts is None and pending_now is not None:
         facts = _not_yet_due(ids, start, end, pending_now)
-    else:
+    elif facts is None:
         facts = _facts(ids).filter(day__range=(start, end))
     if dimension in ("day", "month"):
         groups = [(F("day") if dimension == "day" else TruncMonth("day"), Q())]
@@ -583,6 +614,20 @@ def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.dat
             into = result.setdefault(key, {name: 0 for name in aggregates})
             for name, value in row.items():
                 into[name] += value or 0
+    return result
+
+
+def _group_volumes(dimension: str, ids: dict[str, int], period: tuple[dt.date, dt.date], hour: int | None,
+                   keys: set | None) -> dict:
+    """{group: {"volume": n}} over a base period; with `hour`, its last day only up to that hour (cut_hour)."""
+    start, end = period
+    if hour is None:
+        return _group_sums(dimension, ids, start, end, _VOLUME, keys=keys)
+    result = _group_sums(dimension, ids, start, end - dt.timedelta(days=1), _VOLUME, keys=keys)
+    last_day = _group_sums(dimension, ids, end, end, _VOLUME, facts=_registrations_until(ids, end, hour))
+    for group, row in last_day.items():
+        into = result.setdefault(group, {"volume": 0})
+        into["volume"] = (into["volume"] or 0) + (row["volume"] or 0)
     return result
 
 
@@ -652,12 +697,12 @@ def metrics_by(
     wanted = _level_keys(dimension, level) if level is not None else None
     sums = _group_sums(dimension, ids, start, end, _SUMS, keys=wanted)
     pending = _group_sums(dimension, ids, start, end, _PENDING, pending_now=now)
-    volume = {"volume": Sum("volume")}
     if dimension in ("day", "month"):
         previous = last_year = None
     else:
-        previous = _group_sums(dimension, ids, *previous_period(start, end), volume, keys=wanted)
-        last_year = _group_sums(dimension, ids, *same_period_last_year(start, end), volume, keys=wanted)
+        hour = cut_hour(end, now)
+        previous = _group_volumes(dimension, ids, previous_period(start, end), hour, wanted)
+        last_year = _group_volumes(dimension, ids, same_period_last_year(start, end), hour, wanted)
 
     if dimension == "day":
         keys = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
@@ -789,6 +834,7 @@ __all__ = [
     "MetricInfo",
     "Metrics",
     "UnknownSlice",
+    "cut_hour",
     "metrics_by",
     "period_metrics",
     "previous_period",

@@ -125,8 +125,9 @@ class OrderFact(FactCounts):  # 指标明细
             models.Index(fields=["order_id"], name="fact_order"),
             # A full rebuild sums each kind of fact on its own (only the counts it sets): see rollups._fold.
             models.Index(fields=["kind"], name="fact_kind"),
-            # Slices that no rollup covers are summed from the facts of the period.
-            models.Index(fields=["day"], name="fact_day"),
+            # Slices that no rollup covers are summed from the facts of the period (the leading `day`); the 环比 and
+            # 同比 bases of a period that ends today read their last day's registrations up to an hour (all three).
+            models.Index(fields=["day", "kind", "hour"], name="fact_day_kind_hour"),
             # Deadlines still ahead: subtracted from the counts at query time (see metrics.py).
             models.Index(fields=["pending_at"], condition=models.Q(pending_at__isnull=False), name="fact_pending"),
         ]

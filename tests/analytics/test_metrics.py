@@ -82,6 +82,33 @@ def test_change_against_the_previous_period_and_the_same_period_last_year(story)
     assert m.volume_mom == 0.5 and m.volume_yoy == -0.25
 
 
+def test_a_period_that_ends_today_is_compared_up_to_the_same_hour(story, cast):
+    # Today, Tuesday 10 March 2026 at 10:20: yesterday counts until 11:00, and a year ago the same.
+    for moment in (at(2026, 3, 10, 8), at(2026, 3, 10, 10, 5)):
+        story.register(moment)
+    for moment in (at(2026, 3, 9, 0, 0), at(2026, 3, 9, 10, 59), at(2026, 3, 9, 11, 0), at(2026, 3, 9, 18)):
+        story.register(moment)
+    for moment in (at(2025, 3, 10, 9), at(2025, 3, 10, 15)):
+        story.register(moment)
+    now = at(2026, 3, 10, 10, 20)
+
+    today = metrics(D(2026, 3, 10), D(2026, 3, 10), now=now)
+    assert (today.volume, today.volume_previous, today.volume_last_year) == (2, 2, 1)
+    assert today.volume_mom == 0.0 and today.volume_yoy == 1.0
+    # Two days so far: the two days before count the first whole and the second until 11:00.
+    story.register(at(2026, 3, 7, 23))
+    story.register(at(2026, 3, 8, 9))
+    story.register(at(2026, 3, 8, 12))
+    two_days = metrics(D(2026, 3, 9), D(2026, 3, 10), now=now)
+    assert (two_days.volume, two_days.volume_previous) == (6, 2)
+    # By category, the same bases (every order here is of one category).
+    rows = metrics_by("category", start=D(2026, 3, 10), end=D(2026, 3, 10), level=1, now=now)
+    assert [(row.volume, row.volume_previous, row.volume_last_year) for row in rows] == [(2, 2, 1)]
+    # Tomorrow the same day is a past period: compared with the whole of the day before.
+    later = metrics(D(2026, 3, 10), D(2026, 3, 10), now=at(2026, 3, 11, 9))
+    assert (later.volume_previous, later.volume_last_year) == (4, 2)
+
+
 def test_a_period_across_the_year_end(story, cast):
     story.register(at(2024, 12, 30))  # the same period a year earlier
     story.register(at(2025, 1, 3))

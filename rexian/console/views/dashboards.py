@@ -164,14 +164,14 @@ def _panels(period: Period, names) -> list[dict]:
 def _texts(period: Period) -> dict[str, str]:
     """What dashboards.js writes on the page, translated here (the script itself holds no words).
 
-    Today's 环比 compares today so far with the whole of yesterday (the metrics' previous period), and says so.
+    Today's 环比 compares today so far with yesterday up to the same hour (metrics.cut_hour), and says so.
     """
     return {
         "loading": gettext("加载中…"),
         "empty": gettext("本时段暂无数据。"),
         "error": gettext("数据加载失败，请稍后刷新页面。"),
         "updated": gettext("更新于"),
-        "mom": gettext("较昨日全天") if period.key == "today" else gettext("环比"),
+        "mom": gettext("较昨日同时段") if period.key == "today" else gettext("环比"),
         "yoy": gettext("同比"),
         "seconds": gettext("秒"),
         "points": gettext("分"),
