@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
@@ -33,9 +34,18 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
         form.add_error("import_file", message)
 
     def get_export_filename(self, request, queryset, file_format):
-        """<Model>-<the centre's local date>.<ext>: the library dates the file in UTC (yesterday's date before
-        08:00 in Beijing)."""
-        return f"{self.model.__name__}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+        """<the list's name>-<the centre's local date>.<ext> (受理渠道-2026-03-01.xlsx): the library names the file by
+        the model's class and dates it in UTC (yesterday's date before 08:00 in Beijing)."""
+        name = str(self.model._meta.verbose_name_plural).replace("/", "-")
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        # The library writes the name into the header as it is; a Chinese one needs RFC 6266's filename*.
+        response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=self.get_export_filename(request, queryset, file_format)
+        )
+        return response
 
     def get_data_for_export(self, request, queryset, **kwargs):
         """The rows, in a sheet named as the admin's list is (诉求分类), not tablib's "Tablib Dataset"."""

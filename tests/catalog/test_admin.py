@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -122,9 +123,11 @@ def test_export_endpoint_returns_an_xlsx_with_chinese_headers(root):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("编码", "名称", "启用")
     assert ("phone", "电话", "是") in rows
-    # The sheet is named as the list is, and the file carries the centre's local date (the library's is UTC).
+    # The sheet and the file are named as the list is, the file with the centre's local date (the library's is UTC).
     assert sheet.title == "受理渠道"
-    assert f'filename="Channel-{timezone.localdate():%Y-%m-%d}.xlsx"' in response["Content-Disposition"]
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    assert unquote(disposition.split("''", 1)[1]) == f"受理渠道-{timezone.localdate():%Y-%m-%d}.xlsx"
 
 
 def test_import_through_the_admin_creates_rows_after_confirmation(root):
