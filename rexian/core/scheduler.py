@@ -124,3 +124,11 @@ def scheduler_tick(*, now: dt.datetime | None = None) -> list[str]:
             _task(job.task_path).enqueue()
             enqueued.append(job.name)
     return enqueued
+
+
+def record_run(name: str, *, now: dt.datetime | None = None) -> None:
+    """Count the job `name` as run at `now`: its work was just done another way (the demo's load rebuilds the
+    rollups and scans the hot spots), so the first tick does not do it again while the pages are first read."""
+    now = now or timezone.now()
+    job = next(job for job in jobs() if job.name == name)
+    PeriodicJob.objects.update_or_create(name=name, defaults={"last_run_at": now, "next_run_at": job.next_run(now)})

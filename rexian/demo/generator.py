@@ -53,6 +53,7 @@ from rexian.analytics.rollups import rollup_rebuild
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
 from rexian.orders.search import order_text_reindex
+from rexian.core.scheduler import record_run
 from rexian.hotspots.services import hotspot_scan
 from rexian.telephony.demo import demo_calls_load
 from rexian.telephony.models import Call
@@ -1386,6 +1387,9 @@ def demo_load(
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
     hotspot_scan(now=now)  # the hot-spot page's first run (the worker recomputes it every hour)
+    # Both were just done: the worker's first tick must not redo them (SQLite's one writer) as the pages open.
+    for job in ("rollup_reconcile", "hotspot_scan"):
+        record_run(job)
     summary = sim.summary
     summary.units = len(units) + 2
     summary.categories = len(categories)

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from rexian.core.models import PeriodicJob
-from rexian.core.scheduler import jobs, scheduler_tick
+from rexian.core.scheduler import jobs, record_run, scheduler_tick
 from rexian.orders.models import Escalation
 
 # A fresh database: every job is due at once, except those kept to a time of day (nightly training, reports).
@@ -28,6 +28,15 @@ def test_a_job_kept_to_a_time_of_day_waits_for_it_then_runs_daily(db):
     assert PeriodicJob.objects.get(name="train_models").next_run_at == two_am
     assert "train_models" in scheduler_tick(now=two_am)
     assert PeriodicJob.objects.get(name="train_models").next_run_at == two_am + dt.timedelta(days=1)
+
+
+def test_a_job_recorded_as_run_waits_a_whole_interval(db):
+    record_run("rollup_reconcile", now=NOON)
+    first = scheduler_tick(now=NOON + dt.timedelta(minutes=1))
+    assert "rollup_reconcile" not in first and "hotspot_scan" in first
+    job = PeriodicJob.objects.get(name="rollup_reconcile")
+    assert (job.last_run_at, job.next_run_at) == (NOON, NOON + dt.timedelta(days=1))
+    assert "rollup_reconcile" in scheduler_tick(now=NOON + dt.timedelta(days=1))
 
 
 def test_two_workers_ticking_at_the_same_moment_enqueue_one_run(db):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from rexian.catalog.models import Category, DispatchRule
 from rexian.catalog.selectors import deadline_compute
+from rexian.core.scheduler import scheduler_tick
 from rexian.demo import data
 from rexian.demo.generator import DEMO_ACCOUNTS, DemoRefused, demo_load
 from rexian.orders import access, services
@@ -212,6 +213,11 @@ class TestLoadedCity:
             )
             checked += 1
         assert checked > 10
+
+    def test_the_workers_first_tick_does_not_redo_the_loads_rollups_and_hot_spots(self, db):
+        due = scheduler_tick()
+        assert "rollup_reconcile" not in due and "hotspot_scan" not in due
+        assert "deadline_scan" in due
 
     def test_the_deadline_scan_finds_nothing_the_load_missed(self, db):
         deadline_scan(now=NOW)
