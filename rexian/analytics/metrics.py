@@ -600,10 +600,9 @@ def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.dat
         for row in rows.annotate(group=group).values("group").annotate(**aggregates).order_by():
             result[row.pop("group")] = row
         return result
-    if facts is None and pending_now is not None:
-        facts = _not_yet_due(ids, start, end, pending_now)
-    elif facts is None:
-        facts = _facts(ids).filter(day__range=(start, end))
+    if facts is None:
+        facts = (_not_yet_due(ids, start, end, pending_now) if pending_now is not None
+                 else _facts(ids).filter(day__range=(start, end)))
     if dimension in ("day", "month"):
         groups = [(F("day") if dimension == "day" else TruncMonth("day"), Q())]
     else:
