@@ -326,20 +326,15 @@ _ROLLUP_DIM = {
     "unit": "unit", "appeal_type": "type", "category": "category", "area": "area", "line": "line",
     "channel": "channel", "operator": "operator",
 }
-# Grouping facts by a dimension: (column, condition) pairs, as the rollup counts them (ancestors once each).
-_FACT_GROUPS: dict[str, list[tuple[str, Q]]] = {
-    "type": [("appeal_type_id", Q())],
-    "category": [
-        ("category_id", Q()),
-        ("category_l2_id", ~Q(category_l2_id=0) & ~Q(category_l2_id=F("category_id"))),
-        ("category_l1_id", ~Q(category_l1_id=0) & ~Q(category_l1_id=F("category_id"))
-         & ~Q(category_l1_id=F("category_l2_id"))),
-    ],
-    "area": [("area_id", Q()), ("area_town_id", ~Q(area_town_id=0) & ~Q(area_town_id=F("area_id")))],
-    "unit": [("unit_id", Q())],
-    "line": [("line_id", Q())],
-    "channel": [("channel_id", Q())],
-    "operator": [("operator_id", Q())],
+# Grouping facts by a dimension: the columns naming a fact's groups, as the rollup counts them (ancestors once each).
+_FACT_GROUPS: dict[str, tuple[str, ...]] = {
+    "type": ("appeal_type_id",),
+    "category": ("category_id", "category_l2_id", "category_l1_id"),  # the order's own, then its ancestors
+    "area": ("area_id", "area_town_id"),
+    "unit": ("unit_id",),
+    "line": ("line_id",),
+    "channel": ("channel_id",),
+    "operator": ("operator_id",),
 }
 
 
@@ -604,15 +599,23 @@ def _group_sums(dimension: str, ids: dict[str, int], start: dt.date, end: dt.dat
         facts = (_not_yet_due(ids, start, end, pending_now) if pending_now is not None
                  else _facts(ids).filter(day__range=(start, end)))
     if dimension in ("day", "month"):
-        groups = [(F("day") if dimension == "day" else TruncMonth("day"), Q())]
+        rows = facts.annotate(group=F("day") if dimension == "day" else TruncMonth("day")).values("group")
+        columns = ("group",)
     else:
-        groups = [(F(column), condition) for column, condition in _FACT_GROUPS[dimension]]
-    for group, condition in groups:
-        for row in facts.filter(condition).annotate(group=group).values("group").annotate(**aggregates).order_by():
-            key = row.pop("group")
+        columns = _FACT_GROUPS[dimension]
+        rows = facts.values(*columns)
+    # One pass over the facts: a fact counts for its own group (a leaf category, a community) and for each
+    # ancestor column that names another group (its level-2 and level-1 category, its town).
+    for row in rows.annotate(**aggregates).order_by():
+        counted = set()
+        for n, column in enumerate(columns):
+            key = row[column]
+            if n and (not key or key in counted):
+                continue
+            counted.add(key)
             into = result.setdefault(key, {name: 0 for name in aggregates})
-            for name, value in row.items():
-                into[name] += value or 0
+            for name in aggregates:
+                into[name] += row[name] or 0
     return result
 
 

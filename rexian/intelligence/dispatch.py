@@ -15,6 +15,12 @@ Three sources of evidence are blended into one probability per unit:
   such an order (退单) counts against itself;
 * the dispatch catalogue's lead unit for the order, when the caller passes it.
 
+The units' own replies (办理结果) teach the linear model what each unit does: every
+reply in the history is a second, lighter training document of the unit that
+wrote it (`reply_weight`), since a unit's replies name its field of work (公租房
+for the housing-security office, 不动产证 for the property registry) in words the
+citizens' messages also use. The text features' vocabulary is still the messages'.
+
 Corrections are learnt by weighting: an order that was returned and
 re-dispatched (改派) carries its *final* unit with `correction_weight`, so
 after a retrain the dispatchers' choice outweighs the catalogue's first guess.
@@ -51,6 +57,7 @@ class DispatchExample:  # 派单样本
     unit_code: str  # the final lead unit, after any return and re-dispatch
     weight: float = 1.0
     returned_unit_codes: tuple[str, ...] = field(default_factory=tuple)  # units that returned it (退单)
+    reply: str = ""  # the final lead unit's reply (办理结果 and 处理措施), for training only
 
 
 class UnitScore(NamedTuple):
@@ -89,6 +96,7 @@ class UnitRanker:
         history_weight: float = 0.4,
         catalogue_weight: float = 0.1,
         correction_weight: float = 3.0,
+        reply_weight: float = 0.3,
         return_penalty: float = 1.0,
         history_prior: float = 1.0,
         smoothing: float = 0.02,
@@ -101,6 +109,7 @@ class UnitRanker:
         self.history_weight = history_weight
         self.catalogue_weight = catalogue_weight
         self.correction_weight = correction_weight
+        self.reply_weight = reply_weight
         self.return_penalty = return_penalty
         self.history_prior = history_prior
         self.smoothing = smoothing
@@ -118,7 +127,8 @@ class UnitRanker:
         return normalize(sp.hstack([text, codes]).tocsr())
 
     def fit(self, examples: Iterable[DispatchExample]) -> UnitRanker:
-        """Learn from the history; a correction (returned, then re-dispatched) weighs `correction_weight` times."""
+        """Learn from the history; a correction (returned, then re-dispatched) weighs `correction_weight` times,
+        and each reply is one more document of its unit at `reply_weight` times its order's weight."""
         examples = list(examples)
         units = {e.unit_code for e in examples}
         if len(units) < 2:
@@ -132,6 +142,8 @@ class UnitRanker:
             sublinear_tf=True,
         ).fit([normalise(t) for t in texts])
         self._codes = DictVectorizer().fit([_category_features(c, a) for c, a in pairs])
+        # A reply is text only: its order's category and area are already counted once, by the order itself.
+        replied = [(e, w) for e, w in zip(examples, weights) if e.reply.strip()] if self.reply_weight > 0 else []
         model = SGDClassifier(
             loss="modified_huber",
             alpha=self.alpha,
@@ -140,7 +152,11 @@ class UnitRanker:
             average=True,
             random_state=self.random_state,
         )
-        model.fit(self._features(texts, pairs), [e.unit_code for e in examples], sample_weight=weights)
+        model.fit(
+            self._features(texts + [e.reply for e, _w in replied], pairs + [("", "")] * len(replied)),
+            [e.unit_code for e in examples] + [e.unit_code for e, _w in replied],
+            sample_weight=np.concatenate([weights, [self.reply_weight * w for _e, w in replied]]),
+        )
         self._model = model
         # History counts: the final unit earns the example's weight, a unit that returned the order loses some.
         by_pair: dict[tuple[str, str], Counter] = defaultdict(Counter)

@@ -52,6 +52,7 @@ def example_from_row(row: dict) -> DispatchExample:
         area_code=row["area_code"],
         unit_code=row["unit_code"],
         returned_unit_codes=tuple(row["returned_unit_codes"]),
+        reply=row["reply"],
     )
 
 

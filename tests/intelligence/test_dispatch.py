@@ -57,6 +57,22 @@ def test_corrections_change_the_ranking_after_retrain():
     assert "ROADS" in [score.unit_code for score in ranked]
 
 
+def test_the_units_replies_teach_what_each_unit_handles():
+    # The same message went to either office; only their replies say which deals with what.
+    ask = "房子的手续问题，公租房资格和不动产证都不清楚"
+    offices = [DispatchExample(ask, "", "", "HOUSING-SEC", reply="公租房资格已审核，符合条件。") for _ in range(5)]
+    offices += [DispatchExample(ask, "", "", "PROPERTY", reply="不动产证已办理完毕。") for _ in range(5)]
+    with_replies = UnitRanker().fit(history() + offices)
+    assert with_replies.rank("公租房资格审核", "", "")[0].unit_code == "HOUSING-SEC"
+    assert with_replies.rank("不动产证怎么办理", "", "")[0].unit_code == "PROPERTY"
+    without = UnitRanker(reply_weight=0).fit(history() + offices)
+
+    def housing(ranker):
+        return dict(ranker.rank("公租房资格审核", "", "", k=5))["HOUSING-SEC"]
+
+    assert housing(with_replies) > housing(without) + 0.1
+
+
 def test_the_catalogue_prior_breaks_a_tie():
     ranker = UnitRanker(catalogue_weight=0.5).fit(history())
     assert ranker.rank("有个问题想反映", "9999", "T9", catalogue_unit_code="ROADS")[0].unit_code == "ROADS"

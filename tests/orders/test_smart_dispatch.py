@@ -54,6 +54,16 @@ def test_training_examples_take_the_final_unit_after_a_return_and_redispatch(cas
     assert smart_dispatch.example_from_row(row).text.startswith("小区电梯")
 
 
+def test_training_examples_carry_the_final_units_reply(cast, make_order):
+    order = returned_and_redispatched(cast, make_order)
+    assert next(selectors.dispatch_training_examples())["reply"] == ""  # urban management has not replied yet
+    order = services.order_sign(actor=cast.urban_handler, order=order)
+    services.order_reply(actor=cast.urban_handler, order=order, result="已责令物业修复电梯。", measures="现场检查两次。")
+    row = next(selectors.dispatch_training_examples())
+    assert row["reply"] == "已责令物业修复电梯。\n现场检查两次。"
+    assert smart_dispatch.example_from_row(row).reply == row["reply"]
+
+
 def test_training_examples_since_leaves_older_orders_out(cast, make_order):
     order = make_order(State.DISPATCHED)
     assert list(selectors.dispatch_training_examples(since=order.registered_at)) != []
