@@ -615,6 +615,7 @@ def bench_demo() -> dict:
         "catalogue_only_top1": round(catalogue_top1, 3),
         "ranker": _measure(lambda: UnitRanker(), train, test, catalogue),
         "ranker_without_catalogue": _measure(lambda: UnitRanker(catalogue_weight=0.0), train, test),
+        "ranker_without_replies": _measure(lambda: UnitRanker(reply_weight=0), train, test, catalogue),
     }
     corrected = [e for e in test if e.returned_unit_codes]
     if corrected:
