@@ -744,6 +744,9 @@ RESULTS = {
     ),
     "praise": ("已将市民的表扬转达相关工作人员，我们将继续提升服务质量。",),
 }
+# How a lead unit's reply opens: it restates what it answers, as real replies do ("关于您反映的…问题").
+RESULT_OPENINGS = {"suggestion": "关于您提出的“{title}”，", "praise": "您对“{title}”的肯定已收悉，"}
+RESULT_OPENING = "关于您反映的“{title}”问题，"
 MEASURES = (
     "现场核查、约谈责任方、跟踪回访", "电话联系诉求人并上门处理", "下达整改通知书，限期整改", "联合执法、现场处置",
     "政策解释、引导办理", "协调相关单位共同处理",

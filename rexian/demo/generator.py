@@ -765,7 +765,10 @@ class _Life:
                   data={"role": a.role, "in_time": bool(a.sign_deadline is None or t <= a.sign_deadline)})
 
     def _result(self) -> tuple[str, str]:
-        return self.rng.choice(D.RESULTS[self.type_code]), self.rng.choice(D.MEASURES)
+        # As real replies do, the lead unit's reply first restates what it answers (smart dispatch learns from it).
+        opening = D.RESULT_OPENINGS.get(self.type_code, D.RESULT_OPENING).format(title=self.o.title)
+        result = opening + self.rng.choice(D.RESULTS[self.type_code])
+        return result, self.rng.choice(D.MEASURES)
 
     def assist_reply(self, t: dt.datetime, a: Assignment) -> None:
         o = self.o
