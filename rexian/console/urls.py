@@ -28,7 +28,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("language/", auth.language_switch, name="language"),
-    # Operators: intake (受理) with its live panels, the review queue and callbacks (回访).
+    # Operators: intake (受理) with its live panels, the review queue, callbacks (回访) and missed calls (漏接回拨).
     path("intake/", intake.intake, name="intake"),
     path("intake/caller/", intake.caller_panel, name="intake-caller"),
     path("intake/duplicates/", intake.duplicates_panel, name="intake-duplicates"),
@@ -41,6 +41,9 @@ urlpatterns = [
     path("intake/knowledge/article/", intake.knowledge_article, name="intake-article"),
     path("review/", queues.review_queue, name="review"),
     path("callbacks/", queues.callback_queue, name="callbacks"),
+    path("missed-calls/", queues.missed_calls, name="missed-calls"),
+    path("missed-calls/<int:pk>/number/", queues.missed_call_number, name="missed-call-number"),
+    path("missed-calls/<int:pk>/callback/", queues.missed_call_callback, name="missed-call-callback"),
     # Dispatchers (派遣): the pending queue and the requests awaiting review.
     path("dispatch/", dispatch.dispatch_queue, name="dispatch"),
     path("dispatch/requests/", dispatch.review_requests, name="requests"),

@@ -134,6 +134,7 @@ def _with_callbacks(calls: QuerySet[Call]) -> QuerySet[Call]:
     return calls.annotate(
         missed_at=Coalesce("abandoned_at", "offered_at"),
         first_callback_at=Subquery(first),
+        last_outcome=Subquery(attempts.order_by("-at", "-pk").values("outcome")[:1]),
         callback_attempts=Coalesce(
             Subquery(attempts.order_by().values("call").annotate(n=Count("pk")).values("n")[:1]), 0
         ),
@@ -146,19 +147,33 @@ def missed_calls(
 ) -> list[Call]:
     """The missed-call callback list (漏接回拨) for calls offered in [start, end), oldest first.
 
-    Each call carries `missed_at`, `first_callback_at`, `callback_attempts`
-    and `callback_done` (reached, or the number is invalid). With `open_only`
-    the list leaves out callers already reached, wrong numbers and callers
-    tried CALLBACK_MAX_ATTEMPTS times. Caller numbers stay encrypted: show
-    them masked (`crypto.mask_phone`) and fetch the full number for a
-    callback with `missed_call_phone`.
+    Each call carries `missed_at`, `first_callback_at`, `callback_attempts`,
+    `last_outcome` (of the latest attempt, None before any) and `callback_done`
+    (reached, or the number is invalid). With `open_only` the list leaves out
+    callers already reached, wrong numbers and callers tried
+    CALLBACK_MAX_ATTEMPTS times. Caller numbers stay encrypted: show them
+    masked (`crypto.mask_phone`) and fetch the full number for a callback with
+    `missed_call_phone`.
     """
+    return missed_call_page(start=start, end=end, open_only=open_only, page=page, page_size=page_size)[0]
+
+
+def missed_call_page(
+    *, start: dt.datetime, end: dt.datetime, open_only: bool = True, page: int = 1, page_size: int = 50
+) -> tuple[list[Call], bool]:
+    """One page of `missed_calls` and whether another follows (one row more is read, not counted)."""
     calls = _with_callbacks(_missed_base(start, end)).select_related("line")
     if open_only:
         calls = calls.filter(callback_done=False, callback_attempts__lt=settings.CALLBACK_MAX_ATTEMPTS)
     page = max(page, 1)
     page_size = max(1, min(page_size, 200))
-    return list(calls.order_by("offered_at", "pk")[(page - 1) * page_size : page * page_size])
+    rows = list(calls.order_by("offered_at", "pk")[(page - 1) * page_size : page * page_size + 1])
+    return rows[:page_size], len(rows) > page_size
+
+
+def missed_call_by_id(pk: int) -> Call | None:
+    """The call `pk` if it did not get through and came from a known number (a callback can be recorded)."""
+    return Call.objects.filter(pk=pk, outcome__in=MISSED).exclude(caller_hash="").first()
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,38 @@
-"""The operators' queues: registrations awaiting review (待审核登记) and callbacks (回访).
+"""The operators' queues: registrations awaiting review (待审核登记), callbacks (回访) and missed calls (漏接回拨).
 
-Inline forms post to the order's actions (`console:order-action`) with `next` pointing back here.
+Inline forms post to the order's actions (`console:order-action`) with `next` pointing back here; a missed call's
+callback posts to its own action, which records the attempt through `rexian.telephony.services`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
 from rexian.catalog.models import Channel
+from rexian.console.forms import ConsoleForm
+from rexian.console.responses import bad_request
+from rexian.core.dates import local_midnight
 from rexian.orders import selectors
 from rexian.orders.models import Satisfaction
+from rexian.privacy.crypto import mask_phone
+from rexian.telephony import conf as telephony_conf
+from rexian.telephony import selectors as telephony_selectors
+from rexian.telephony.models import CallbackOutcome
+from rexian.telephony.services import TelephonyInputError, missed_call_callback_record
 
 
 def _require_call_staff(user) -> None:
@@ -91,3 +110,108 @@ def callback_queue(request):
         "satisfactions": Satisfaction.choices,
     }
     return render(request, "console/callback_queue.html", context)
+
+
+# --- 漏接回拨: callers who could not get through ------------------------------------------------------------------
+
+MISSED_PAGE_SIZE = 50
+MISSED_PERIODS = (("1", _("今天")), ("3", _("近3天")), ("7", _("近7天")), ("30", _("近30天")))
+
+
+class MissedCallFilterForm(forms.Form):
+    days = forms.ChoiceField(label=_("时段"), choices=MISSED_PERIODS, required=False)
+    show = forms.ChoiceField(label=_("显示"), choices=[("", _("待回拨")), ("all", _("全部"))], required=False)
+    page = forms.IntegerField(
+        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
+    )
+
+
+class MissedCallbackForm(ConsoleForm):
+    outcome = forms.ChoiceField(label=_("回拨结果"), choices=CallbackOutcome.choices)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+
+def _missed_period(days: int) -> tuple[dt.datetime, dt.datetime]:
+    """From local midnight `days - 1` days ago to now: 今天 is since midnight."""
+    now = timezone.now()
+    return local_midnight(timezone.localdate(now) - dt.timedelta(days=days - 1)), now
+
+
+@login_required
+@require_GET
+def missed_calls(request):
+    """漏接回拨: the callers of the period who could not get through, oldest first, each with a callback form.
+
+    The period's figures head the page: callers missed, called back, called back within the target minutes, reached.
+    """
+    _require_call_staff(request.user)
+    form = MissedCallFilterForm(request.GET)
+    context = {"form": form, "rows": [], "page": 1, "has_next": False, "outcomes": CallbackOutcome.choices,
+               "target_minutes": telephony_conf.missed_call_callback_minutes()}
+    if not form.is_valid():
+        return render(request, "console/missed_calls.html", context, status=400)
+    days = int(form.cleaned_data["days"] or "3")
+    start, end = _missed_period(days)
+    show_all = form.cleaned_data["show"] == "all"
+    page = form.cleaned_data["page"] or 1
+    calls, has_next = telephony_selectors.missed_call_page(
+        start=start, end=end, open_only=not show_all, page=page, page_size=MISSED_PAGE_SIZE
+    )
+    chips = [
+        {"label": label, "query": f"days={value}" + ("&show=all" if show_all else ""), "current": str(days) == value}
+        for value, label in MISSED_PERIODS
+    ]
+    figures = telephony_selectors.missed_call_figures(start=start, end=end)
+    context.update(
+        rows=[
+            {"call": call, "masked": mask_phone(call.caller),
+             "last_outcome": CallbackOutcome(call.last_outcome).label if call.last_outcome else ""}
+            for call in calls
+        ],
+        page=page, has_next=has_next, chips=chips, days=days, show_all=show_all,
+        figures=figures,
+        in_time_percent=None if figures.called_back_in_time_rate is None else figures.called_back_in_time_rate * 100,
+    )
+    return render(request, "console/missed_calls.html", context)
+
+
+def _missed_call(pk: int):
+    call = telephony_selectors.missed_call_by_id(pk)
+    if call is None:
+        raise Http404(gettext("没有这通漏接来电。"))
+    return call
+
+
+@login_required
+@require_POST
+def missed_call_number(request, pk: int):
+    """「显示号码」: the missed caller's full number, in place of the masked one (the read is logged)."""
+    _require_call_staff(request.user)
+    phone = telephony_selectors.missed_call_phone(user=request.user, call=_missed_call(pk))
+    return HttpResponse(format_html('<span class="num" id="missed-number-{}">{}</span>', pk, phone))
+
+
+@login_required
+@require_POST
+def missed_call_callback(request, pk: int):
+    """Record one attempt to call a missed caller back, then back to the list (`next`) with what was recorded."""
+    _require_call_staff(request.user)
+    call = _missed_call(pk)
+    form = MissedCallbackForm(request.POST)
+    if not form.is_valid():
+        return bad_request(request, " ".join(error for errors in form.errors.values() for error in errors))
+    try:
+        missed_call_callback_record(
+            actor=request.user, call=call, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
+        )
+    except TelephonyInputError as refused:
+        return bad_request(request, str(refused))
+    messages.success(request, gettext("已记录回拨：%(number)s，%(outcome)s。") % {
+        "number": mask_phone(call.caller), "outcome": CallbackOutcome(form.cleaned_data["outcome"]).label,
+    })
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("console:missed-calls")
+    return HttpResponseRedirect(back)
+
