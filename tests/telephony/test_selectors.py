@@ -12,7 +12,9 @@ from rexian.privacy.models import PersonalDataAccess
 from rexian.telephony.models import MissedCallCallback
 from rexian.telephony.selectors import (
     current_call_for,
+    missed_call_by_id,
     missed_call_figures,
+    missed_call_page,
     missed_call_phone,
     missed_calls,
     screen_pop_for,
@@ -104,6 +106,18 @@ def test_the_open_list_leaves_out_reached_callers_and_those_tried_enough(missed_
     assert listed["j1"].callback_attempts == 1 and not listed["j1"].callback_done
     assert listed["j1"].first_callback_at == listed["j1"].missed_at + dt.timedelta(minutes=20)
     assert listed["b2"].callback_attempts == 0 and listed["b2"].first_callback_at is None
+
+
+def test_a_page_of_the_list_says_whether_another_follows_and_each_calls_last_outcome(missed_day):
+    start, end = day_bounds()
+    first, more = missed_call_page(start=start, end=end, open_only=False, page_size=4)
+    second, after = missed_call_page(start=start, end=end, open_only=False, page=2, page_size=4)
+    assert (len(first), more, len(second), after) == (4, True, 3, False)
+    outcomes = {c.call_id: c.last_outcome for c in first + second}
+    assert (outcomes["h1"], outcomes["i1"], outcomes["b2"]) == ("reached", "no_answer", None)
+    assert missed_call_by_id(call("h1").pk) == call("h1")
+    assert missed_call_by_id(call("a2").pk) is None  # answered
+    assert missed_call_by_id(call("g1").pk) is None  # no number to call back
 
 
 def test_the_share_called_back_in_time(missed_day, settings):
