@@ -6,7 +6,9 @@ The figures (connection rate and the rest) are in `rexian.telephony.figures`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,7 @@ from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
 from rexian.telephony import conf
 from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome
+from rexian.units.models import Role, User
 
 # A call still "live" after this long lost its end event: it is nobody's current call any more.
 LIVE_CALL_MAX = dt.timedelta(hours=12)
@@ -233,6 +236,51 @@ def offered_per_half_hour(start: dt.datetime, end: dt.datetime) -> list[tuple[dt
     from rexian.telephony.figures import call_figures
 
     return [(row.key, row.offered) for row in call_figures(start, end, by="half_hour") if row.offered]
+
+
+@dataclass(frozen=True)
+class StaffingPlan:  # 排班
+    """The forecast, the requirement per half hour and the shift plan for `days` days from `first_day`."""
+
+    first_day: dt.date
+    days: int
+    forecast: Any  # staffing.Forecast
+    requirements: list  # staffing.SlotRequirement per half hour
+    plan: Any  # staffing.ShiftPlan
+
+    def day_rows(self) -> list[list]:
+        """The requirements cut into days (48 half hours each)."""
+        per_day = len(self.requirements) // self.days
+        return [self.requirements[n * per_day : (n + 1) * per_day] for n in range(self.days)]
+
+
+def active_operator_names() -> list[str]:
+    """The usernames of the active operators, the people a shift plan is made for."""
+    return list(User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
+                .values_list("username", flat=True))
+
+
+def staffing_plan(
+    *, first_day: dt.date, days: int, target, aht: float, shrinkage: float, operators: Sequence[str],
+    history_weeks: int = 8, min_agents: int = 1, rules=None,
+) -> StaffingPlan:
+    """排班: forecast the calls per half hour from the `history_weeks` weeks before `first_day`, work out the agents
+    the `target` needs (Erlang C, or A with the callers' patience) and plan shifts for `operators`.
+
+    Raises `staffing.NoHistory` when those weeks hold no calls. The rules live in `rexian.telephony.staffing`.
+    """
+    from rexian.telephony import staffing
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    history = offered_per_half_hour(start - dt.timedelta(weeks=history_weeks), start)
+    forecast = staffing.forecast_calls(history, first_day=first_day, days=days, weeks=history_weeks, tz=tz)
+    requirements = staffing.staffing_requirements(
+        forecast.slots, aht=aht, target=target, shrinkage=shrinkage, min_agents=min_agents
+    )
+    plan = staffing.shift_plan([r.staff for r in requirements], list(operators), start=start,
+                               rules=rules or staffing.rules_from_settings())
+    return StaffingPlan(first_day, days, forecast, requirements, plan)
 
 
 # --- Intake (受理): the ringing caller's number for the intake form -------------------------------------------------

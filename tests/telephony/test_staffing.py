@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import sys
-import types
 from fractions import Fraction
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -25,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rexian.catalog.calendar import is_workday
+from rexian.telephony import selectors as telephony_selectors
 from rexian.telephony.management.commands.staffing import Command
 from rexian.telephony.staffing import (
     NoHistory,
@@ -660,7 +659,7 @@ def test_plan_vs_actual_matches_half_hours_across_time_zones():
 
 @pytest.fixture
 def call_history(monkeypatch):
-    """A telephony selectors module whose history is the synthetic calendar pattern × 10."""
+    """The call history the plan reads (`selectors.offered_per_half_hour`): the synthetic calendar pattern × 10."""
     asked = []
 
     def offered_per_half_hour(start, end):
@@ -670,9 +669,7 @@ def call_history(monkeypatch):
             start.astimezone(SHANGHAI).date(), last, lambda d: [round(10 * c) for c in by_calendar(d)]
         )
 
-    module = types.ModuleType("rexian.telephony.selectors")
-    module.offered_per_half_hour = offered_per_half_hour
-    monkeypatch.setitem(sys.modules, "rexian.telephony.selectors", module)
+    monkeypatch.setattr(telephony_selectors, "offered_per_half_hour", offered_per_half_hour)
     return asked
 
 
@@ -702,13 +699,13 @@ def test_staffing_command_plans_the_centres_operators(call_history):
     assert "人员不足" in text  # three people cannot staff a hotline round the clock
 
 
-def test_staffing_command_without_call_history_exits_with_a_message(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "rexian.telephony.selectors", types.ModuleType("rexian.telephony.selectors"))
+@pytest.mark.django_db
+def test_staffing_command_without_call_history_exits_with_a_message(capsys):
     with pytest.raises(SystemExit) as exit:
         Command().run_from_argv(["rexian", "staffing", "--from", "2026-03-02", "--operators", "5", "--skip-checks"])
     assert exit.value.code == 1
     error = capsys.readouterr().err
-    assert "没有可用的来电历史" in error
+    assert "2026-01-05 至 2026-03-01 没有来电记录，无法预测话务量。" in error
     assert "Traceback" not in error
 
 

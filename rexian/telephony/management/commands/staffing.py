@@ -2,38 +2,22 @@
 
 Forecasts the calls per half hour from the call history, works out the operators needed for the
 service-level target and plans the shifts. A thin shell over rexian.telephony.staffing: every
-rule lives there. The call history comes from the telephony app's
-`rexian.telephony.selectors.offered_per_half_hour(start, end)`.
+rule lives there; `rexian.telephony.selectors.staffing_plan` reads the call history and runs the three steps,
+as the console's 排班 page does.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from rexian.telephony import staffing
+from rexian.telephony import selectors, staffing
 
 WEEKDAYS = "一二三四五六日"
-
-
-def offered_history(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, int]] | None:
-    """(half-hour start, calls offered) for [start, end) from the call records, or None when this
-    installation has no call history to read (the telephony selectors are not there)."""
-    try:
-        selectors = importlib.import_module("rexian.telephony.selectors")
-    except ModuleNotFoundError as error:
-        if error.name != "rexian.telephony.selectors":
-            raise
-        return None
-    source = getattr(selectors, "offered_per_half_hour", None)
-    if source is None:
-        return None
-    return list(source(start, end))
 
 
 def _date(value: str) -> dt.date:
@@ -105,31 +89,18 @@ class Command(BaseCommand):
             raise CommandError("--shrinkage 须在 [0, 1) 之间。")
         operators = self._operators(options["operators"])
 
-        tz = timezone.get_current_timezone()
-        end = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
-        start = end - dt.timedelta(weeks=options["history_weeks"])
-        history = offered_history(start, end)
-        if history is None:
-            raise CommandError(
-                "没有可用的来电历史：本系统未提供 rexian.telephony.selectors.offered_per_half_hour，无法预测话务量。"
-            )
         try:
-            forecast = staffing.forecast_calls(
-                history, first_day=first_day, days=days, weeks=options["history_weeks"], tz=tz
+            result = selectors.staffing_plan(
+                first_day=first_day, days=days, target=target, aht=options["aht"], shrinkage=options["shrinkage"],
+                operators=operators, history_weeks=options["history_weeks"], min_agents=options["min_agents"],
+                rules=rules,
             )
         except staffing.NoHistory:
+            start = first_day - dt.timedelta(weeks=options["history_weeks"])
             raise CommandError(
-                f"{start:%Y-%m-%d} 至 {end - dt.timedelta(days=1):%Y-%m-%d} 没有来电记录，无法预测话务量。"
+                f"{start:%Y-%m-%d} 至 {first_day - dt.timedelta(days=1):%Y-%m-%d} 没有来电记录，无法预测话务量。"
             ) from None
-
-        requirements = staffing.staffing_requirements(
-            forecast.slots,
-            aht=options["aht"],
-            target=target,
-            shrinkage=options["shrinkage"],
-            min_agents=options["min_agents"],
-        )
-        plan = staffing.shift_plan([r.staff for r in requirements], operators, start=end, rules=rules)
+        forecast, requirements, plan = result.forecast, result.requirements, result.plan
 
         self._print_forecast(forecast, requirements, plan, first_day, days)
         self._print_hourly("每小时所需在线坐席（两个半小时中较大者）", [r.agents for r in requirements], first_day)
@@ -193,13 +164,7 @@ class Command(BaseCommand):
                 raise CommandError("--operators 至少为 1。")
             width = len(str(count))
             return [f"话务员{i:0{width}d}" for i in range(1, count + 1)]
-        from rexian.units.models import Role, User
-
-        names = list(
-            User.objects.filter(role=Role.OPERATOR, is_active=True)
-            .order_by("username")
-            .values_list("username", flat=True)
-        )
+        names = selectors.active_operator_names()
         if not names:
             raise CommandError("系统中没有在职的话务员；可用 --operators N 按 N 人排班。")
         return names
