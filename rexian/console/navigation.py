@@ -39,6 +39,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("my-unit", _("本单位考评"), frozenset({R.UNIT_ADMIN}), "k"),
     MenuItem("unit-staff", _("本单位人员"), frozenset({R.UNIT_ADMIN}), "m"),
     MenuItem("board", _("值班看板"), frozenset({R.SUPERVISOR, R.LEADER}), "b"),
+    MenuItem("staffing", _("排班"), frozenset({R.SUPERVISOR, R.ADMIN}), "y"),
     MenuItem("dashboard", _("统计分析"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "o"),
     MenuItem("bigscreen", _("大屏"), frozenset({R.SUPERVISOR, R.LEADER, R.INSPECTOR, R.ADMIN}), "w"),
     MenuItem("reports", _("报告"), frozenset({R.SUPERVISOR, R.LEADER, R.ADMIN}), "p"),

@@ -17,6 +17,7 @@ from rexian.console.views import (
     queues,
     reports,
     search,
+    staffing,
     supervision,
     unit_staff,
 )
@@ -58,9 +59,10 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/bell/", notifications.bell, name="bell"),
     path("notifications/read/", notifications.mark_read, name="notifications-read"),
-    # Supervisors and leaders: the live board (值班看板).
+    # Supervisors and leaders: the live board (值班看板); supervisors and admins: staffing (排班).
     path("board/", board.board, name="board"),
     path("board/figures/", board.figures, name="board-figures"),
+    path("staffing/", staffing.staffing_page, name="staffing"),
     # Supervisors, leaders, inspectors and admins: dashboards (统计分析), unit ranking (部门考评), big screen (大屏).
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/units/", dashboards.dashboard_units, name="dashboard-units"),

@@ -260,6 +260,11 @@ def active_operator_names() -> list[str]:
                 .values_list("username", flat=True))
 
 
+def operator_display_names(usernames: Sequence[str]) -> dict[str, str]:
+    """{username: the person's name as the console shows it} for a roster."""
+    return {user.username: str(user) for user in User.objects.filter(username__in=list(usernames))}
+
+
 def staffing_plan(
     *, first_day: dt.date, days: int, target, aht: float, shrinkage: float, operators: Sequence[str],
     history_weeks: int = 8, min_agents: int = 1, rules=None,
