@@ -28,6 +28,8 @@ refreshes the call rollups of its slots). It then prints:
   line's totals), p50/p95/max over `--samples` runs after `--warmup`, and once each computed from the calls
   without the rollups (`_call_figures_direct`, the figures before the rollups; `--no-direct` skips it), with a
   check that both agree;
+* the console's missed-call page (漏接回拨): `missed_call_page` and `missed_call_figures` over the last 1, 3 and
+  7 days, p50/p95, with the number of missed callers;
 * the data: calls, events, agents' intervals, rollup rows, database size.
 
 Never fails on timing; the last lines are `BENCH {json}` for scripts.
@@ -296,6 +298,26 @@ def main(argv=None) -> int:
             f"connection_rate={total.connection_rate:.4f} answered_15s_rate={total.answered_in_target_rate:.4f} "
             f"abandoned={total.abandoned:,} occupancy={total.occupancy:.3f}"
         )
+        # The console's 漏接回拨 page: one page of the list (all entries, so nothing is filtered out by callbacks) and
+        # the period's figures, over the periods it offers, ending now (the last call).
+        from rexian.telephony.selectors import missed_call_figures, missed_call_page
+
+        missed = Table(title="漏接回拨 (the console's missed-call page)")
+        for column in ("period", "missed callers", "page p50 ms", "page p95 ms", "figures p50 ms", "figures p95 ms"):
+            missed.add_column(column, justify="left" if column == "period" else "right")
+        for days in (1, 3, 7):
+            since = now_aware - dt.timedelta(days=days)
+            page_times, _ = timed(lambda since=since: missed_call_page(start=since, end=now_aware, open_only=False),
+                                  args.samples, args.warmup)
+            figure_times, counted = timed(lambda since=since: missed_call_figures(start=since, end=now_aware),
+                                          args.samples, args.warmup)
+            pq, fq = quantiles(page_times), quantiles(figure_times)
+            results.append({"metric": f"missed_calls_{days}d", "missed": counted.missed,
+                            "page_p50_ms": pq["p50_ms"], "page_p95_ms": pq["p95_ms"],
+                            "figures_p50_ms": fq["p50_ms"], "figures_p95_ms": fq["p95_ms"]})
+            missed.add_row(f"{days} days", f"{counted.missed:,}", str(pq["p50_ms"]), str(pq["p95_ms"]),
+                           str(fq["p50_ms"]), str(fq["p95_ms"]))
+        console.print(missed)
         data = {"calls": Call.objects.count(), "events": CallEvent.objects.count(),
                 "intervals": AgentInterval.objects.count(), "rollup_rows": sum(rollups.rollup_sizes().values())}
         if target.sqlite_path:
