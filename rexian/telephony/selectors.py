@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from rexian.orders import access
 from rexian.orders.selectors import OrderRow, caller_history
 from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
-from rexian.telephony import conf
+from rexian.telephony import conf, staffing
 from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome
 from rexian.units.models import Role, User
 
@@ -244,11 +243,11 @@ class StaffingPlan:  # 排班
 
     first_day: dt.date
     days: int
-    forecast: Any  # staffing.Forecast
-    requirements: list  # staffing.SlotRequirement per half hour
-    plan: Any  # staffing.ShiftPlan
+    forecast: staffing.Forecast
+    requirements: list[staffing.SlotRequirement]  # one per half hour
+    plan: staffing.ShiftPlan
 
-    def day_rows(self) -> list[list]:
+    def day_rows(self) -> list[list[staffing.SlotRequirement]]:
         """The requirements cut into days (48 half hours each)."""
         per_day = len(self.requirements) // self.days
         return [self.requirements[n * per_day : (n + 1) * per_day] for n in range(self.days)]
@@ -266,16 +265,14 @@ def operator_display_names(usernames: Sequence[str]) -> dict[str, str]:
 
 
 def staffing_plan(
-    *, first_day: dt.date, days: int, target, aht: float, shrinkage: float, operators: Sequence[str],
-    history_weeks: int = 8, min_agents: int = 1, rules=None,
+    *, first_day: dt.date, days: int, target: staffing.ServiceTarget, aht: float, shrinkage: float,
+    operators: Sequence[str], history_weeks: int = 8, min_agents: int = 1, rules: staffing.ShiftRules | None = None,
 ) -> StaffingPlan:
     """排班: forecast the calls per half hour from the `history_weeks` weeks before `first_day`, work out the agents
     the `target` needs (Erlang C, or A with the callers' patience) and plan shifts for `operators`.
 
     Raises `staffing.NoHistory` when those weeks hold no calls. The rules live in `rexian.telephony.staffing`.
     """
-    from rexian.telephony import staffing
-
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
     history = offered_per_half_hour(start - dt.timedelta(weeks=history_weeks), start)
