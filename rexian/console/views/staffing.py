@@ -35,7 +35,7 @@ class StaffingForm(forms.Form):
     service_level = forms.IntegerField(label=_("服务水平（%）"), min_value=50, max_value=99)
     seconds = forms.IntegerField(label=_("应答秒数"), min_value=5, max_value=120)
     aht = forms.IntegerField(label=_("平均处理时长（秒）"), min_value=30, max_value=1800)
-    shrinkage = forms.IntegerField(label=_("缩减率（%）"), min_value=0, max_value=60)
+    shrinkage = forms.IntegerField(label=_("缩减率（%）"), min_value=0, max_value=95)  # as REXIAN_STAFFING_SHRINKAGE
 
 
 def _defaults() -> dict:
