@@ -84,3 +84,10 @@ def test_the_page_reads_in_english(signed_in, history):
     page = signed_in(history.supervisor).get(URL).content.decode()
     for english in ("Staffing", "Calls expected", "Staff to schedule per hour", "Roster", "Average handling time"):
         assert english in page
+
+
+def test_the_centres_shrinkage_setting_is_the_default_whatever_it_is(signed_in, history, settings):
+    settings.STAFFING_SHRINKAGE = 0.7
+    response = signed_in(history.supervisor).get(URL)
+    assert response.status_code == 200
+    assert response.context["form"].cleaned_data["shrinkage"] == 70
