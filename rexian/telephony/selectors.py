@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rexian.catalog.calendar import is_workday
 from rexian.orders import access
 from rexian.orders.selectors import OrderRow, caller_history
 from rexian.privacy import crypto
@@ -238,6 +239,18 @@ def offered_per_half_hour(start: dt.datetime, end: dt.datetime) -> list[tuple[dt
 
 
 @dataclass(frozen=True)
+class StaffingDay:
+    day: dt.date
+    workday: bool
+    calls: float  # expected
+    peak_start: dt.datetime  # the busiest half hour, local
+    peak_calls: float
+    peak_agents: int
+    agent_hours: float  # on the phone
+    staff_hours: float  # scheduled, after shrinkage
+
+
+@dataclass(frozen=True)
 class StaffingPlan:  # 排班
     """The forecast, the requirement per half hour and the shift plan for `days` days from `first_day`."""
 
@@ -251,6 +264,42 @@ class StaffingPlan:  # 排班
         """The requirements cut into days (48 half hours each)."""
         per_day = len(self.requirements) // self.days
         return [self.requirements[n * per_day : (n + 1) * per_day] for n in range(self.days)]
+
+    def day_summaries(self) -> list[StaffingDay]:
+        """Each day's calls, busiest half hour (the first of equals), agent-hours and staff-hours."""
+        result = []
+        for n, rows in enumerate(self.day_rows()):
+            day = self.first_day + dt.timedelta(days=n)
+            peak = max(rows, key=lambda r: (r.calls, -r.start.timestamp()))
+            result.append(StaffingDay(
+                day=day, workday=is_workday(day), calls=sum(r.calls for r in rows),
+                peak_start=timezone.localtime(peak.start), peak_calls=peak.calls, peak_agents=peak.agents,
+                agent_hours=sum(r.agents for r in rows) / 2, staff_hours=sum(r.staff for r in rows) / 2,
+            ))
+        return result
+
+    def hourly(self, field: str) -> list[list[int]]:
+        """Per day, the 24 hours' `field` ("agents" or "staff"): the larger of each hour's two half hours."""
+        days = [[getattr(r, field) for r in rows] for rows in self.day_rows()]
+        return [[max(day[2 * hour], day[2 * hour + 1]) for hour in range(24)] for day in days]
+
+    def shifts_by_day(self) -> dict[dt.date, list[tuple[dt.datetime, dt.datetime, int]]]:
+        """{day: [(local start, local end, operators working it)]}, the shifts of each day in time order."""
+        result: dict[dt.date, list] = {}
+        for shift, count in self.plan.shift_counts():
+            start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
+            result.setdefault(start.date(), []).append((start, end, count))
+        return result
+
+    def roster_by_day(self) -> dict[object, dict[dt.date, tuple[dt.datetime, dt.datetime]]]:
+        """{operator: {day: (local start, local end)}}: each operator's shifts by the day they start."""
+        result: dict = {}
+        for key, shifts in self.plan.roster.items():
+            days = result[key] = {}
+            for shift in shifts:
+                start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
+                days[start.date()] = (start, end)
+        return result
 
 
 def active_operator_names() -> list[str]:

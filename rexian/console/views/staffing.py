@@ -8,6 +8,7 @@ change the inputs of and print.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django import forms
@@ -20,7 +21,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from rexian.catalog.calendar import is_workday
 from rexian.telephony import selectors, staffing
 from rexian.telephony.figures import call_figures
 from rexian.units.models import Role
@@ -54,40 +54,28 @@ def _defaults() -> dict:
 
 
 def _hour_table(plan: selectors.StaffingPlan) -> list[dict]:
-    """Staff to schedule per hour (the larger of its two half hours), one row per hour, one column per day."""
-    days = [[r.staff for r in rows] for rows in plan.day_rows()]
-    return [{"hour": hour, "values": [max(day[2 * hour], day[2 * hour + 1]) for day in days]} for hour in range(24)]
+    """Staff to schedule per hour, one row per hour, one column per day."""
+    days = plan.hourly("staff")
+    return [{"hour": hour, "values": [day[hour] for day in days]} for hour in range(24)]
 
 
 def _days(plan: selectors.StaffingPlan) -> list[dict]:
-    result = []
-    shifts: dict[dt.date, list[str]] = {}
-    for shift, count in plan.plan.shift_counts():
-        start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
-        shifts.setdefault(start.date(), []).append(f"{start:%H:%M}–{end:%H:%M} × {count}")
-    for n, rows in enumerate(plan.day_rows()):
-        day = plan.first_day + dt.timedelta(days=n)
-        peak = max(rows, key=lambda r: (r.calls, -r.start.timestamp()))
-        result.append({
-            "day": day, "workday": is_workday(day), "calls": sum(r.calls for r in rows),
-            "peak_start": timezone.localtime(peak.start), "peak_calls": peak.calls, "peak_agents": peak.agents,
-            "agent_hours": sum(r.agents for r in rows) / 2, "staff_hours": sum(r.staff for r in rows) / 2,
-            "shifts": shifts.get(day, []),
-        })
-    return result
+    shifts = plan.shifts_by_day()
+    return [
+        {**dataclasses.asdict(d),
+         "shifts": [f"{start:%H:%M}–{end:%H:%M} × {count}" for start, end, count in shifts.get(d.day, [])]}
+        for d in plan.day_summaries()
+    ]
 
 
 def _roster(plan: selectors.StaffingPlan, names: dict[str, str]) -> list[dict]:
     columns = [plan.first_day + dt.timedelta(days=n) for n in range(plan.days)]
-    rows = []
-    for key, shifts in plan.plan.roster.items():
-        cells = {}
-        for shift in shifts:
-            start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
-            cells[start.date()] = f"{start:%H:%M}–{end:%H:%M}"
-        rows.append({"name": names.get(key, key), "cells": [cells.get(day, "") for day in columns],
-                     "hours": sum(shift.hours for shift in shifts)})
-    return rows
+    return [
+        {"name": names.get(key, key),
+         "cells": [f"{days[day][0]:%H:%M}–{days[day][1]:%H:%M}" if day in days else "" for day in columns],
+         "hours": sum(shift.hours for shift in plan.plan.roster[key])}
+        for key, days in plan.roster_by_day().items()
+    ]
 
 
 @login_required

@@ -102,13 +102,11 @@ class Command(BaseCommand):
             ) from None
         forecast, requirements, plan = result.forecast, result.requirements, result.plan
 
-        self._print_forecast(forecast, requirements, plan, first_day, days)
-        self._print_hourly("每小时所需在线坐席（两个半小时中较大者）", [r.agents for r in requirements], first_day)
-        self._print_hourly(
-            f"每小时需排班人数（缩减率 {options['shrinkage']:.0%}）", [r.staff for r in requirements], first_day
-        )
-        self._print_shifts(plan)
-        self._print_roster(plan, first_day, days)
+        self._print_forecast(result)
+        self._print_hourly("每小时所需在线坐席（两个半小时中较大者）", result.hourly("agents"), first_day)
+        self._print_hourly(f"每小时需排班人数（缩减率 {options['shrinkage']:.0%}）", result.hourly("staff"), first_day)
+        self._print_shifts(result)
+        self._print_roster(result)
         self._print_uncovered(plan)
         lowest = staffing.lowest_daily_connection_rate(requirements) if target.patience else None
         if lowest is not None:
@@ -171,59 +169,46 @@ class Command(BaseCommand):
 
     # Output --------------------------------------------------------------------------------
 
-    def _print_forecast(self, forecast, requirements, plan, first_day: dt.date, days: int) -> None:
-        from rexian.catalog.calendar import is_workday
-
+    def _print_forecast(self, result: selectors.StaffingPlan) -> None:
+        forecast, first_day = result.forecast, result.first_day
         self.stdout.write(
-            f"话务预测 {first_day} 至 {first_day + dt.timedelta(days=days - 1)}，"
+            f"话务预测 {first_day} 至 {first_day + dt.timedelta(days=result.days - 1)}，"
             f"依据 {forecast.history_first} 至 {forecast.history_last} 的来电，近期水平系数 {forecast.level:.2f}"
         )
         self.stdout.write("日期        星期 类型    预计来电  高峰时段     高峰来电 高峰坐席 在线坐席·时 排班人·时")
-        per_day = len(requirements) // days
-        for offset in range(days):
-            day = first_day + dt.timedelta(days=offset)
-            rows = requirements[offset * per_day : (offset + 1) * per_day]
-            peak = max(rows, key=lambda r: (r.calls, -r.start.timestamp()))
-            local = timezone.localtime(peak.start)
-            kind = "工作日" if is_workday(day) else "休息日"
+        for d in result.day_summaries():
+            peak = d.peak_start
             self.stdout.write(
-                f"{day}  {WEEKDAYS[day.weekday()]}   {kind}  {sum(r.calls for r in rows):8.0f}  "
-                f"{local:%H:%M}-{local + dt.timedelta(minutes=30):%H:%M}  {peak.calls:8.1f} {peak.agents:8d} "
-                f"{sum(r.agents for r in rows) / 2:10.1f} {sum(r.staff for r in rows) / 2:9.1f}"
+                f"{d.day}  {WEEKDAYS[d.day.weekday()]}   {'工作日' if d.workday else '休息日'}  {d.calls:8.0f}  "
+                f"{peak:%H:%M}-{peak + dt.timedelta(minutes=30):%H:%M}  {d.peak_calls:8.1f} {d.peak_agents:8d} "
+                f"{d.agent_hours:10.1f} {d.staff_hours:9.1f}"
             )
         self.stdout.write("")
 
-    def _print_hourly(self, title: str, values: list[int], first_day: dt.date) -> None:
+    def _print_hourly(self, title: str, days: list[list[int]], first_day: dt.date) -> None:
         self.stdout.write(title)
         self.stdout.write("日期       " + "".join(f"{hour:>5d}" for hour in range(24)))
-        for offset in range(len(values) // 48):
-            day = values[offset * 48 : (offset + 1) * 48]
-            hourly = [max(day[2 * h], day[2 * h + 1]) for h in range(24)]
+        for offset, hourly in enumerate(days):
             self.stdout.write(f"{first_day + dt.timedelta(days=offset)} " + "".join(f"{v:>5d}" for v in hourly))
         self.stdout.write("")
 
-    def _print_shifts(self, plan: staffing.ShiftPlan) -> None:
+    def _print_shifts(self, result: selectors.StaffingPlan) -> None:
         self.stdout.write("班次（开始-结束 × 人数）")
-        by_day: dict[dt.date, list[str]] = {}
-        for shift, count in plan.shift_counts():
-            start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
-            by_day.setdefault(start.date(), []).append(f"{start:%H:%M}-{end:%H:%M}×{count}")
-        for day, texts in sorted(by_day.items()):
+        for day, shifts in sorted(result.shifts_by_day().items()):
+            texts = [f"{start:%H:%M}-{end:%H:%M}×{count}" for start, end, count in shifts]
             self.stdout.write(f"{day} {WEEKDAYS[day.weekday()]}  " + "  ".join(texts))
         self.stdout.write("")
 
-    def _print_roster(self, plan: staffing.ShiftPlan, first_day: dt.date, days: int) -> None:
-        starts = [timezone.localtime(s.start).date() for shifts in plan.roster.values() for s in shifts]
-        first_column = min([first_day, *starts])
-        columns = [first_column + dt.timedelta(days=i) for i in range((first_day - first_column).days + days)]
+    def _print_roster(self, result: selectors.StaffingPlan) -> None:
+        roster = result.roster_by_day()
+        first_day = result.first_day
+        first_column = min([first_day, *(day for days in roster.values() for day in days)])
+        columns = [first_column + dt.timedelta(days=i) for i in range((first_day - first_column).days + result.days)]
         self.stdout.write("排班表（“休”为当天不开班）")
-        name_width = max(8, *(len(str(key)) for key in plan.roster))
+        name_width = max(8, *(len(str(key)) for key in roster))
         self.stdout.write(" " * name_width + "".join(f"  {day:%m-%d} {WEEKDAYS[day.weekday()]}  " for day in columns))
-        for key, shifts in plan.roster.items():
-            cells = {}
-            for shift in shifts:
-                start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
-                cells[start.date()] = f"{start:%H:%M}-{end:%H:%M}"
+        for key, days in roster.items():
+            cells = {day: f"{start:%H:%M}-{end:%H:%M}" for day, (start, end) in days.items()}
             self.stdout.write(
                 f"{key!s:<{name_width}}" + "".join(f" {cells.get(day, '    休     '):<11}" for day in columns)
             )
