@@ -160,9 +160,12 @@ def missed_calls(request):
         start=start, end=end, open_only=not show_all, page=page, page_size=MISSED_PAGE_SIZE
     )
     chips = [
-        {"label": label, "query": f"days={value}" + ("&show=all" if show_all else ""), "current": str(days) == value}
+        {"label": label, "count": None, "query": f"days={value}" + ("&show=all" if show_all else ""),
+         "current": str(days) == value}
         for value, label in MISSED_PERIODS
     ]
+    chips.append({"label": _("只看待回拨") if show_all else _("含已回拨"), "count": None, "current": False,
+                  "query": f"days={days}" + ("" if show_all else "&show=all")})
     figures = telephony_selectors.missed_call_figures(start=start, end=end)
     context.update(
         rows=[
@@ -170,7 +173,7 @@ def missed_calls(request):
              "last_outcome": CallbackOutcome(call.last_outcome).label if call.last_outcome else ""}
             for call in calls
         ],
-        page=page, has_next=has_next, chips=chips, days=days, show_all=show_all,
+        page=page, has_next=has_next, chips=chips, show_all=show_all,
         figures=figures,
         in_time_percent=None if figures.called_back_in_time_rate is None else figures.called_back_in_time_rate * 100,
     )
