@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from rexian.console.responses import bad_request
+from rexian.console.responses import bad_request, redirect_back
 from rexian.notifications import selectors, services
 
 
@@ -82,7 +82,4 @@ def mark_read(request):
             return bad_request(request, _("通知编号不正确。"))
         ids = [notification_id]
     services.notification_mark_read(user=request.user, ids=ids)
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/console/") and "//" not in next_url:
-        return HttpResponseRedirect(next_url)
-    return HttpResponseRedirect(reverse("console:notifications"))
+    return redirect_back(request, reverse("console:notifications"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
+from rexian.console.responses import redirect_back
 from rexian.orders import access, attachments, selectors
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
@@ -126,10 +127,7 @@ def _moved_on(user, order, action: str) -> str:
 
 def _back(request, number: str) -> HttpResponseRedirect:
     """Back where the action was taken: the list named by `next` (a console page), else the order page."""
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/console/") and "//" not in next_url:
-        return HttpResponseRedirect(next_url)
-    return HttpResponseRedirect(reverse("console:order", args=[number]))
+    return redirect_back(request, reverse("console:order", args=[number]))
 
 
 @login_required

@@ -12,19 +12,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rexian.catalog.models import Channel
 from rexian.console.forms import ConsoleForm
-from rexian.console.responses import bad_request
+from rexian.console.responses import bad_request, redirect_back
 from rexian.core.dates import local_midnight
 from rexian.orders import selectors
 from rexian.orders.models import Satisfaction
@@ -214,9 +213,5 @@ def missed_call_callback(request, pk: int):
     messages.success(request, gettext("已记录回拨：%(number)s，%(outcome)s。") % {
         "number": mask_phone(call.caller), "outcome": CallbackOutcome(form.cleaned_data["outcome"]).label,
     })
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("console:missed-calls")
-    return HttpResponseRedirect(back)
+    return redirect_back(request, reverse("console:missed-calls"))
 
