@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rexian.reports",
     "rexian.supervision",
     "rexian.quality",
+    "rexian.enterprise",
 ]
 
 MIDDLEWARE = [

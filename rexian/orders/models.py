@@ -137,6 +137,9 @@ class WorkOrder(models.Model):  # 工单
             models.Index(fields=["registered_by", "registered_at"], name="order_registrant"),
             models.Index(fields=["lead_unit", "state"], name="order_lead_unit_state"),
             models.Index(fields=["channel", "registered_at"], name="order_channel_registered"),
+            # 一企来: an enterprise's orders (its profile's history) and the enterprise desk's open queue.
+            models.Index(fields=["enterprise_credit_code", "registered_at"], name="order_enterprise_history"),
+            models.Index(fields=["caller_is_enterprise", "state", "due_at"], name="order_enterprise_state"),
         ]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, HotTopic, Line, Urgency
 from rexian.catalog.selectors import category_hit, deadline_compute
+from rexian.core import credit_code as credit_codes
 from rexian.core.errors import InputError
 from rexian.orders import access
 from rexian.orders.deadlines import refresh_due
@@ -295,8 +296,12 @@ def order_register(
         raise OrderInputError(_("性别取值不正确。"), field="caller_gender")
     if category is not None and category.children.exists():
         raise OrderInputError(_("请选择最末一级的诉求分类。"), field="category")
-    if enterprise_credit_code and len(enterprise_credit_code.strip()) != 18:
+    enterprise_credit_code = credit_codes.normalize(enterprise_credit_code)
+    if enterprise_credit_code and len(enterprise_credit_code) != credit_codes.LENGTH:
         raise OrderInputError(_("统一社会信用代码应为18位。"), field="enterprise_credit_code")
+    if enterprise_credit_code and not credit_codes.is_valid(enterprise_credit_code):
+        # A mistyped code would file the request under another enterprise's profile (or none).
+        raise OrderInputError(_("统一社会信用代码校验不通过，请核对。"), field="enterprise_credit_code")
     if urgency is None:
         urgency = Urgency.objects.order_by("rank").first()
     now = _now()
@@ -315,7 +320,7 @@ def order_register(
         caller_gender=caller_gender,
         caller_is_enterprise=caller_is_enterprise or bool(enterprise_credit_code),
         enterprise_name=enterprise_name.strip(),
-        enterprise_credit_code=enterprise_credit_code.strip().upper(),
+        enterprise_credit_code=enterprise_credit_code,
         confidential=confidential,
         occurred_at=occurred_at,
         area=area,

@@ -67,3 +67,15 @@ def unit_staff(unit: Unit) -> QuerySet[User]:
         .annotate(role_rank=role_rank)
         .order_by("-is_active", "role_rank", "username")
     )
+
+
+def area_towns_of(area_ids) -> dict[int, int]:
+    """The town (镇/街道) of each area among `area_ids`: a town is its own, a community its parent's; other units
+    (the city, a bureau) have none and are left out."""
+    towns: dict[int, int] = {}
+    for pk, kind, parent_id in Unit.objects.filter(pk__in=set(area_ids)).values_list("pk", "kind", "parent_id"):
+        if kind == Unit.Kind.TOWN:
+            towns[pk] = pk
+        elif kind == Unit.Kind.COMMUNITY and parent_id is not None:
+            towns[pk] = parent_id
+    return towns

@@ -156,7 +156,7 @@ def test_an_enterprise_whistleblowers_company_is_withheld_from_units(cast, make_
         S.DISPATCHED,
         appeal_type=f.appeal_type("report"),
         enterprise_name="江安精密机械有限公司",
-        enterprise_credit_code="91321200MA1XXXXX1X",
+        enterprise_credit_code="91321200MA1XXXXX1J",
         caller_gender="M",
     )
     caller = client_for(cast.housing_handler).get(detail_url(order)).json()["caller"]

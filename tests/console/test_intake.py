@@ -247,11 +247,11 @@ def test_a_town_alone_is_the_orders_area(signed_in, cast):
 
 def test_an_enterprise_request_keeps_the_credit_code(signed_in, cast):
     data = form_data(
-        cast, caller_is_enterprise="on", enterprise_name="泰兴某机械有限公司", enterprise_credit_code="91321283MA1XXXXX0X"
+        cast, caller_is_enterprise="on", enterprise_name="泰兴某机械有限公司", enterprise_credit_code="91321283MA1XXXXX0N"
     )
     signed_in(cast.operator).post(INTAKE, data)
     order = saved_order()
-    assert order.caller_is_enterprise and order.enterprise_credit_code == "91321283MA1XXXXX0X"
+    assert order.caller_is_enterprise and order.enterprise_credit_code == "91321283MA1XXXXX0N"
 
 
 def test_a_phone_in_the_address_bar_fills_the_form(signed_in, cast):

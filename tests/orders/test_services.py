@@ -339,9 +339,9 @@ def test_register_keeps_a_keyed_hash_of_the_callers_phone_for_history(cast):
 
 
 def test_a_credit_code_makes_an_enterprise_request(cast):
-    order = register(cast, enterprise_name="泰兴某某科技有限公司", enterprise_credit_code="91321283mA1abcdE2x")
+    order = register(cast, enterprise_name="泰兴某某科技有限公司", enterprise_credit_code="91321283mA1abcdE2b")
     assert order.caller_is_enterprise
-    assert order.enterprise_credit_code == "91321283MA1ABCDE2X"
+    assert order.enterprise_credit_code == "91321283MA1ABCDE2B"
 
 
 def test_register_tags_hot_topics(cast):
@@ -369,6 +369,7 @@ BAD_REGISTRATIONS = {  # id: (overrides for the cast, the field named in the err
     "phone too short": (lambda c: {"caller_phone": "1234"}, "caller_phone"),
     "unknown gender": (lambda c: {"caller_gender": "X"}, "caller_gender"),
     "short credit code": (lambda c: {"enterprise_credit_code": "9132128"}, "enterprise_credit_code"),
+    "credit code failing its check": (lambda c: {"enterprise_credit_code": "91321283MA1ABCDE2X"}, "enterprise_credit_code"),
     "occurred tomorrow": (lambda c: {"occurred_at": timezone.now() + DAY}, "occurred_at"),
     "category not a leaf": (lambda c: {"category": c.property_service.parent}, "category"),
 }

@@ -7,6 +7,7 @@ paginated in the database; the caller's data is masked as the viewer's role dema
 - `search`: 工单查询, the console's order search and its Excel export.
 - `duplicates`: the earlier orders a request may repeat (疑似重复).
 - `training`: the order history smart dispatch and the text classifiers learn from.
+- `enterprise`: 一企来: the enterprise desk's queue, an enterprise's orders, the enterprises the orders name.
 
 The names below are re-exported so that `selectors.order_detail` keeps working. A test that changes a constant
 (`QUEUE_PAGE_SIZE`, `SEARCH_DENSE` …) must patch the submodule that reads it, not this package.
@@ -29,6 +30,16 @@ from rexian.orders.selectors.duplicates import (
     DuplicateHit,
     duplicate_candidates,
     order_duplicates,
+)
+from rexian.orders.selectors.enterprise import (
+    ENTERPRISE_QUEUE_TABS,
+    EnterpriseOrderCounts,
+    EnterpriseSeen,
+    enterprise_of_order,
+    enterprise_order_counts,
+    enterprise_orders,
+    enterprise_queue,
+    enterprises_on_orders,
 )
 from rexian.orders.selectors.queues import (
     CALL_ROLES,
@@ -81,6 +92,15 @@ from rexian.orders.selectors.search import (
 from rexian.orders.selectors.training import classification_training_examples, dispatch_training_examples
 
 __all__ = [
+    # enterprise
+    "ENTERPRISE_QUEUE_TABS",
+    "EnterpriseOrderCounts",
+    "EnterpriseSeen",
+    "enterprise_of_order",
+    "enterprise_order_counts",
+    "enterprise_orders",
+    "enterprise_queue",
+    "enterprises_on_orders",
     # queues
     "CALL_ROLES",
     "DISPATCH_ROLES",
