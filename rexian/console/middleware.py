@@ -39,6 +39,8 @@ ACTION_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "supervision-step": ("console:supervision", ("pk",)),  # /console/supervision/<id>/<step>/
     "notifications-read": ("console:notifications", ()),
     "hotspots-recompute": ("console:hotspots", ()),
+    "policy-step": ("console:policy", ("pk",)),  # /console/enterprises/policies/<id>/<step>/
+    "enterprise-tell": ("console:enterprise", ("code",)),
 }
 
 

@@ -45,6 +45,9 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("reports", _("报告"), frozenset({R.SUPERVISOR, R.LEADER, R.ADMIN}), "p"),
     MenuItem("hotspots", _("热点"), frozenset({R.SUPERVISOR, R.LEADER}), "t"),
     MenuItem("supervisions", _("督办批示"), frozenset({R.SUPERVISOR, R.LEADER, R.UNIT_HANDLER, R.UNIT_ADMIN}), "u"),
+    MenuItem(
+        "enterprise-queue", _("一企来"), frozenset({R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.INSPECTOR, R.LEADER, R.ADMIN}), "e"
+    ),
     MenuItem("quality", _("质检"), frozenset({R.INSPECTOR, R.SUPERVISOR}), "q"),
     MenuItem("search", _("查询"), ALL_STAFF, "s"),
 )

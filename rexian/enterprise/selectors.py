@@ -175,7 +175,8 @@ def policy_page(*, user, tab: str = "in_force", query: str = "", page: int = 1, 
     query = query.strip()
     if query:
         queryset = queryset.filter(Q(title__icontains=query) | Q(document_number__icontains=query))
-    queryset = queryset.annotate(push_count=Count("pushes")).order_by("-published_at", "-created_at", "-pk")
+    queryset = queryset.annotate(push_count=Count("pushes")).prefetch_related("areas")
+    queryset = queryset.order_by("-published_at", "-created_at", "-pk")
     rows, page, has_next = _page(queryset, page)
     return Page(rows, page, has_next)
 

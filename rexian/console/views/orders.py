@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from rexian.console.actions import BY_ACTION, BY_SLUG, initial_for
 from rexian.console.responses import redirect_back
+from rexian.enterprise import selectors as enterprise_selectors
 from rexian.orders import access, attachments, selectors
 from rexian.orders.models import Attachment, WorkOrder
 from rexian.orders.services import OrderInputError, StaleVersion
@@ -64,6 +65,11 @@ def _render_detail(request, detail, *, bound=None, status=200):
         # 督办与批示: the items on the order, and a way to issue one for the supervisors and leaders.
         "supervisions": supervision_selectors.order_supervisions(user=request.user, order=detail.order),
         "may_supervise": supervision_services.may_issue_on(request.user, detail.order),
+        # 一企来: the enterprise's profile, for the centre's staff who work the desk.
+        "enterprise_profile": (
+            enterprise_selectors.enterprise_by_code(detail.order.enterprise_credit_code)
+            if request.user.role in enterprise_selectors.VIEWERS else None
+        ),
     }
     if Action.MERGE in detail.allowed_actions:
         # 疑似重复 beside the 并单 form: a repeated request met after it was recorded is merged from here.
