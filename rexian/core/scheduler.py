@@ -100,6 +100,12 @@ def jobs() -> list[Job]:
             task_path="rexian.supervision.tasks:supervision_overdue_scan_task",
             every=dt.timedelta(minutes=15),
         ),
+        Job(
+            name="enterprises_sync",
+            task_path="rexian.enterprise.tasks:enterprises_sync_task",
+            every=dt.timedelta(days=1),
+            at=dt.time(3, 30),
+        ),
         *report_jobs(),
     ]
 

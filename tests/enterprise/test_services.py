@@ -230,3 +230,13 @@ def test_contact_number_read_is_logged(cast, factory_maker):
     assert (logged.user, logged.subject_type, logged.subject_id) == (cast.operator, "enterprise", CODES[0])
     with pytest.raises(PermissionDenied):
         enterprise_contact_phone(user=cast.dispatcher, enterprise=factory_maker)
+
+
+def test_the_worker_makes_the_missing_profiles_nightly(cast, monkeypatch):
+    from rexian.core.scheduler import jobs
+    from rexian.enterprise.tasks import enterprises_sync_task
+
+    assert any(job.task_path == "rexian.enterprise.tasks:enterprises_sync_task" for job in jobs())
+    monkeypatch.setattr(services, "enterprise_note_order", lambda **kwargs: None)
+    register(cast, enterprise_name="甲公司", enterprise_credit_code=CODES[0])
+    assert enterprises_sync_task.call() == {"made": 1}
