@@ -24,7 +24,10 @@ from rexian.api.fields import (
     StrictIntegerField,
 )
 from rexian.catalog.models import AppealType, Category, Channel, HotTopic, Line, Urgency
+from rexian.enterprise.models import Industry, Policy, PolicyPush, Size
+from rexian.enterprise.selectors import POLICY_TABS, masked_contact
 from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, WorkOrder
+from rexian.orders.selectors import ENTERPRISE_QUEUE_TABS
 from rexian.orders.transitions import Action, State
 from rexian.quality.models import QualityInspection
 from rexian.supervision.models import Supervision, SupervisionStep
@@ -763,3 +766,303 @@ class QualityMonthlySerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM.")
     weights = serializers.DictField(child=serializers.FloatField(), help_text="`quality`, `volume`, `satisfaction`.")
     results = QualityOperatorMonthSerializer(many=True, help_text="Ranked operators, the best first; unranked last.")
+
+
+# --- 一企来 (the enterprise desk) ------------------------------------------------------------------------------
+
+
+def _choice_field(component: str, choices) -> type[serializers.ChoiceField]:
+    """A ChoiceField over `choices` whose values are one named enum of the OpenAPI document wherever it is used (the
+    generator would otherwise name an enum after each field holding it: `IndustriesEnum`, `Status6d1Enum`)."""
+
+    @extend_schema_field({"type": "string", "enum": [value for value, _label in choices]}, component_name=component)
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, **kwargs)
+
+    Field.__name__ = Field.__qualname__ = component.removesuffix("Enum") + "Field"
+    return Field
+
+
+class NullableCodeField(CodeField):
+    """A code, or null to leave it empty. An empty string is refused, as the document says (DRF's relational fields
+    would silently read it as null)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+IndustryField = _choice_field("IndustryEnum", Industry.choices)
+SizeField = _choice_field("SizeEnum", Size.choices)
+PolicyStatusField = _choice_field("PolicyStatusEnum", Policy.Status.choices)
+PushChannelField = _choice_field("PolicyPushChannelEnum", PolicyPush.Channel.choices)
+
+
+class EnterpriseOrderCountsSerializer(serializers.Serializer):
+    all = serializers.IntegerField(help_text="Orders carrying the enterprise's credit code.")
+    open = serializers.IntegerField(help_text="Of which still open.")
+    last_at = serializers.DateTimeField(allow_null=True, help_text="When the latest was registered.")
+
+
+class EnterpriseSerializer(serializers.Serializer):
+    """企业档案 as lists and pages show it: the contact masked (the API never gives the full number)."""
+
+    credit_code = serializers.CharField(help_text="统一社会信用代码")
+    name = serializers.CharField()
+    industry = serializers.CharField(help_text="行业门类 letter (GB/T 4754); empty when unknown.")
+    industry_label = serializers.CharField(source="get_industry_display")
+    size = serializers.CharField(help_text="企业规模: large, medium, small or micro; empty when unknown.")
+    size_label = serializers.CharField(source="get_size_display")
+    area = CodeNameSerializer(allow_null=True, help_text="The town or community it is in.")
+    address = serializers.CharField()
+    contact_name = serializers.SerializerMethodField(help_text="联系人, masked (张*).")
+    contact_phone = serializers.SerializerMethodField(help_text="联系电话, masked (139****1111).")
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_contact_name(self, enterprise) -> str:
+        return masked_contact(enterprise)[0]
+
+    def get_contact_phone(self, enterprise) -> str:
+        return masked_contact(enterprise)[1]
+
+    def get_url(self, enterprise) -> str:
+        return reverse("api:enterprise", kwargs={"credit_code": enterprise.credit_code})
+
+
+class EnterpriseRowSerializer(EnterpriseSerializer):
+    """A profile in the list, with its orders' counts (`enterprise_page`'s rows: a profile and its counts)."""
+
+    orders = EnterpriseOrderCountsSerializer()
+
+    def to_representation(self, row):
+        return {**EnterpriseSerializer(row.enterprise).data, "orders": EnterpriseOrderCountsSerializer(row.orders).data}
+
+
+class EnterprisePageSerializer(serializers.Serializer):
+    results = EnterpriseRowSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class EnterprisePolicySerializer(serializers.Serializer):
+    """A policy in force that applies to the enterprise."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    document_number = serializers.CharField()
+    issuer = CodeNameSerializer(allow_null=True)
+    summary = serializers.CharField()
+    link = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    told = serializers.BooleanField(help_text="The enterprise was pushed it already.")
+
+
+class EnterprisePushSerializer(serializers.Serializer):
+    """A policy the enterprise was told of."""
+
+    policy = serializers.IntegerField(source="policy_id")
+    policy_title = serializers.CharField(source="policy.title")
+    channel = PushChannelField()
+    channel_label = serializers.CharField(source="get_channel_display")
+    pushed_by = serializers.CharField(source="pushed_by.__str__")
+    pushed_at = serializers.DateTimeField()
+
+
+class EnterpriseDetailSerializer(EnterpriseRowSerializer):
+    """One profile: its orders' counts, the policies in force that apply to it, the latest pushes to it."""
+
+    policies = EnterprisePolicySerializer(many=True, help_text="Published, in force today, newest first.")
+    pushes = EnterprisePushSerializer(many=True, help_text="The latest first.")
+
+    def to_representation(self, detail):
+        return {
+            **super().to_representation(detail),
+            "policies": EnterprisePolicySerializer(detail.policies, many=True).data,
+            "pushes": EnterprisePushSerializer(detail.pushes, many=True).data,
+        }
+
+
+class PageOnlySerializer(serializers.Serializer):
+    """The page of a list whose page size is fixed (50)."""
+
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE, default=1)
+
+
+class EnterpriseQuerySerializer(PageOnlySerializer):
+    q = serializers.CharField(max_length=100, required=False, help_text="Part of the name, or a whole credit code.")
+    industry = IndustryField(required=False, help_text="行业门类")
+    size = SizeField(required=False, help_text="企业规模")
+    area = CodeField(queryset=Unit.objects.all(), required=False, help_text="A unit code: profiles in its subtree.")
+
+
+class EnterpriseFieldsSerializer(serializers.Serializer):
+    """What the desk records about an enterprise; every domain rule is the service's (`ProfileFields`)."""
+
+    # Sent as typed, not trimmed (the service trims), so the schema's limits hold exactly.
+    name = StrictCharField(max_length=100, trim_whitespace=False, help_text="企业名称")
+    industry = _blank_text(1, trim_whitespace=False, help_text="行业门类: a letter of `IndustryEnum`; empty: unknown.")
+    size = _blank_text(8, trim_whitespace=False, help_text="企业规模: a value of `SizeEnum`; empty: unknown.")
+    area = NullableCodeField(
+        queryset=Unit.objects.filter(is_active=True), required=False, default=None,
+        help_text="A town or community code; null: unknown.",
+    )
+    address = _blank_text(200, trim_whitespace=False)
+    contact_name = _blank_text(40, trim_whitespace=False)
+    contact_phone = _blank_text(20, trim_whitespace=False, help_text="Digits, with the usual separators.")
+    note = _blank_text(500, trim_whitespace=False)
+
+
+class EnterpriseCreateSerializer(EnterpriseFieldsSerializer):
+    # The service checks the length and the check character, naming this field (spaces and lower case forgiven).
+    credit_code = StrictCharField(
+        max_length=40, trim_whitespace=False, help_text="统一社会信用代码: 18 letters and digits."
+    )
+
+
+class EnterpriseQueueQuerySerializer(PageSerializer):
+    tab = serializers.ChoiceField(
+        choices=ENTERPRISE_QUEUE_TABS, required=False, default="open",
+        help_text="open (nearest deadline first), overdue, or all (newest first).",
+    )
+
+
+class EnterpriseOrderPageSerializer(OrderPageSerializer):
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="The queue: `open` and `overdue`; one enterprise's orders: `all` and `open`.",
+    )
+
+
+class PolicyReachSerializer(serializers.Serializer):
+    matched = serializers.IntegerField(help_text="The enterprises its tags reach now.")
+    told = serializers.IntegerField(help_text="The enterprises pushed it (one by one ones included).")
+    waiting = serializers.IntegerField(help_text="Matched and not told yet: what a push would reach.")
+
+
+class PolicySerializer(serializers.Serializer):
+    """涉企政策. Empty `industries`, `sizes` or `areas`: every enterprise on that dimension."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    document_number = serializers.CharField(help_text="文号")
+    issuer = CodeNameSerializer(allow_null=True, help_text="发布单位")
+    summary = serializers.CharField(help_text="政策要点")
+    link = serializers.CharField(help_text="原文链接")
+    valid_from = serializers.DateField(allow_null=True)
+    valid_until = serializers.DateField(allow_null=True)
+    industries = serializers.ListField(child=serializers.CharField(), source="industry_list")
+    industry_labels = serializers.ListField(child=serializers.CharField())
+    sizes = serializers.ListField(child=serializers.CharField(), source="size_list")
+    size_labels = serializers.ListField(child=serializers.CharField())
+    areas = CodeNameSerializer(many=True, source="areas.all", help_text="Towns.")
+    status = PolicyStatusField()
+    status_label = serializers.CharField(source="get_status_display")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, policy) -> str:
+        return reverse("api:policy", kwargs={"policy_id": policy.pk})
+
+
+class PolicyRowSerializer(PolicySerializer):
+    push_count = serializers.IntegerField(help_text="The enterprises told of it.")
+
+
+class PolicyPageSerializer(serializers.Serializer):
+    results = PolicyRowSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class PolicyDetailSerializer(PolicySerializer):
+    created_by = serializers.CharField(source="created_by.__str__", help_text="录入人")
+    reach = serializers.SerializerMethodField()
+
+    @extend_schema_field(PolicyReachSerializer)
+    def get_reach(self, policy):
+        return PolicyReachSerializer(self.context["reach"]).data
+
+
+class PolicyQuerySerializer(PageOnlySerializer):
+    tab = serializers.ChoiceField(
+        choices=POLICY_TABS, required=False, default="in_force",
+        help_text="in_force (published, not past its end), draft, or ended (withdrawn or past its end).",
+    )
+    q = serializers.CharField(max_length=100, required=False, help_text="Part of the title or document number.")
+
+
+class PolicyFieldsSerializer(serializers.Serializer):
+    """A policy's text and tags; every domain rule is the service's (`PolicyFields`)."""
+
+    title = StrictCharField(max_length=200, trim_whitespace=False)
+    summary = StrictCharField(max_length=4000, trim_whitespace=False, help_text="政策要点")
+    document_number = _blank_text(60, trim_whitespace=False, help_text="文号")
+    issuer = NullableCodeField(
+        queryset=Unit.objects.filter(is_active=True), required=False, default=None, help_text="发布单位: a unit code."
+    )
+    link = _blank_text(300, trim_whitespace=False, help_text="原文链接: http:// or https://.")
+    valid_from = BoundedDateField(required=False, allow_null=True, default=None)
+    valid_until = BoundedDateField(required=False, allow_null=True, default=None)
+    industries = serializers.ListField(
+        child=IndustryField(), required=False, default=list, max_length=20,
+        help_text="行业门类 letters; empty: every industry.",
+    )
+    sizes = serializers.ListField(
+        child=SizeField(), required=False, default=list, max_length=4,
+        help_text="企业规模; empty: every size.",
+    )
+    areas = serializers.ListField(
+        child=CodeField(queryset=Unit.objects.filter(is_active=True)), required=False, default=list, max_length=50,
+        help_text="Town codes; empty: everywhere.",
+    )
+
+    def validate(self, attrs):
+        # As `PolicyFields` keeps them: tuples (it is frozen).
+        return {name: tuple(value) if isinstance(value, list) else value for name, value in attrs.items()}
+
+
+class PushRequestSerializer(serializers.Serializer):
+    channel = PushChannelField(help_text="推送方式")
+
+
+class PushCountSerializer(serializers.Serializer):
+    pushed = serializers.IntegerField(help_text="The enterprises told by this push (none told twice).")
+
+
+class PolicyTargetSerializer(EnterpriseSerializer):
+    told = serializers.BooleanField(help_text="Pushed the policy already.")
+
+
+class PolicyTargetPageSerializer(serializers.Serializer):
+    results = PolicyTargetSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class PolicyPushSerializer(serializers.Serializer):
+    """Who was told of a policy, when, how and by whom."""
+
+    enterprise = serializers.CharField(source="enterprise.credit_code", help_text="统一社会信用代码")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    channel = PushChannelField()
+    channel_label = serializers.CharField(source="get_channel_display")
+    pushed_by = serializers.CharField(source="pushed_by.__str__")
+    pushed_at = serializers.DateTimeField()
+
+
+class PolicyPushPageSerializer(serializers.Serializer):
+    results = PolicyPushSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)

@@ -7,12 +7,13 @@ answers 403 whatever is sent); errors become JSON in `rexian.api.exceptions`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
 
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,10 @@ from rexian.api.actions import ACTIONS, ActionSpec
 from rexian.api.authentication import ApiTokenAuthentication, IsActiveUser
 from rexian.api.exceptions import IdempotencyKeyReused, OrderNotFound, error_body, exception_handler
 from rexian.catalog.models import AppealType, Category, Channel, Urgency
+from rexian.enterprise import selectors as enterprise_selectors
+from rexian.enterprise import services as enterprise_services
+from rexian.enterprise.models import Enterprise, Policy
+from rexian.enterprise.services import PolicyFields, ProfileFields
 from rexian.intelligence.suggest import text_suggestions
 from rexian.orders import access, selectors, services
 from rexian.orders.attachments import attachment_add
@@ -52,7 +57,7 @@ _ERROR_TEXT = {
     400: "Invalid input: `fields` names the culprits.",
     401: "No valid token or session.",
     403: "The user's role or unit does not allow this (or the order is another unit's).",
-    404: "No such order.",
+    404: "No such order (or no such record named in the path).",
     409: "`stale_version`: the order changed since the client read it (reload and retry); "
     "`invalid_transition`: the order's state does not allow the action.",
     413: "The request body is too large.",
@@ -90,8 +95,9 @@ class ApiView(APIView):
         return exception_handler
 
 
-def _parse(serializer_class, data):
-    serializer = serializer_class(data=data)
+def _parse(serializer_class, data, *, partial: bool = False):
+    """The request's fields, checked; `partial` (a PATCH): only those sent, none required and no defaults."""
+    serializer = serializer_class(data=data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -614,6 +620,324 @@ class QualityMonthlyView(ApiView):
             "results": quality_selectors.monthly_assessment(year=first.year, month=first.month),
         }
         return Response(s.QualityMonthlySerializer(body).data)
+
+
+# --- 一企来 (the enterprise desk) ---------------------------------------------------------------------------
+
+# A credit code is 18 letters and digits: anything else names no profile (and never reaches the database).
+CREDIT_CODE_RE = re.compile(r"[0-9A-Za-z]{1,18}")
+# The policies in force shown on a profile, the newest first: more than a city has in force at once.
+PROFILE_POLICIES = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class EnterpriseDetail:
+    enterprise: Enterprise
+    orders: selectors.EnterpriseOrderCounts
+    policies: list
+    pushes: list
+
+
+def _enterprise(user, credit_code: str) -> Enterprise:
+    """The profile, for the desk's staff (403 for anyone else, 404 if the desk has none)."""
+    missing = _("企业档案不存在。")
+    if not CREDIT_CODE_RE.fullmatch(credit_code):
+        raise exceptions.NotFound(missing)
+    try:
+        return enterprise_selectors.enterprise_get(user=user, credit_code=credit_code)
+    except Http404:
+        raise exceptions.NotFound(missing) from None
+
+
+def _policy(user, policy_id: str) -> Policy:
+    """The policy, for the desk's staff (403 for anyone else, 404 if there is none)."""
+    missing = _("政策不存在。")
+    try:
+        return enterprise_selectors.policy_get(user=user, pk=_path_id(policy_id, missing))
+    except Http404:
+        raise exceptions.NotFound(missing) from None
+
+
+def _enterprise_body(enterprise: Enterprise) -> dict:
+    counts = selectors.enterprise_order_counts([enterprise.credit_code])
+    detail = EnterpriseDetail(
+        enterprise=enterprise,
+        orders=counts.get(enterprise.credit_code, selectors.EnterpriseOrderCounts()),
+        policies=list(enterprise_selectors.policies_for(enterprise)[:PROFILE_POLICIES]),
+        pushes=enterprise_selectors.enterprise_pushes(enterprise),
+    )
+    return s.EnterpriseDetailSerializer(detail).data
+
+
+def _profile_fields(enterprise: Enterprise) -> ProfileFields:
+    """The profile as it stands, for a PATCH to change only the fields it sends."""
+    return ProfileFields(
+        name=enterprise.name, industry=enterprise.industry, size=enterprise.size, area=enterprise.area,
+        address=enterprise.address, contact_name=enterprise.contact_name, contact_phone=enterprise.contact_phone,
+        note=enterprise.note,
+    )
+
+
+def _policy_fields(policy: Policy) -> PolicyFields:
+    return PolicyFields(
+        title=policy.title, summary=policy.summary, document_number=policy.document_number, issuer=policy.issuer,
+        link=policy.link, valid_from=policy.valid_from, valid_until=policy.valid_until,
+        industries=tuple(policy.industry_list), sizes=tuple(policy.size_list), areas=tuple(policy.areas.all()),
+    )
+
+
+def _policy_body(policy: Policy) -> dict:
+    return s.PolicyDetailSerializer(policy, context={"reach": enterprise_selectors.policy_reach(policy)}).data
+
+
+def _listed(request, serializer_class, found, **extra) -> Response:
+    """A page of one of the desk's lists (`rows`, `page`, `has_next`), with `next` and `previous` links."""
+    next_url, previous = _links(request, found.page, found.has_next)
+    return Response(serializer_class({"results": found.rows, "next": next_url, "previous": previous, **extra}).data)
+
+
+class EnterpriseListView(ApiView):
+    @extend_schema(
+        operation_id="enterprises_list",
+        summary="企业档案 Enterprise profiles by name, each with its orders' counts",
+        description="For the centre's staff. `q`: part of the name or a whole credit code; `area`: a unit code, "
+        "the profiles in its subtree. The contact is masked.",
+        parameters=[s.EnterpriseQuerySerializer],
+        responses={200: s.EnterprisePageSerializer, **errors(400, 403)},
+        tags=["enterprise"],
+    )
+    def get(self, request):
+        p = _parse(s.EnterpriseQuerySerializer, _query(request))
+        found = enterprise_selectors.enterprise_page(
+            user=request.user, query=p.get("q", ""), industry=p.get("industry", ""), size=p.get("size", ""),
+            area=p.get("area"), page=p["page"],
+        )
+        return _listed(request, s.EnterprisePageSerializer, found)
+
+    @extend_schema(
+        operation_id="enterprises_create",
+        summary="建档 Create an enterprise's profile",
+        description="Operators, supervisors and admins. A code that fails its check character, or one already on "
+        "file, is 400 `invalid_input` on `credit_code`.",
+        request=s.EnterpriseCreateSerializer,
+        responses={201: s.EnterpriseDetailSerializer, **errors(400, 403, 413, 415)},
+        tags=["enterprise"],
+    )
+    def post(self, request):
+        d = _parse(s.EnterpriseCreateSerializer, request.data)
+        credit_code = d.pop("credit_code")
+        enterprise = enterprise_services.enterprise_create(
+            actor=request.user, credit_code=credit_code, fields=ProfileFields(**d)
+        )
+        body = _enterprise_body(enterprise)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class EnterpriseDetailView(ApiView):
+    @extend_schema(
+        operation_id="enterprises_retrieve",
+        summary="企业档案 One profile: its orders' counts, the policies in force for it, the latest pushes",
+        description="The contact is masked; the API never gives the contact's full number.",
+        responses={200: s.EnterpriseDetailSerializer, **errors(403, 404)},
+        tags=["enterprise"],
+    )
+    def get(self, request, credit_code: str):
+        return Response(_enterprise_body(_enterprise(request.user, credit_code)))
+
+    @extend_schema(
+        operation_id="enterprises_update",
+        summary="Edit a profile (a field left out keeps its value; the credit code never changes)",
+        request=s.EnterpriseFieldsSerializer,
+        responses={200: s.EnterpriseDetailSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["enterprise"],
+    )
+    def patch(self, request, credit_code: str):
+        enterprise = _enterprise(request.user, credit_code)
+        d = _parse(s.EnterpriseFieldsSerializer, request.data, partial=True)
+        fields = dataclasses.replace(_profile_fields(enterprise), **d)
+        enterprise = enterprise_services.enterprise_update(actor=request.user, enterprise=enterprise, fields=fields)
+        return Response(_enterprise_body(enterprise))
+
+
+class EnterpriseOrdersView(ApiView):
+    @extend_schema(
+        operation_id="enterprises_orders",
+        summary="An enterprise's orders, newest first, with `counts` (all, open)",
+        parameters=[s.PageSerializer],
+        responses={200: s.EnterpriseOrderPageSerializer, **errors(400, 403, 404)},
+        tags=["enterprise"],
+    )
+    def get(self, request, credit_code: str):
+        enterprise = _enterprise(request.user, credit_code)
+        p = _parse(s.PageSerializer, _query(request))
+        found = selectors.enterprise_orders(
+            user=request.user, credit_code=enterprise.credit_code, page=p["page"], page_size=p["page_size"]
+        )
+        api_selectors.load_list_references(found.rows)
+        return _listed(request, s.EnterpriseOrderPageSerializer, found, counts=found.counts)
+
+
+class EnterpriseQueueView(ApiView):
+    @extend_schema(
+        operation_id="enterprise_queue_list",
+        summary="企业诉求 Enterprises' orders: open (nearest deadline first), overdue, or all (newest first)",
+        description="For the centre's staff; `counts` gives `open` and `overdue`.",
+        parameters=[s.EnterpriseQueueQuerySerializer],
+        responses={200: s.EnterpriseOrderPageSerializer, **errors(400, 403)},
+        tags=["enterprise"],
+    )
+    def get(self, request):
+        p = _parse(s.EnterpriseQueueQuerySerializer, _query(request))
+        found = selectors.enterprise_queue(user=request.user, tab=p["tab"], page=p["page"], page_size=p["page_size"])
+        api_selectors.load_list_references(found.rows)
+        return _listed(request, s.EnterpriseOrderPageSerializer, found, counts=found.counts)
+
+
+class PolicyListView(ApiView):
+    @extend_schema(
+        operation_id="policies_list",
+        summary="涉企政策 Policies in force, drafts or ended ones, newest first, with how many were told",
+        parameters=[s.PolicyQuerySerializer],
+        responses={200: s.PolicyPageSerializer, **errors(400, 403)},
+        tags=["enterprise"],
+    )
+    def get(self, request):
+        p = _parse(s.PolicyQuerySerializer, _query(request))
+        found = enterprise_selectors.policy_page(user=request.user, tab=p["tab"], query=p.get("q", ""), page=p["page"])
+        return _listed(request, s.PolicyPageSerializer, found)
+
+    @extend_schema(
+        operation_id="policies_create",
+        summary="录入政策 Enter a policy (a draft until published)",
+        description="Supervisors and admins.",
+        request=s.PolicyFieldsSerializer,
+        responses={201: s.PolicyDetailSerializer, **errors(400, 403, 413, 415)},
+        tags=["enterprise"],
+    )
+    def post(self, request):
+        d = _parse(s.PolicyFieldsSerializer, request.data)
+        policy = enterprise_services.policy_create(actor=request.user, fields=PolicyFields(**d))
+        body = _policy_body(policy)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class PolicyDetailView(ApiView):
+    @extend_schema(
+        operation_id="policies_retrieve",
+        summary="涉企政策 One policy with its reach: matched, told, waiting",
+        responses={200: s.PolicyDetailSerializer, **errors(403, 404)},
+        tags=["enterprise"],
+    )
+    def get(self, request, policy_id: str):
+        return Response(_policy_body(_policy(request.user, policy_id)))
+
+    @extend_schema(
+        operation_id="policies_update",
+        summary="Edit a draft or published policy (a field left out keeps its value)",
+        description="Supervisors and admins. A withdrawn policy is not edited (400 `invalid_input`). New tags "
+        "change whom the next push reaches; the enterprises told stay recorded.",
+        request=s.PolicyFieldsSerializer,
+        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["enterprise"],
+    )
+    def patch(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        d = _parse(s.PolicyFieldsSerializer, request.data, partial=True)
+        fields = dataclasses.replace(_policy_fields(policy), **d)
+        policy = enterprise_services.policy_update(actor=request.user, policy=policy, fields=fields)
+        return Response(_policy_body(policy))
+
+
+class PolicyPublishView(ApiView):
+    @extend_schema(
+        operation_id="policies_publish",
+        summary="发布 Publish a draft",
+        description="Supervisors and admins. A policy that is not a draft is 400 `invalid_input`.",
+        request=None,
+        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404)},
+        tags=["enterprise"],
+    )
+    def post(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        return Response(_policy_body(enterprise_services.policy_publish(actor=request.user, policy=policy)))
+
+
+class PolicyWithdrawView(ApiView):
+    @extend_schema(
+        operation_id="policies_withdraw",
+        summary="撤回 Withdraw a published policy (what was pushed stays recorded)",
+        description="Supervisors and admins. A policy that is not published is 400 `invalid_input`.",
+        request=None,
+        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404)},
+        tags=["enterprise"],
+    )
+    def post(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        return Response(_policy_body(enterprise_services.policy_withdraw(actor=request.user, policy=policy)))
+
+
+class PolicyPushView(ApiView):
+    @extend_schema(
+        operation_id="policies_push",
+        summary="推送 Push a policy to every enterprise it applies to that was not told yet",
+        description="Supervisors and admins; a published policy in force only (else 400 `invalid_input`).",
+        request=s.PushRequestSerializer,
+        responses={200: s.PushCountSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["enterprise"],
+    )
+    def post(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        channel = _parse(s.PushRequestSerializer, request.data)["channel"]
+        pushed = enterprise_services.policy_push(actor=request.user, policy=policy, channel=channel)
+        return Response(s.PushCountSerializer({"pushed": pushed}).data)
+
+
+class PolicyPushOneView(ApiView):
+    @extend_schema(
+        operation_id="policies_push_one",
+        summary="告知 Tell one enterprise of a policy (whether or not its tags name it)",
+        description="Operators, supervisors and admins; a published policy in force, never twice to one "
+        "enterprise (else 400 `invalid_input`).",
+        request=s.PushRequestSerializer,
+        responses={201: s.PolicyPushSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["enterprise"],
+    )
+    def post(self, request, policy_id: str, credit_code: str):
+        policy = _policy(request.user, policy_id)
+        enterprise = _enterprise(request.user, credit_code)
+        channel = _parse(s.PushRequestSerializer, request.data)["channel"]
+        push = enterprise_services.policy_push_one(
+            actor=request.user, policy=policy, enterprise=enterprise, channel=channel
+        )
+        return Response(s.PolicyPushSerializer(push).data, status=status.HTTP_201_CREATED)
+
+
+class PolicyTargetsView(ApiView):
+    @extend_schema(
+        operation_id="policies_targets",
+        summary="The enterprises a policy's tags reach, by name, each with whether it was told",
+        parameters=[s.PageOnlySerializer],
+        responses={200: s.PolicyTargetPageSerializer, **errors(400, 403, 404)},
+        tags=["enterprise"],
+    )
+    def get(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        page = _parse(s.PageOnlySerializer, _query(request))["page"]
+        return _listed(request, s.PolicyTargetPageSerializer, enterprise_selectors.policy_targets(policy, page=page))
+
+
+class PolicyPushesView(ApiView):
+    @extend_schema(
+        operation_id="policies_pushes",
+        summary="Who was told of a policy, when, how and by whom: the latest first",
+        parameters=[s.PageOnlySerializer],
+        responses={200: s.PolicyPushPageSerializer, **errors(400, 403, 404)},
+        tags=["enterprise"],
+    )
+    def get(self, request, policy_id: str):
+        policy = _policy(request.user, policy_id)
+        page = _parse(s.PageOnlySerializer, _query(request))["page"]
+        return _listed(request, s.PolicyPushPageSerializer, enterprise_selectors.policy_pushes(policy, page=page))
 
 
 # --- Master data and the viewer -----------------------------------------------------------------
