@@ -59,7 +59,8 @@ _ERROR_TEXT = {
     403: "The user's role or unit does not allow this (or the order is another unit's).",
     404: "No such order (or no such record named in the path).",
     409: "`stale_version`: the order changed since the client read it (reload and retry); "
-    "`invalid_transition`: the order's state does not allow the action.",
+    "`invalid_transition`: the order's state does not allow the action; "
+    "`invalid_step`: a supervision item's or a policy's status does not allow the step.",
     413: "The request body is too large.",
     415: "Unsupported content type.",
     422: "The Idempotency-Key was already used with a different body.",
@@ -834,10 +835,10 @@ class PolicyDetailView(ApiView):
     @extend_schema(
         operation_id="policies_update",
         summary="Edit a draft or published policy (a field left out keeps its value)",
-        description="Supervisors and admins. A withdrawn policy is not edited (400 `invalid_input`). New tags "
+        description="Supervisors and admins. A withdrawn policy is not edited (409 `invalid_step`). New tags "
         "change whom the next push reaches; the enterprises told stay recorded.",
         request=s.PolicyFieldsSerializer,
-        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404, 413, 415)},
+        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404, 409, 413, 415)},
         tags=["enterprise"],
     )
     def patch(self, request, policy_id: str):
@@ -852,9 +853,9 @@ class PolicyPublishView(ApiView):
     @extend_schema(
         operation_id="policies_publish",
         summary="发布 Publish a draft",
-        description="Supervisors and admins. A policy that is not a draft is 400 `invalid_input`.",
+        description="Supervisors and admins. A policy that is not a draft is 409 `invalid_step`.",
         request=None,
-        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404)},
+        responses={200: s.PolicyDetailSerializer, **errors(403, 404, 409)},
         tags=["enterprise"],
     )
     def post(self, request, policy_id: str):
@@ -866,9 +867,9 @@ class PolicyWithdrawView(ApiView):
     @extend_schema(
         operation_id="policies_withdraw",
         summary="撤回 Withdraw a published policy (what was pushed stays recorded)",
-        description="Supervisors and admins. A policy that is not published is 400 `invalid_input`.",
+        description="Supervisors and admins. A policy that is not published is 409 `invalid_step`.",
         request=None,
-        responses={200: s.PolicyDetailSerializer, **errors(400, 403, 404)},
+        responses={200: s.PolicyDetailSerializer, **errors(403, 404, 409)},
         tags=["enterprise"],
     )
     def post(self, request, policy_id: str):
@@ -880,9 +881,9 @@ class PolicyPushView(ApiView):
     @extend_schema(
         operation_id="policies_push",
         summary="推送 Push a policy to every enterprise it applies to that was not told yet",
-        description="Supervisors and admins; a published policy in force only (else 400 `invalid_input`).",
+        description="Supervisors and admins; a published policy in force only (else 409 `invalid_step`).",
         request=s.PushRequestSerializer,
-        responses={200: s.PushCountSerializer, **errors(400, 403, 404, 413, 415)},
+        responses={200: s.PushCountSerializer, **errors(400, 403, 404, 409, 413, 415)},
         tags=["enterprise"],
     )
     def post(self, request, policy_id: str):
@@ -897,9 +898,9 @@ class PolicyPushOneView(ApiView):
         operation_id="policies_push_one",
         summary="告知 Tell one enterprise of a policy (whether or not its tags name it)",
         description="Operators, supervisors and admins; a published policy in force, never twice to one "
-        "enterprise (else 400 `invalid_input`).",
+        "enterprise (else 409 `invalid_step`).",
         request=s.PushRequestSerializer,
-        responses={201: s.PolicyPushSerializer, **errors(400, 403, 404, 413, 415)},
+        responses={201: s.PolicyPushSerializer, **errors(400, 403, 404, 409, 413, 415)},
         tags=["enterprise"],
     )
     def post(self, request, policy_id: str, credit_code: str):

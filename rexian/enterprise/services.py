@@ -11,7 +11,7 @@ Who does what:
   the same policy twice.
 
 Errors a user can cause are `PermissionDenied` or `EnterpriseError` (bad input, or a step the policy's status does
-not allow), with a message in Chinese and the form field at fault.
+not allow: `PolicyStepError`), with a message in Chinese and the form field at fault.
 """
 
 from __future__ import annotations
@@ -40,7 +40,12 @@ Status = Policy.Status
 
 
 class EnterpriseError(InputError):
-    """A profile or policy cannot be saved, or a policy step taken; `field` names the form field."""
+    """A profile or policy cannot be saved as given; `field` names the form field."""
+
+
+class PolicyStepError(EnterpriseError):
+    """The policy's status (or its validity today) does not allow the step: someone else took one first, or it is
+    not in force; look again."""
 
 
 def may_edit_profiles(user) -> bool:
@@ -248,7 +253,7 @@ def policy_update(*, actor, policy: Policy, fields: PolicyFields) -> Policy:
     values = fields.cleaned()
     locked = _lock(policy)
     if locked.status == Status.WITHDRAWN:
-        raise EnterpriseError(_("已撤回的政策不能修改。"))
+        raise PolicyStepError(_("已撤回的政策不能修改。"))
     for name, value in values.items():
         setattr(locked, name, value)
     locked.updated_at = timezone.now()
@@ -263,7 +268,7 @@ def policy_publish(*, actor, policy: Policy, now: dt.datetime | None = None) -> 
     _require(may_manage_policies(actor), _("只有值班长和系统管理员可以发布涉企政策。"))
     locked = _lock(policy)
     if locked.status != Status.DRAFT:
-        raise EnterpriseError(_("只有草稿可以发布（当前为「%(status)s」）。") % {"status": locked.get_status_display()})
+        raise PolicyStepError(_("只有草稿可以发布（当前为「%(status)s」）。") % {"status": locked.get_status_display()})
     locked.status, locked.published_at = Status.PUBLISHED, now or timezone.now()
     locked.save(update_fields=["status", "published_at"])
     return locked
@@ -275,7 +280,7 @@ def policy_withdraw(*, actor, policy: Policy) -> Policy:
     _require(may_manage_policies(actor), _("只有值班长和系统管理员可以撤回涉企政策。"))
     locked = _lock(policy)
     if locked.status != Status.PUBLISHED:
-        raise EnterpriseError(_("只有已发布的政策可以撤回。"))
+        raise PolicyStepError(_("只有已发布的政策可以撤回。"))
     locked.status = Status.WITHDRAWN
     locked.save(update_fields=["status"])
     return locked
@@ -285,7 +290,7 @@ def _require_pushable(policy: Policy, channel: str, today: dt.date) -> None:
     if channel not in PolicyPush.Channel.values:
         raise EnterpriseError(_("请选择推送方式。"), field="channel")
     if not policy.is_in_force(today):
-        raise EnterpriseError(_("只有已发布且在有效期内的政策可以推送。"))
+        raise PolicyStepError(_("只有已发布且在有效期内的政策可以推送。"))
 
 
 @transaction.atomic
@@ -316,7 +321,7 @@ def policy_push_one(
     locked = _lock(policy)
     _require_pushable(locked, channel, timezone.localdate(now))
     if PolicyPush.objects.filter(policy=locked, enterprise=enterprise).exists():
-        raise EnterpriseError(_("已向该企业推送过此政策。"))
+        raise PolicyStepError(_("已向该企业推送过此政策。"))
     return PolicyPush.objects.create(
         policy=locked, enterprise=enterprise, channel=channel, pushed_by=actor, pushed_at=now
     )

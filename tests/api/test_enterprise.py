@@ -417,10 +417,10 @@ def test_a_supervisor_publishes_a_draft(cast, make_policy):
     assert response.json()["published_at"]
 
 
-def test_publishing_a_published_policy_is_a_400(cast, make_policy):
+def test_publishing_a_published_policy_is_a_409(cast, make_policy):
     policy = make_policy()
     response = client_for(cast.supervisor).post(f"/api/v1/policies/{policy.pk}/publish/")
-    assert response.status_code == 400 and response.json()["code"] == "invalid_input"
+    assert response.status_code == 409 and response.json()["code"] == "invalid_step"
     assert "只有草稿可以发布" in response.json()["message"]
 
 
@@ -435,7 +435,7 @@ def test_a_withdrawn_policy_cannot_be_edited(cast, make_policy):
     client = client_for(cast.supervisor)
     client.post(f"/api/v1/policies/{policy.pk}/withdraw/")
     response = client.patch(f"/api/v1/policies/{policy.pk}/", {"title": "改"}, format="json")
-    assert response.status_code == 400 and "已撤回" in response.json()["message"]
+    assert response.status_code == 409 and "已撤回" in response.json()["message"]
 
 
 def test_an_operator_may_not_publish(cast, make_policy):
@@ -469,7 +469,7 @@ def test_a_draft_is_not_pushed(cast, maker, make_policy):
     response = client_for(cast.supervisor).post(
         f"/api/v1/policies/{policy.pk}/push/", {"channel": "sms"}, format="json"
     )
-    assert response.status_code == 400 and "已发布且在有效期内" in response.json()["message"]
+    assert response.status_code == 409 and "已发布且在有效期内" in response.json()["message"]
     assert not PolicyPush.objects.exists()
 
 
@@ -495,7 +495,7 @@ def test_one_enterprise_is_not_told_twice(cast, maker, make_policy):
     client = client_for(cast.operator)
     client.post(f"/api/v1/policies/{policy.pk}/push/{MAKER_CODE}/", {"channel": "phone"}, format="json")
     again = client.post(f"/api/v1/policies/{policy.pk}/push/{MAKER_CODE}/", {"channel": "sms"}, format="json")
-    assert again.status_code == 400 and "已向该企业推送过" in again.json()["message"]
+    assert again.status_code == 409 and "已向该企业推送过" in again.json()["message"]
 
 
 def test_telling_an_unknown_enterprise_is_a_404(cast, make_policy):
