@@ -43,9 +43,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from rexian.catalog import calendar as workcal
-from rexian.catalog.models import AppealType, Category, Channel, DeadlineKind, DispatchRule, HotTopic, Line, Urgency
+from rexian.catalog.models import (
+    AppealType,
+    Category,
+    Channel,
+    DeadlineKind,
+    DeadlineRule,
+    DispatchRule,
+    HotTopic,
+    Line,
+    Urgency,
+)
 from rexian.catalog.selectors import deadline_rule_for
 from rexian.demo import data as D
+from rexian.enterprise.demo_data import DemoEnterprise, demo_enterprise_load, demo_enterprises
 from rexian.knowledge.demo_data import demo_knowledge_load
 from rexian.supervision.demo_data import demo_supervision_load
 from rexian.quality.demo_data import demo_quality_load
@@ -110,8 +121,12 @@ P_LATE_SIGN = 0.004
 P_LATE_REPLY = 0.008
 P_LATE_CALLBACK = 0.003
 P_HARD_TO_REACH = 0.05
-# Leaves outside the enterprise desk's own categories where the caller is sometimes a firm (一企来).
+# Leaves outside the enterprise desk's own categories where the caller is sometimes a firm (一企来). Their
+# templates name no company ({co}): the firm is drawn once the order is known to be an enterprise's.
 ENTERPRISE_SOMETIMES = frozenset({"060501", "120101", "120103"})
+# How unevenly the enterprise pool calls: the firm at position u**skew (u uniform) of the pool. At 1.6 the first
+# firm makes ~4% of the enterprise orders, a dozen more call often and a few of the pool never do.
+ENTERPRISE_SKEW = 1.6
 SATISFACTION_MIX = ((Satisfaction.SATISFIED, 0.905), (Satisfaction.BASIC, 0.08), (Satisfaction.DISSATISFIED, 0.015))
 
 
@@ -139,6 +154,9 @@ class DemoSummary:
     overdue: int = 0
     calls: int = 0
     call_summary: object = None  # rexian.telephony.demo.DemoCallsSummary
+    enterprises: int = 0  # 一企来: profiles, policies and their pushes
+    policies: int = 0
+    policy_pushes: int = 0
     states: dict[str, int] = field(default_factory=dict)
     first_day: dt.date | None = None
     now: dt.datetime | None = None
@@ -252,6 +270,12 @@ def _build_catalog(units: dict[str, Unit], towns: list) -> tuple:
     for leaf, category in zip(D.LEAVES, Category.objects.bulk_create(batch)):
         categories[category.code] = category
         leaves.append((leaf, category))
+    for code, type_code, kind, amount, unit, note in D.DEADLINE_RULES:
+        # One at a time: saving a rule forgets the cached rules (`_Deadlines` reads them next).
+        DeadlineRule.objects.create(
+            kind=kind, category=categories[code], appeal_type=AppealType.objects.get(code=type_code) if type_code else None,
+            amount=amount, unit=unit, note=note,
+        )
 
     city_rules: dict[str, tuple[Unit, list[Unit]]] = {}
     area_rules: dict[tuple[str, int], tuple[Unit, list[Unit]]] = {}
@@ -377,8 +401,6 @@ class _Deadlines:
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def id_number(rng: random.Random, gender: str) -> str:
@@ -387,13 +409,6 @@ def id_number(rng: random.Random, gender: str) -> str:
     serial = rng.randint(10, 99) * 10 + (rng.choice((1, 3, 5, 7, 9)) if gender == "M" else rng.choice((0, 2, 4, 6, 8)))
     body = f"3212{rng.randint(90, 99)}{birth:%Y%m%d}{serial:03d}"
     return body + _ID_CHECK[sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS)) % 11]
-
-
-def credit_code(rng: random.Random) -> str:
-    """An 18-character unified social credit code (GB 32100 check character)."""
-    body = "91" + f"3212{rng.randint(80, 99)}" + "".join(rng.choice(_CREDIT_CHARS) for _ in range(9))
-    check = (31 - sum(_CREDIT_CHARS.index(c) * w for c, w in zip(body, _CREDIT_WEIGHTS)) % 31) % 31
-    return body + _CREDIT_CHARS[check]
 
 
 @dataclass(frozen=True)
@@ -1006,9 +1021,11 @@ class _Simulator:
         self.channel_cum = self._cumulative(self.channel_mix)
         self.hour_cum = self._cumulative(list(enumerate(D.HOUR_WEIGHTS)))
         self.town_cum = self._cumulative([(entry, entry[0].weight) for entry in city.towns])
+        self.town_entries = {entry[0].key: entry for entry in city.towns}
         pool_rng = random.Random(seed)
         size = max(200, days * per_day // 25)
         self.regulars = [_caller(pool_rng) for _ in range(size)]
+        self.firms = demo_enterprises(seed)  # the 一企来 pool: its own random stream, the same for every load
         self.recent: deque[tuple[WorkOrder, _Plan]] = deque(maxlen=400)
         self.hash_cache: dict[str, str] = {}
         self.topic_ids = {name: topic.pk for name, topic in city.topics.items()}
@@ -1036,6 +1053,10 @@ class _Simulator:
             if roll < total:
                 return value
         return pairs[-1][0]
+
+    def firm(self, rng: random.Random) -> DemoEnterprise:
+        """An enterprise of the pool for an enterprise's order: the first ones far more often, so some call again."""
+        return self.firms[int(len(self.firms) * rng.random() ** ENTERPRISE_SKEW)]
 
     def handler(self, unit_id: int, rng: random.Random) -> User:
         return rng.choice(self.handlers[unit_id])
@@ -1137,7 +1158,7 @@ class _Simulator:
         operator = rng.choice(self.operators)
         type_code = self.draw(self.type_mix, rng)
         urgency = "normal"
-        enterprise, company = False, ""
+        enterprise = False
         place: dict = {}
         filled: dict = {}
         area = None
@@ -1182,10 +1203,13 @@ class _Simulator:
             leaf, category, templates = pool[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
             template = rng.choice(templates)
         plan.leaf = leaf
+        firm = self.firm(rng) if leaf.enterprise else None
+        if firm is not None:
+            filled["co"] = firm.name  # the enterprise's own request names it
         _, title_text, detail_text = template
         needs = set(_fields(title_text)) | set(_fields(detail_text))
         if not place and needs & {"town", "comm", "xq", "road", "school", "co"} or leaf.area_rule:
-            place = place or self._place(rng)
+            place = place or self._place(rng, self.town_entries[firm.town] if firm is not None else None)
         title = self._fill(rng, place, title_text, filled)
         detail = self._fill(rng, place, detail_text, filled)
         if place:
@@ -1214,7 +1238,9 @@ class _Simulator:
             urgency = "urgent" if rng.random() < 0.5 else "normal"
         enterprise = leaf.enterprise or (leaf.code in ENTERPRISE_SOMETIMES and rng.random() < 0.25)
         if enterprise:
-            company = filled.get("co") or _company(rng)
+            firm = firm or self.firm(rng)
+            if leaf.enterprise or area is None:  # a request about the enterprise itself: where it is
+                area, address = self.city.units[firm.town], firm.address
         if detail.startswith("来电人"):
             intro = ""  # the template already says who is speaking
         elif enterprise and type_code != "consult":
@@ -1229,7 +1255,7 @@ class _Simulator:
         order = self._order(
             rng, number, t, operator, caller, type_code, urgency, title[:120], description,
             category=category, area_id=area.pk if area else None, address=address[:200], latitude=lat, longitude=lon,
-            occurred_at=occurred, enterprise_name=company, line_hint=leaf.code[:2],
+            occurred_at=occurred, firm=firm, line_hint=leaf.code[:2],
             id_share=0.6 if leaf.code[:2] in ("05", "10", "11", "08") else 0.2,
         )
         plan.topics = tuple(topics)
@@ -1245,9 +1271,9 @@ class _Simulator:
 
     def _order(self, rng, number, t, operator, caller: _Caller, type_code, urgency_code, title, description, *,
                category=None, area_id=None, address="", latitude=None, longitude=None, occurred_at=None,
-               enterprise_name="", line_hint="", id_share=0.2) -> WorkOrder:
+               firm: DemoEnterprise | None = None, line_hint="", id_share=0.2) -> WorkOrder:
         channel_id = self.draw(self.channel_cum, rng)
-        if enterprise_name and self.enterprise_channel is not None and rng.random() < 0.7:
+        if firm is not None and self.enterprise_channel is not None and rng.random() < 0.7:
             channel_id = self.enterprise_channel.pk
         line = self.lines.get("12345")
         if self.channel_codes.get(channel_id) == "phone" and line_hint in D.CATEGORY_LINES and rng.random() < 0.35:
@@ -1259,8 +1285,8 @@ class _Simulator:
             caller_name=caller.name, caller_phone=caller.phone, caller_phone_hash=self._phone_hash(caller.phone),
             caller_id_number=caller.id_number if with_id else "",
             caller_id_hash=crypto.id_number_hash(caller.id_number) if with_id else "",
-            caller_gender=caller.gender, caller_is_enterprise=bool(enterprise_name),
-            enterprise_name=enterprise_name, enterprise_credit_code=credit_code(rng) if enterprise_name else "",
+            caller_gender=caller.gender, caller_is_enterprise=firm is not None,
+            enterprise_name=firm.name if firm else "", enterprise_credit_code=firm.credit_code if firm else "",
             confidential=rng.random() < 0.03, occurred_at=occurred_at, area_id=area_id, address=address,
             latitude=latitude, longitude=longitude, title=title, description=description,
             appeal_type_id=type_obj.pk, category_id=category.pk if category else None,
@@ -1387,6 +1413,8 @@ def demo_load(
         demo_knowledge_load(now=now)  # the knowledge base: sections, ~90 articles, review reminders
         demo_supervision_load(now=now, seed=seed)  # a supervisor's 督办 and a leader's 批示 on orders in hand
         demo_quality_load(now=now, seed=seed)  # 质检: the last days' samples, most of them scored
+        # 一企来: the profiles of the enterprises the orders name and of the rest of the pool, policies, pushes.
+        desk = demo_enterprise_load(now=now, seed=seed)
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
     hotspot_scan(now=now)  # the hot-spot page's first run (the worker recomputes it every hour)
@@ -1404,4 +1432,5 @@ def demo_load(
     summary.now = now
     summary.calls = calls.calls
     summary.call_summary = calls
+    summary.enterprises, summary.policies, summary.policy_pushes = desk["enterprises"], desk["policies"], desk["pushes"]
     return summary

@@ -1,7 +1,9 @@
 """The demo city (`rexian demo`): a small load must read as if the services had written it.
 
 Most tests read one small city (4 days × 40 orders) loaded once for the class
-and rolled back afterwards; the tests outside the class need an empty database.
+and rolled back afterwards; the 一企来 desk's read a larger one (6 days × 300, enough
+enterprise orders for some enterprises to call twice); the tests outside the classes
+need an empty database.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rexian.catalog.models import Category, DispatchRule
+from rexian.catalog.models import Category, DeadlineRule, DispatchRule
 from rexian.catalog.selectors import deadline_compute
 from rexian.core.scheduler import scheduler_tick
 from rexian.demo import data
@@ -261,3 +263,117 @@ class TestLoadedCity:
         assert set(items.values_list("order__registered_by__role", flat=True)) == {Role.OPERATOR}
         assert quality_queue(user=User.objects.get(username="inspector")).rows
         assert weekly_review(week_start=NOW.date())
+
+
+# --- The 一企来 desk ----------------------------------------------------------------------------------------------
+
+
+def test_the_enterprise_pool_is_the_same_for_a_seed_and_well_formed():
+    from rexian.core.credit_code import is_valid
+    from rexian.enterprise.demo_data import demo_enterprises
+    from rexian.enterprise.models import Industry, Size
+
+    pool = demo_enterprises(11)
+    assert pool == demo_enterprises(11) and pool != demo_enterprises(12)
+    assert 150 <= len(pool) <= 250
+    assert len({firm.name for firm in pool}) == len({firm.credit_code for firm in pool}) == len(pool)
+    assert all(is_valid(firm.credit_code) for firm in pool)
+    assert {firm.industry for firm in pool} <= set(Industry.values) and {firm.size for firm in pool} <= set(Size.values)
+    assert {firm.town for firm in pool} <= {town.key for town in data.TOWNS}
+
+
+@pytest.fixture(scope="class")
+def enterprise_city(django_db_setup, django_db_blocker):
+    """A larger city than `city` (~1,700 orders), so that its enterprises call more than once."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = demo_load(days=6, per_day=300, seed=11, now=NOW)
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.mark.usefixtures("enterprise_city")
+class TestEnterpriseDesk:
+    def test_enterprise_orders_come_from_a_pool_some_enterprises_calling_again(self, db):
+        codes = Counter(
+            WorkOrder.objects.filter(caller_is_enterprise=True).values_list("enterprise_credit_code", flat=True)
+        )
+        assert sum(codes.values()) >= 10 and "" not in codes
+        assert max(codes.values()) >= 2
+
+    def test_every_enterprise_order_has_a_profile_with_a_valid_code(self, db):
+        from rexian.core.credit_code import is_valid
+        from rexian.enterprise.models import Enterprise
+
+        profiles = dict(Enterprise.objects.values_list("credit_code", "name"))
+        for code, name in WorkOrder.objects.filter(caller_is_enterprise=True).values_list(
+            "enterprise_credit_code", "enterprise_name"
+        ):
+            assert profiles[code] == name
+        assert all(is_valid(code) for code in profiles)
+        assert len(profiles) >= 150  # the pool's enterprises that never called are registered too
+
+    def test_most_profiles_are_complete_and_a_few_are_not(self, enterprise_city, db):
+        from rexian.enterprise.models import Enterprise
+
+        complete = Enterprise.objects.exclude(industry="").exclude(size="").exclude(area=None).exclude(address="")
+        assert complete.count() > 0.8 * Enterprise.objects.count()
+        assert Enterprise.objects.filter(industry="", size="").exists()  # made from an order, not completed yet
+        assert complete.exclude(contact_phone="").exists()
+        assert enterprise_city.enterprises == Enterprise.objects.count()
+
+    def test_policies_are_drafts_in_force_or_expired(self, db):
+        from rexian.enterprise.models import Policy
+
+        policies = Policy.objects.all()
+        assert 10 <= policies.count() <= 14
+        assert policies.filter(status="draft", published_at=None).exists()
+        published = policies.filter(status="published")
+        assert published.count() > policies.count() // 2 and not published.filter(published_at=None).exists()
+        today = timezone.localdate(NOW)
+        assert published.filter(valid_until__lt=today).exists()
+        assert all(p.is_in_force(today) for p in published.exclude(valid_until__lt=today))
+        assert not policies.filter(issuer=None).exists() and not policies.filter(document_number="").exists()
+
+    def test_pushes_reach_the_enterprises_the_tags_match_and_a_few_are_told_on_the_line(self, enterprise_city, db):
+        from rexian.enterprise.models import Policy, PolicyPush
+        from rexian.enterprise.selectors import policy_matches
+
+        pushed = Policy.objects.filter(pushes__pushed_by__role=Role.SUPERVISOR).distinct()
+        assert pushed.count() >= 4
+        for policy in pushed:
+            reached = set(policy.pushes.filter(pushed_by__role=Role.SUPERVISOR).values_list("enterprise", flat=True))
+            assert reached <= set(policy_matches(policy).values_list("pk", flat=True)), policy.title
+            assert not policy.pushes.filter(pushed_at__lt=policy.published_at).exists()
+        told = PolicyPush.objects.filter(pushed_by__role=Role.OPERATOR)
+        assert told.exists() and not told.exclude(channel="phone").exists()
+        assert enterprise_city.policy_pushes == PolicyPush.objects.count()
+
+    def test_nothing_on_the_desk_is_dated_after_now(self, db):
+        from rexian.enterprise.models import Enterprise, Policy, PolicyPush
+
+        assert not Enterprise.objects.filter(created_at__gt=NOW).exists()
+        assert not Enterprise.objects.filter(updated_at__gt=NOW).exists()
+        assert not Policy.objects.filter(created_at__gt=NOW).exists()
+        assert not Policy.objects.filter(updated_at__gt=NOW).exists()
+        assert not Policy.objects.filter(published_at__gt=NOW).exists()
+        assert not PolicyPush.objects.filter(pushed_at__gt=NOW).exists()
+
+    def test_enterprise_orders_are_answered_within_5_workdays_and_questions_within_2(self, db):
+        from rexian.catalog.calendar import add_workdays
+
+        checked = {"consult": 0, "other": 0}
+        orders = WorkOrder.objects.filter(
+            category__code__startswith="16", urgency__code="normal", reopen_count=0, dispatched_at__isnull=False
+        ).exclude(extension_requests__status="approved").select_related("appeal_type")
+        for order in orders:
+            days = 2 if order.appeal_type.code == "consult" else 5
+            assert order.reply_deadline == add_workdays(order.dispatched_at, days)
+            checked["consult" if days == 2 else "other"] += 1
+        assert checked["consult"] >= 2 and checked["other"] >= 2
+
+    def test_the_desk_has_its_categories_and_deadline_rules(self, db):
+        assert Category.objects.get(code="160102").name == "涉企政策咨询"
+        rules = DeadlineRule.objects.filter(category__code="16").values_list("kind", "appeal_type__code", "amount", "unit")
+        assert {(kind, code, int(amount), unit) for kind, code, amount, unit in rules} == {
+            ("reply", None, 5, "workdays"), ("reply", "consult", 2, "workdays")
+        }

@@ -73,6 +73,11 @@ class Command(BaseCommand):
             f"Loaded {summary.units} units, {summary.leaf_categories} leaf categories, {summary.users} users, "
             f"{summary.orders} orders, {summary.events} events and {summary.calls} calls in {elapsed:.1f} s."
         )
+        console.print(
+            f"一企来：{summary.enterprises} 份企业档案，{summary.policies} 条涉企政策，{summary.policy_pushes} 条推送记录。"
+            f" Enterprise desk: {summary.enterprises} profiles, {summary.policies} policies,"
+            f" {summary.policy_pushes} pushes."
+        )
         self._train(console)
         self._reports(console)
         self._accounts(console)
