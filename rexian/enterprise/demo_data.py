@@ -292,18 +292,20 @@ def _profiles_load(pool: list[DemoEnterprise], towns: dict, now: dt.datetime, rn
             name=firm.name, industry=firm.industry, size=firm.size, area=towns[firm.town], address=firm.address,
             contact_name=contact[0], contact_phone=contact[1], note=firm.note,
         ).cleaned()
+        # Known to the desk from the registry it loaded and its visits (走访建档), before the weeks the demo's pushes
+        # fall in: a profile is never younger than a push it received.
+        at = (now - dt.timedelta(days=rng.uniform(75, 160))).replace(microsecond=0)
         if profile is None:
-            # Registered by the desk on its visits (走访建档), before the weeks the demo's pushes fall in.
-            at = (now - dt.timedelta(days=rng.uniform(75, 160))).replace(microsecond=0)
             registered.append(Enterprise(credit_code=firm.credit_code, created_at=at, updated_at=at, **values))
         else:
             for name, value in values.items():
                 setattr(profile, name, value)
+            profile.created_at = min(profile.created_at, at)
             later = profile.created_at + dt.timedelta(hours=rng.uniform(1, 72))
             profile.updated_at = min(later, now).replace(microsecond=0)
             completed.append(profile)
     fields = [field.name for field in dataclasses.fields(services.ProfileFields)]
-    Enterprise.objects.bulk_update(completed, [*fields, "updated_at"], batch_size=500)
+    Enterprise.objects.bulk_update(completed, [*fields, "created_at", "updated_at"], batch_size=500)
     Enterprise.objects.bulk_create(registered, batch_size=500)
     return {
         "enterprises": Enterprise.objects.count(), "from_orders": synced, "incomplete": incomplete,

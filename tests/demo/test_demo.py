@@ -346,6 +346,8 @@ class TestEnterpriseDesk:
             assert not policy.pushes.filter(pushed_at__lt=policy.published_at).exists()
         told = PolicyPush.objects.filter(pushed_by__role=Role.OPERATOR)
         assert told.exists() and not told.exclude(channel="phone").exists()
+        # An enterprise's profile is never younger than a push it received.
+        assert not PolicyPush.objects.filter(pushed_at__lt=F("enterprise__created_at")).exists()
         assert enterprise_city.policy_pushes == PolicyPush.objects.count()
 
     def test_nothing_on_the_desk_is_dated_after_now(self, db):
