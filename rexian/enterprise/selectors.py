@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from rexian.enterprise.models import Enterprise, Policy, PolicyPush
 from rexian.orders import selectors as order_selectors
 from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
-from rexian.units.models import Role, Unit
+from rexian.units.models import Role, Unit, User
 
 # The centre's staff see the desk; operators, supervisors and admins (who call enterprises and push policies)
 # may read a contact's full number, and the read is logged.
@@ -206,6 +206,38 @@ def policy_targets(policy: Policy, *, page: int = 1) -> Page:
     queryset = policy_matches(policy).select_related("area").annotate(told=Exists(told)).order_by("name", "pk")
     rows, page, has_next = _page(queryset, page)
     return Page(rows, page, has_next)
+
+
+@dataclass(frozen=True)
+class PushBatch:
+    """One push of a policy: to every enterprise it reached then, or to one (告知, `enterprise` set)."""
+
+    pushed_at: dt.datetime
+    channel: str
+    channel_label: str
+    pushed_by: object
+    count: int
+    enterprise: Enterprise | None
+
+
+def policy_push_batches(policy: Policy, *, limit: int = 50) -> list[PushBatch]:
+    """The policy's pushes, the latest first: one line per push (grouped in SQL), not one per enterprise told."""
+    groups = list(
+        PolicyPush.objects.filter(policy=policy)
+        .order_by()
+        .values("pushed_at", "channel", "pushed_by")
+        .annotate(count=Count("pk"), one=Min("enterprise"))
+        .order_by("-pushed_at")[:limit]
+    )
+    users = {user.pk: user for user in User.objects.filter(pk__in={g["pushed_by"] for g in groups})}
+    single = Enterprise.objects.in_bulk([g["one"] for g in groups if g["count"] == 1])
+    return [
+        PushBatch(
+            g["pushed_at"], g["channel"], str(PolicyPush.Channel(g["channel"]).label), users.get(g["pushed_by"]),
+            g["count"], single.get(g["one"]) if g["count"] == 1 else None,
+        )
+        for g in groups
+    ]
 
 
 def policy_pushes(policy: Policy, *, page: int = 1) -> Page:

@@ -4,6 +4,7 @@ from rexian.enterprise.models import Enterprise, Industry, Size
 from rexian.enterprise.services import PolicyFields, policy_create, policy_publish
 
 # Codes that pass the GB 32100 check.
+FOURTH = "91321283MA1XY00K7K"
 CODES = ("91350100M000100Y43", "91110000802100433B", "91321283MA1ABCDE2B")
 
 

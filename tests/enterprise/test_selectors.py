@@ -10,7 +10,7 @@ from rexian.enterprise.models import Enterprise
 from rexian.units.models import Unit
 from tests import factories as f
 from tests.conftest import register
-from tests.enterprise.conftest import CODES
+from tests.enterprise.conftest import CODES, FOURTH
 
 
 @pytest.fixture
@@ -136,3 +136,17 @@ def test_policy_page_counts_pushes(cast, make_policy, factory_maker, shop):
     pushes = selectors.policy_pushes(policy)
     assert {push.enterprise for push in pushes.rows} == {factory_maker, shop}
     assert [push.policy for push in selectors.enterprise_pushes(shop)] == [policy]
+
+
+def test_push_batches_are_one_line_per_push(cast, make_policy, factory_maker, shop):
+    policy = make_policy(sizes=("small",))
+    services.policy_push(actor=cast.supervisor, policy=policy, channel="sms")
+    services.policy_push_one(actor=cast.operator, policy=policy, enterprise=shop, channel="phone")
+    Enterprise.objects.create(credit_code=CODES[2], name="新厂", size="small")
+    services.policy_push(actor=cast.admin, policy=policy, channel="platform", now=timezone.now() + dt.timedelta(hours=1))
+    batches = selectors.policy_push_batches(policy)
+    assert [(b.channel, b.count, b.enterprise, b.pushed_by) for b in batches] == [
+        ("platform", 1, Enterprise.objects.get(credit_code=CODES[2]), cast.admin),
+        ("phone", 1, shop, cast.operator),
+        ("sms", 1, factory_maker, cast.supervisor),
+    ]

@@ -378,7 +378,7 @@ def policy_detail(request, pk: int):
         "rows": targets.rows,
         "page": targets.page,
         "has_next": targets.has_next,
-        "pushes": selectors.policy_pushes(policy).rows,
+        "batches": selectors.policy_push_batches(policy),
         "may_manage": services.may_manage_policies(request.user),
         "in_force": policy.is_in_force(timezone.localdate()),
         "channels": PolicyPush.Channel.choices,
