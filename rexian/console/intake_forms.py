@@ -138,7 +138,19 @@ class IntakeForm(OrderRecordForm):
     caller_is_enterprise = forms.BooleanField(label=_("企业诉求"), required=False)
     enterprise_name = forms.CharField(label=_("企业名称"), max_length=100, required=False)
     enterprise_credit_code = forms.CharField(
-        label=_("统一社会信用代码"), max_length=18, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("统一社会信用代码"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                # 企业档案 below the fields once the code is typed (a mistyped one is said at once).
+                "hx-get": reverse_lazy("console:intake-enterprise"),
+                "hx-trigger": "input changed delay:300ms, load",
+                "hx-target": "#enterprise-panel",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     # How it came in (the type, urgency, title, category and place are the record's: OrderRecordForm).
     channel = forms.ModelChoiceField(label=_("受理渠道"), queryset=Channel.objects.none(), empty_label=None)

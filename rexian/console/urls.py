@@ -40,6 +40,7 @@ urlpatterns = [
     path("intake/screen-pop/", intake.screen_pop, name="screen-pop"),
     path("intake/screen-pop/number/", intake.screen_pop_number, name="screen-pop-number"),
     path("intake/areas/", intake.area_options, name="intake-areas"),
+    path("intake/enterprise/", intake.enterprise_panel, name="intake-enterprise"),
     path("intake/knowledge/article/", intake.knowledge_article, name="intake-article"),
     path("review/", queues.review_queue, name="review"),
     path("callbacks/", queues.callback_queue, name="callbacks"),

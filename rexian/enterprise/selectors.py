@@ -96,6 +96,26 @@ def enterprise_by_code(credit_code: str) -> Enterprise | None:
     return Enterprise.objects.filter(credit_code=credit_code).only("pk", "credit_code", "name").first()
 
 
+@dataclass(frozen=True)
+class EnterpriseOverview:
+    """An enterprise as the intake page shows it while it is on the line: its profile (None: the desk has none yet),
+    its latest requests with their counts, and the policies in force that apply to it."""
+
+    credit_code: str
+    enterprise: Enterprise | None
+    orders: object  # order_selectors.QueuePage: the latest requests, `counts` all and open
+    policies: list[Policy]
+
+
+def enterprise_overview(*, user, credit_code: str, orders: int = 5, policies: int = 5) -> EnterpriseOverview:
+    """企业档案 at intake, for a credit code that passes its check."""
+    require_viewer(user)
+    enterprise = Enterprise.objects.select_related("area").filter(credit_code=credit_code).first()
+    latest = order_selectors.enterprise_orders(user=user, credit_code=credit_code, page_size=orders)
+    found = list(policies_for(enterprise)[:policies]) if enterprise is not None else []
+    return EnterpriseOverview(credit_code, enterprise, latest, found)
+
+
 def masked_contact(enterprise: Enterprise) -> tuple[str, str]:
     """The contact's name and phone as lists and pages show them before anyone asks to see the number."""
     return crypto.mask_name(enterprise.contact_name), crypto.mask_phone(enterprise.contact_phone)

@@ -82,3 +82,23 @@ def test_an_operator_reads_the_contact_and_records_telling_the_enterprise(page, 
     assert "已推送" in page.locator("#policies").locator("..").inner_text()
     with exclusive_db():
         assert PolicyPush.objects.get().pushed_by_id == cast.operator.pk
+
+
+def test_the_intake_page_shows_the_enterprise_on_the_line(page, sign_in, shot, cast, maker):
+    from rexian.enterprise.services import PolicyFields, policy_create, policy_publish
+
+    with exclusive_db():
+        policy = policy_create(actor=cast.supervisor, fields=PolicyFields("技改补贴", "技改投入补贴10%。", industries=("C",)))
+        policy_publish(actor=cast.supervisor, policy=policy)
+    sign_in(page, cast.operator)
+    go(page, "受理")
+    page.get_by_label("企业诉求").check()
+    code = page.get_by_label("统一社会信用代码")
+    code.fill(CODE[:-1] + "4")  # the check character mistyped
+    page.wait_for_function("() => document.querySelector('#enterprise-panel').textContent.includes('校验不通过')")
+    code.fill(CODE)
+    page.wait_for_function("() => document.querySelector('#enterprise-panel').textContent.includes('技改补贴')")
+    shot(page, "intake-enterprise")
+    panel = page.locator("#enterprise-panel").inner_text()
+    assert "泰兴精工机械有限公司" in panel and "历次诉求 1 件" in panel
+    assert page.get_by_label("企业名称").input_value() == "泰兴精工机械有限公司"  # filled from the profile

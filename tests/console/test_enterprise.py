@@ -283,3 +283,39 @@ def test_a_confidential_enterprise_request_does_not_name_the_enterprise_to_the_u
     body = unit_page.content.decode()
     assert maker.name not in body and CODE not in body
     assert maker.name in signed_in(cast.operator).get(reverse("console:order", args=[order.number])).content.decode()
+
+
+# --- At intake ----------------------------------------------------------------------------------------------------
+
+PANEL = reverse("console:intake-enterprise")
+
+
+def test_the_intake_panel_says_a_mistyped_code_at_once(signed_in, cast):
+    client = signed_in(cast.operator)
+    assert "已输入 8 位" in client.get(PANEL, {"enterprise_credit_code": "91350100"}).content.decode()
+    wrong = client.get(PANEL, {"enterprise_credit_code": "91350100M000100Y44"}).content.decode()
+    assert "校验不通过" in wrong
+
+
+def test_the_intake_panel_shows_a_known_enterprise_its_requests_and_policies(signed_in, cast, maker):
+    order = register(cast, enterprise_name=maker.name, enterprise_credit_code=CODE)
+    policy = _policy(cast, title="研发费用加计扣除", industries=("C",))
+    _policy(cast, title="餐饮纾困", industries=("H",))
+    body = signed_in(cast.operator).get(PANEL, {"enterprise_credit_code": CODE.lower()}).content.decode()
+    assert maker.name in body and _profile() in body
+    assert order.number in body and "历次诉求 1 件，未办结 1 件" in body
+    assert policy.title in body and "餐饮纾困" not in body
+
+
+def test_the_intake_panel_welcomes_an_enterprise_calling_first(signed_in, cast):
+    body = signed_in(cast.operator).get(PANEL, {"enterprise_credit_code": OTHER}).content.decode()
+    assert "首次来电的企业" in body
+
+
+def test_the_intake_panel_is_for_those_who_take_calls(signed_in, cast):
+    assert signed_in(cast.dispatcher).get(PANEL, {"enterprise_credit_code": CODE}).status_code == 403
+
+
+def test_the_intake_page_asks_for_the_panel_from_the_code_field(signed_in, cast):
+    page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
+    assert f'hx-get="{PANEL}"' in page and 'id="enterprise-panel"' in page

@@ -26,6 +26,8 @@ from rexian.catalog import selectors as catalog_selectors
 from rexian.catalog.models import Line
 from rexian.intelligence.suggest import text_suggestions
 from rexian.console.intake_forms import IntakeForm, initial_intake
+from rexian.core import credit_code as credit_codes
+from rexian.enterprise import selectors as enterprise_selectors
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access, selectors
 from rexian.orders.intake import ANSWER, order_intake
@@ -158,6 +160,19 @@ def caller_panel(request):
     if not context["too_short"]:
         context["overview"] = selectors.caller_overview(user=request.user, phone=phone)
     return render(request, "console/partials/intake_caller.html", context)
+
+
+@intake_staff
+@require_GET
+def enterprise_panel(request):
+    """企业档案 under the credit code typed at intake: a mistyped code at once; a known enterprise's profile, latest
+    requests and the policies in force that apply to it (for a policy question on the line)."""
+    code = credit_codes.normalize(request.GET.get("enterprise_credit_code", ""))[:18]
+    context = {"code": code, "complete": len(code) == credit_codes.LENGTH}
+    context["valid"] = context["complete"] and credit_codes.is_valid(code)
+    if context["valid"]:
+        context["overview"] = enterprise_selectors.enterprise_overview(user=request.user, credit_code=code)
+    return render(request, "console/partials/intake_enterprise.html", context)
 
 
 def _int_param(request, name: str) -> int | None:

@@ -102,6 +102,14 @@
     });
   }
 
+  // A known enterprise's name fills the name field the operator has left empty (the profile spells it).
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "enterprise-panel") { return; }
+    var known = event.detail.target.querySelector("[data-enterprise-name]");
+    var name = $("id_enterprise_name");
+    if (known && name && !name.value.trim()) { name.value = known.getAttribute("data-enterprise-name"); }
+  });
+
   // --- The category picker --------------------------------------------------------------------------------------
   var results = $("category-results");
   var search = $("id_category_q");
