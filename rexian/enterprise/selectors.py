@@ -214,10 +214,12 @@ class PolicyReach:
 
 
 def policy_reach(policy: Policy) -> PolicyReach:
+    """Three counts, each a plain aggregate or semi-join (a per-enterprise NOT EXISTS can turn into a nested loop on
+    PostgreSQL's planner after a big push)."""
     matches = policy_matches(policy)
-    told = PolicyPush.objects.filter(policy=policy, enterprise_id=OuterRef("pk"))
-    figures = matches.aggregate(matched=Count("pk"), waiting=Count("pk", filter=~Exists(told)))
-    return PolicyReach(figures["matched"], policy.pushes.count(), figures["waiting"])
+    matched = matches.count()
+    told_matched = PolicyPush.objects.filter(policy=policy, enterprise__in=matches.values("pk")).count()
+    return PolicyReach(matched, policy.pushes.count(), matched - told_matched)
 
 
 def policy_targets(policy: Policy, *, page: int = 1) -> Page:

@@ -301,7 +301,8 @@ def policy_push(*, actor, policy: Policy, channel: str, now: dt.datetime | None 
     now = now or timezone.now()
     locked = _lock(policy)  # two pushes of one policy at once would count the same enterprises twice
     _require_pushable(locked, channel, timezone.localdate(now))
-    ids = list(policy_matches(locked).exclude(pushes__policy=locked).values_list("pk", flat=True))
+    told = PolicyPush.objects.filter(policy=locked).values("enterprise_id")
+    ids = list(policy_matches(locked).exclude(pk__in=told).values_list("pk", flat=True))
     for start in range(0, len(ids), PUSH_BATCH):
         PolicyPush.objects.bulk_create(
             PolicyPush(policy=locked, enterprise_id=pk, channel=channel, pushed_by=actor, pushed_at=now)
