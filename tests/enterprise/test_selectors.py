@@ -139,14 +139,16 @@ def test_policy_page_counts_pushes(cast, make_policy, factory_maker, shop):
 
 
 def test_push_batches_are_one_line_per_push(cast, make_policy, factory_maker, shop):
-    policy = make_policy(sizes=("small",))
-    services.policy_push(actor=cast.supervisor, policy=policy, channel="sms")
-    services.policy_push_one(actor=cast.operator, policy=policy, enterprise=shop, channel="phone")
-    Enterprise.objects.create(credit_code=CODES[2], name="新厂", size="small")
-    services.policy_push(actor=cast.admin, policy=policy, channel="platform", now=timezone.now() + dt.timedelta(hours=1))
+    policy = make_policy(sizes=("small", "micro"))
+    services.policy_push(actor=cast.supervisor, policy=policy, channel="sms")  # both
+    new_factory = Enterprise.objects.create(credit_code=CODES[2], name="新厂", size="small")
+    services.policy_push_one(actor=cast.operator, policy=policy, enterprise=new_factory, channel="phone")
+    new_shop = Enterprise.objects.create(credit_code=FOURTH, name="新店", size="micro")
+    later = timezone.now() + dt.timedelta(hours=1)
+    services.policy_push(actor=cast.admin, policy=policy, channel="platform", now=later)
     batches = selectors.policy_push_batches(policy)
     assert [(b.channel, b.count, b.enterprise, b.pushed_by) for b in batches] == [
-        ("platform", 1, Enterprise.objects.get(credit_code=CODES[2]), cast.admin),
-        ("phone", 1, shop, cast.operator),
-        ("sms", 1, factory_maker, cast.supervisor),
+        ("platform", 1, new_shop, cast.admin),
+        ("phone", 1, new_factory, cast.operator),
+        ("sms", 2, None, cast.supervisor),
     ]

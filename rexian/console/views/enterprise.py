@@ -35,7 +35,9 @@ MAX_PAGE = selectors.MAX_PAGE
 
 
 def _page_field():
-    return forms.IntegerField(label=_("页码"), required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput)
+    return forms.IntegerField(
+        label=_("页码"), required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
 
 def _refused(form: forms.Form, refused: services.EnterpriseError) -> None:
@@ -276,7 +278,9 @@ def policy_list(request):
     d = form.cleaned_data
     tab = d["tab"] or "in_force"
     found = selectors.policy_page(user=request.user, tab=tab, query=d["q"], page=d["page"] or 1)
-    chips = [{"label": label, "count": None, "query": f"tab={slug}", "current": slug == tab} for slug, label in POLICY_TABS]
+    chips = [
+        {"label": label, "count": None, "query": f"tab={slug}", "current": slug == tab} for slug, label in POLICY_TABS
+    ]
     context.update(rows=found.rows, page=found.page, has_next=found.has_next, chips=chips, tab=tab)
     return render(request, "console/policy_list.html", context)
 
