@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,7 +78,11 @@ def enterprise_page(
         queryset = queryset.filter(size=size)
     if area is not None:
         queryset = queryset.filter(area__path__startswith=area.path)
-    profiles, page, has_next = _page(queryset.order_by("name", "pk"), page)
+    # By name, from the (name, id) index. A name search reads every profile anyway (LIKE '%…%'): sorting its few
+    # matches is cheaper than walking the whole index in order for them, which is what SQLite would otherwise do
+    # (bench/enterprise.py: 100 ms instead of 29 at 100,000 profiles); Lower() keeps it off the index.
+    order = (Lower("name"), "pk") if query else ("name", "pk")
+    profiles, page, has_next = _page(queryset.order_by(*order), page)
     counts = order_selectors.enterprise_order_counts(p.credit_code for p in profiles)
     empty = order_selectors.EnterpriseOrderCounts()
     return Page([EnterpriseRow(p, counts.get(p.credit_code, empty)) for p in profiles], page, has_next)
