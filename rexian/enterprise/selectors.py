@@ -185,8 +185,9 @@ POLICY_TABS = ("in_force", "draft", "ended")
 
 
 def policy_page(*, user, tab: str = "in_force", query: str = "", page: int = 1, day: dt.date | None = None) -> Page:
-    """涉企政策: in force (published, not past its end), drafts, or ended (withdrawn or past their end); by title or
-    document number; the newest first, each with `push_count`, how many enterprises were told."""
+    """涉企政策: in force (published, not past its end), drafts, or ended (withdrawn or past their end); by words of the
+    title, the document number or the summary (an operator looks a policy up by what the caller asks about); the
+    newest first, each with `push_count`, how many enterprises were told."""
     require_viewer(user)
     day = day or timezone.localdate()
     current = Q(valid_until__isnull=True) | Q(valid_until__gte=day)
@@ -199,7 +200,9 @@ def policy_page(*, user, tab: str = "in_force", query: str = "", page: int = 1, 
         queryset = queryset.filter(current, status=Policy.Status.PUBLISHED)
     query = query.strip()
     if query:
-        queryset = queryset.filter(Q(title__icontains=query) | Q(document_number__icontains=query))
+        queryset = queryset.filter(
+            Q(title__icontains=query) | Q(document_number__icontains=query) | Q(summary__icontains=query)
+        )
     queryset = queryset.annotate(push_count=Count("pushes")).prefetch_related("areas")
     queryset = queryset.order_by("-published_at", "-created_at", "-pk")
     rows, page, has_next = _page(queryset, page)

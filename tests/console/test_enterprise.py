@@ -319,3 +319,16 @@ def test_the_intake_panel_is_for_those_who_take_calls(signed_in, cast):
 def test_the_intake_page_asks_for_the_panel_from_the_code_field(signed_in, cast):
     page = signed_in(cast.operator).get(reverse("console:intake")).content.decode()
     assert f'hx-get="{PANEL}"' in page and 'id="enterprise-panel"' in page
+
+
+def test_policies_are_found_by_words_of_their_summary_and_flagged_when_ending_soon(signed_in, cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _policy(cast, title="稳岗返还", summary="返还上年度失业保险费。", valid_until=timezone.localdate() + dt.timedelta(days=10))
+    _policy(cast, title="技改补贴", summary="技改投入补贴10%。")
+    page = signed_in(cast.operator).get(POLICIES, {"q": "失业保险"})
+    assert [p.title for p in page.context["rows"]] == ["稳岗返还"]
+    assert "即将到期" in page.content.decode()
+    assert "即将到期" not in signed_in(cast.operator).get(POLICIES, {"q": "技改"}).content.decode()

@@ -8,6 +8,8 @@ beside the field (400), a step the user may not take is 403.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,6 +33,7 @@ from rexian.units.selectors import area_towns
 
 QUEUE_TABS = (("open", _("未办结")), ("overdue", _("已超期")), ("all", _("全部")))
 POLICY_TABS = (("in_force", _("有效")), ("draft", _("草稿")), ("ended", _("已失效/撤回")))
+EXPIRY_NOTICE_DAYS = 30
 MAX_PAGE = selectors.MAX_PAGE
 
 
@@ -261,7 +264,7 @@ def enterprise_tell(request, code: str, policy_pk: int):
 
 class PolicyFilterForm(ConsoleForm):
     tab = forms.ChoiceField(choices=POLICY_TABS, required=False)
-    q = forms.CharField(label=_("政策名称或文号"), max_length=100, required=False)
+    q = forms.CharField(label=_("政策名称、文号或要点"), max_length=100, required=False)
     page = _page_field()
 
 
@@ -281,7 +284,9 @@ def policy_list(request):
     chips = [
         {"label": label, "count": None, "query": f"tab={slug}", "current": slug == tab} for slug, label in POLICY_TABS
     ]
-    context.update(rows=found.rows, page=found.page, has_next=found.has_next, chips=chips, tab=tab)
+    # 即将到期: in force and ending within EXPIRY_NOTICE_DAYS, for the desk to tell enterprises or look for a successor.
+    soon = timezone.localdate() + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+    context.update(rows=found.rows, page=found.page, has_next=found.has_next, chips=chips, tab=tab, expiring_by=soon)
     return render(request, "console/policy_list.html", context)
 
 
