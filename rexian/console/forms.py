@@ -10,6 +10,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from rexian.core.paging import MAX_PAGE
+
 # Django's stock messages ("该字段是必填项。", "确保该变量包含不超过 120 字符") in the hotline staff's words, each
 # naming the field by its label ({label}); Django fills in the %(...)d of a length or value limit. By the kind of
 # field, the most specific first: a choice is chosen (请选择), a text is filled in (请填写).
@@ -97,6 +99,13 @@ class StaffMessagesMixin:
 
 class ConsoleForm(StaffMessagesMixin, forms.Form):
     """The base of the console's forms."""
+
+
+def page_field() -> forms.IntegerField:
+    """A list's `?page=`, carried by its filter form: a whole number from 1 to the deepest page a list serves."""
+    return forms.IntegerField(
+        label=_("页码"), required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
 
 class LoginForm(AuthenticationForm):

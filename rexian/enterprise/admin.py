@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from rexian.core.admin import RecordAdmin
 from rexian.enterprise.models import Enterprise, Policy, PolicyPush
 from rexian.enterprise.resources import EnterpriseResource
 from rexian.units.admin import WorkbookAdmin
@@ -25,34 +26,16 @@ class EnterpriseAdmin(WorkbookAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(RecordAdmin):
     list_display = ["title", "document_number", "issuer", "status", "valid_from", "valid_until", "published_at"]
     list_filter = ["status"]
     list_select_related = ["issuer"]
     search_fields = ["title", "document_number"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PolicyPush)
-class PolicyPushAdmin(admin.ModelAdmin):
+class PolicyPushAdmin(RecordAdmin):
     list_display = ["policy", "enterprise", "channel", "pushed_by", "pushed_at"]
     list_filter = ["channel"]
     list_select_related = ["policy", "enterprise", "pushed_by"]
     search_fields = ["enterprise__name", "enterprise__credit_code", "policy__title"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rexian.core import credit_code as credit_codes
+from rexian.core.paging import page_rows
 from rexian.enterprise.models import Enterprise, Policy, PolicyPush
 from rexian.orders import selectors as order_selectors
 from rexian.privacy import crypto
@@ -31,7 +33,6 @@ from rexian.units.models import Role, Unit, User
 VIEWERS = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.INSPECTOR, Role.LEADER, Role.ADMIN})
 CONTACT_READERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 PAGE_SIZE = 50
-MAX_PAGE = 10_000
 
 
 def require_viewer(user) -> None:
@@ -47,10 +48,7 @@ class Page:
 
 
 def _page(queryset: QuerySet, page: int) -> tuple[list, int, bool]:
-    page, page_size = min(max(page, 1), MAX_PAGE), PAGE_SIZE
-    start = (page - 1) * page_size
-    items = list(queryset[start : start + page_size + 1])
-    return items[:page_size], page, len(items) > page_size
+    return page_rows(queryset, page, PAGE_SIZE)
 
 
 # --- Profiles -----------------------------------------------------------------------------------------------------
@@ -91,7 +89,7 @@ def enterprise_page(
 def enterprise_get(*, user, credit_code: str) -> Enterprise:
     """One profile by its credit code (404 if the desk has none)."""
     require_viewer(user)
-    return get_object_or_404(Enterprise.objects.select_related("area"), credit_code=credit_code.strip().upper())
+    return get_object_or_404(Enterprise.objects.select_related("area"), credit_code=credit_codes.normalize(credit_code))
 
 
 def enterprise_by_code(credit_code: str) -> Enterprise | None:

@@ -7,6 +7,7 @@ Submissions are read-only and never show the e-mail address kept with them.
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from rexian.core.admin import RecordAdmin
 from rexian.open311.models import ApiKey, Submission
 from rexian.open311.services import api_key_new_secret
 
@@ -29,7 +30,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(RecordAdmin):
     list_display = ["order", "api_key", "submitted_at"]
     list_filter = ["api_key"]
     search_fields = ["order__number"]
@@ -37,12 +38,3 @@ class SubmissionAdmin(admin.ModelAdmin):
     fields = ["order", "api_key", "submitted_at", "device_id", "account_id", "media_url", "attributes"]
     readonly_fields = fields
     list_select_related = ["order", "api_key"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

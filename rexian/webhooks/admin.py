@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from rexian.core.admin import RecordAdmin
 from rexian.orders.transitions import Action
 from rexian.webhooks import services
 from rexian.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -63,7 +64,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(RecordAdmin):
     """The delivery log: read-only; the one thing an administrator does here is send again."""
 
     list_display = [
@@ -84,15 +85,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("推送内容"))
     def payload_display(self, delivery: WebhookDelivery) -> str:
         return format_html("<pre>{}</pre>", json.dumps(delivery.payload, ensure_ascii=False, indent=2))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("webhooks.change_webhookendpoint")

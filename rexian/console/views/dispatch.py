@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from rexian.console.forms import page_field
 from rexian.catalog.models import AppealType, Category, Channel, Urgency
 from rexian.console.actions import unit_choices
 from rexian.core.dates import validate_day
@@ -50,9 +51,7 @@ class DispatchFilterForm(forms.Form):
     keyword = forms.CharField(
         label=_("标题关键词"), required=False, max_length=60, widget=forms.TextInput(attrs={"type": "search"})
     )
-    page = forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
-    )
+    page = page_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rexian.console.forms import ConsoleForm
+from rexian.console.forms import ConsoleForm, page_field
 from rexian.console.responses import bad_request
 from rexian.enterprise import selectors, services
 from rexian.enterprise.models import Enterprise, Industry, Policy, PolicyPush, Size
@@ -34,15 +34,6 @@ from rexian.units.selectors import area_towns
 QUEUE_TABS = (("open", _("未办结")), ("overdue", _("已超期")), ("all", _("全部")))
 POLICY_TABS = (("in_force", _("有效")), ("draft", _("草稿")), ("ended", _("已失效/撤回")))
 EXPIRY_NOTICE_DAYS = 30
-MAX_PAGE = selectors.MAX_PAGE
-
-
-def _page_field():
-    return forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
-    )
-
-
 def _refused(form: forms.Form, refused: services.EnterpriseError) -> None:
     form.add_error(refused.field if refused.field in form.fields else None, refused.message)
 
@@ -52,7 +43,7 @@ def _refused(form: forms.Form, refused: services.EnterpriseError) -> None:
 
 class QueueForm(forms.Form):
     tab = forms.ChoiceField(choices=QUEUE_TABS, required=False)
-    page = _page_field()
+    page = page_field()
 
 
 @login_required
@@ -83,7 +74,7 @@ class EnterpriseFilterForm(ConsoleForm):
     size = forms.ChoiceField(label=_("企业规模"), choices=[("", _("全部")), *Size.choices], required=False)
     area = forms.ModelChoiceField(label=_("所属区域"), queryset=Unit.objects.none(), required=False,
                                   empty_label=_("全部"))
-    page = _page_field()
+    page = page_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +163,7 @@ def enterprise_new(request):
 
 
 class PageForm(forms.Form):
-    page = _page_field()
+    page = page_field()
 
 
 def _page_number(request) -> int:
@@ -265,7 +256,7 @@ def enterprise_tell(request, code: str, policy_pk: int):
 class PolicyFilterForm(ConsoleForm):
     tab = forms.ChoiceField(choices=POLICY_TABS, required=False)
     q = forms.CharField(label=_("政策名称、文号或要点"), max_length=100, required=False)
-    page = _page_field()
+    page = page_field()
 
 
 @login_required

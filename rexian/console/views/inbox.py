@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from rexian.console.forms import page_field
 from rexian.orders import selectors
 from rexian.units.models import Role
 
@@ -21,9 +22,7 @@ class InboxFilterForm(forms.Form):
     keyword = forms.CharField(
         label=_("标题关键词"), required=False, max_length=60, widget=forms.TextInput(attrs={"type": "search"})
     )
-    page = forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
-    )
+    page = page_field()
 
 
 # The counts on top, each a link to its filter; the status chips add up to 全部 (the home page's 在办件).

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rexian.catalog.models import Channel
-from rexian.console.forms import ConsoleForm
+from rexian.console.forms import ConsoleForm, page_field
 from rexian.console.responses import bad_request, redirect_back
 from rexian.core.dates import local_midnight
 from rexian.orders import selectors
@@ -44,9 +44,7 @@ class ReviewFilterForm(forms.Form):
         label=_("受理渠道"), queryset=Channel.objects.order_by("code"), to_field_name="code", required=False,
         empty_label=_("全部"),
     )
-    page = forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
-    )
+    page = page_field()
 
 
 @login_required
@@ -78,9 +76,7 @@ class CallbackFilterForm(forms.Form):
     deadline = forms.ChoiceField(
         label=_("回访时限"), choices=[("", _("全部")), ("overdue", _("已超期"))], required=False
     )
-    page = forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
-    )
+    page = page_field()
 
 
 @login_required
@@ -122,9 +118,7 @@ MISSED_PERIODS = (("1", _("今天")), ("3", _("近3天")), ("7", _("近7天")))
 class MissedCallFilterForm(forms.Form):
     days = forms.ChoiceField(label=_("时段"), choices=MISSED_PERIODS, required=False)
     show = forms.ChoiceField(label=_("显示"), choices=[("", _("待回拨")), ("all", _("全部"))], required=False)
-    page = forms.IntegerField(
-        label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE, widget=forms.HiddenInput
-    )
+    page = page_field()
 
 
 class MissedCallbackForm(ConsoleForm):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rexian.catalog.models import Category
 from rexian.catalog.selectors import dispatch_suggestions
 from rexian.core.dates import local_midnight
+from rexian.core.paging import MAX_PAGE, page_rows
 from rexian.orders import access
 from rexian.orders.models import (
     Assignment,
@@ -269,7 +270,7 @@ def order_related(*, user, order: WorkOrder, limit: int = 10) -> OrderRecords:
 # at any number of orders stored.
 
 QUEUE_PAGE_SIZE = 50
-QUEUE_MAX_PAGE = 10_000  # deeper than anyone pages by hand; keeps OFFSET within what every database binds
+QUEUE_MAX_PAGE = MAX_PAGE
 DISPATCH_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
 CALL_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 UNIT_STAFF = (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
@@ -292,12 +293,8 @@ class QueuePage:
 
 
 def _queue_page(queryset: QuerySet, page: int, page_size: int | None) -> tuple[list, int, bool]:
-    """One page of `queryset` (QUEUE_PAGE_SIZE rows unless told) and whether another follows: page_size + 1 rows."""
-    page = min(max(page, 1), QUEUE_MAX_PAGE)
-    page_size = min(max(page_size or QUEUE_PAGE_SIZE, 1), 200)
-    start = (page - 1) * page_size
-    items = list(queryset[start : start + page_size + 1])
-    return items[:page_size], page, len(items) > page_size
+    """One page of `queryset` (QUEUE_PAGE_SIZE rows unless told) and whether another follows."""
+    return page_rows(queryset, page, page_size or QUEUE_PAGE_SIZE)
 
 
 def _require_role(user, roles, message: str) -> None:
