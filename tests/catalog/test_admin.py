@@ -24,6 +24,7 @@ from rexian.catalog.models import (
     Urgency,
 )
 from rexian.units.models import User
+from tests.spreadsheets import xlsx_upload
 
 MODELS = [AppealType, Category, Urgency, Channel, Line, HotTopic, DeadlineRule, DispatchRule, CalendarDay]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,14 +179,7 @@ def test_a_workday_rule_without_an_amount_is_a_form_error_not_a_crash(root):
 
 
 def _xlsx(*rows, name="categories.xlsx"):
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    upload = io.BytesIO()
-    workbook.save(upload)
-    upload.seek(0)
-    upload.name = name
-    return upload
+    return xlsx_upload(rows, name=name)
 
 
 def _upload(client, model, upload, file_format="0"):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from rexian.enterprise.models import Enterprise, Policy, PolicyPush
 from rexian.units.models import User
 from tests.enterprise.conftest import CODES
+from tests.spreadsheets import xlsx_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["统一社会信用代码", "企业名称", "行业门类", "企业规模", "所属区域编码", "经营地址", "备注"]
@@ -27,14 +28,7 @@ def root(cast, client):
 
 
 def workbook(rows) -> io.BytesIO:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    upload = io.BytesIO()
-    book.save(upload)
-    upload.seek(0)
-    upload.name = "enterprises.xlsx"
-    return upload
+    return xlsx_upload(rows, name="enterprises.xlsx")
 
 
 def _import(root, rows):

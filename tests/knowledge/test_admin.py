@@ -11,6 +11,7 @@ from django.urls import reverse
 from rexian.knowledge import search, selectors, services
 from rexian.knowledge.models import Article, ArticleUse, ReviewReminder, Section
 from rexian.units.models import User
+from tests.spreadsheets import xlsx_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,14 +29,7 @@ def root(kb, client):
 
 
 def workbook(rows) -> io.BytesIO:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    upload = io.BytesIO()
-    book.save(upload)
-    upload.seek(0)
-    upload.name = "knowledge.xlsx"
-    return upload
+    return xlsx_upload(rows, name="knowledge.xlsx")
 
 
 @pytest.mark.parametrize("model", [Section, Article, ArticleUse, ReviewReminder], ids=lambda m: m.__name__)
