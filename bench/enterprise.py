@@ -451,7 +451,6 @@ def measure(calls: dict, args, console) -> list[Timing]:
 def measure_push(rng: random.Random, console) -> tuple[list[Timing], dict]:
     """One `policy_push` of the broad policy (every enterprise), then `policy_push_batches` of it and of the policy
     told one by one."""
-    from django.db import connection
     from django.utils import timezone
 
     from rexian.enterprise import selectors, services
@@ -553,13 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             results.append({"metric": "build", "enterprises": args.enterprises, "orders": args.orders,
                             **build(args, console)})
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("select sqlite_version()")
-                db_version = "SQLite " + cursor.fetchone()[0]
-            else:
-                cursor.execute("show server_version")
-                db_version = "PostgreSQL " + cursor.fetchone()[0]
+        db_version = order_bench.database_version()
         size = data_size(target)
         console.print("Data: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in size.items() if k != "db_bytes")
                       + f", database {size['db_bytes'] / 2**20:,.0f} MiB")

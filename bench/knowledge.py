@@ -40,7 +40,16 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.orders import Target, _drop, _prepare_postgres, _remove_sqlite, configure_environment, load_average, machine
+from bench.orders import (
+    Target,
+    _drop,
+    _prepare_postgres,
+    _remove_sqlite,
+    configure_environment,
+    database_version,
+    load_average,
+    machine,
+)
 
 # What callers ask, as an operator types it into the search box.
 QUERIES = [
@@ -339,13 +348,7 @@ def main(argv=None) -> int:
         results.append({"metric": "load", "articles": indexed, "seconds": round(load_s, 1),
                         "segment_seconds": round(cutting, 1), "segment_chars_per_s": round(rate)})
 
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("select sqlite_version()")
-                db_version = "SQLite " + cursor.fetchone()[0]
-            else:
-                cursor.execute("show server_version")
-                db_version = "PostgreSQL " + cursor.fetchone()[0]
+        db_version = database_version()
         if args.explain:
             console.rule("plan of 公积金提取")
             console.print(explain("公积金提取"), markup=False, highlight=False)

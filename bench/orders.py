@@ -872,6 +872,18 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({model}), Python {platform.python_version()}, load {load_average()}"
 
 
+def database_version() -> str:
+    """The database's name and version, for the bench's report ("SQLite 3.40.1", "PostgreSQL 15.20 …")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            return "SQLite " + cursor.fetchone()[0]
+        cursor.execute("show server_version")
+        return "PostgreSQL " + cursor.fetchone()[0]
+
+
 def load_average() -> str:
     """Other work on the machine skews the numbers; print it with them."""
     try:
@@ -949,13 +961,7 @@ def main(argv: list[str] | None = None) -> int:
                             "orders_per_s": round(generation.orders / generation.seconds)})
 
         # Queries first, on the data as generated; then the registrations, which only add a few orders.
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("select sqlite_version()")
-                db_version = "SQLite " + cursor.fetchone()[0]
-            else:
-                cursor.execute("show server_version")
-                db_version = "PostgreSQL " + cursor.fetchone()[0]
+        db_version = database_version()
         size = data_size(target)
         phones = stored_phones(rng)
         calls = query_calls(world, phones, rng)

@@ -491,13 +491,7 @@ def main(argv: list[str] | None = None) -> int:
                 build_rollups(console)
         else:
             results.append({"metric": "build", "orders": args.orders, **build(args, console)})
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("select sqlite_version()")
-                db_version = "SQLite " + cursor.fetchone()[0]
-            else:
-                cursor.execute("show server_version")
-                db_version = "PostgreSQL " + cursor.fetchone()[0]
+        db_version = order_bench.database_version()
         size = data_size(target)
         pool = Pool(random.Random(args.seed))
         calls = measurements(pool)
