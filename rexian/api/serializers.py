@@ -1066,3 +1066,113 @@ class PolicyPushPageSerializer(serializers.Serializer):
     results = PolicyPushSerializer(many=True)
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+# --- Rosters (排班表) ----------------------------------------------------------------------------------------------
+
+
+class RosterShiftSerializer(serializers.Serializer):
+    """One shift: who works it, from when to when; 调班 kept: who was planned, who changed it, when and why."""
+
+    id = serializers.IntegerField()
+    day = serializers.DateField(help_text="The local day the shift starts.")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    operator = serializers.CharField(source="operator.username")
+    operator_name = serializers.CharField(source="operator.__str__")
+    planned_operator = serializers.CharField(source="planned_operator.username", allow_null=True, default=None)
+    changed_by = serializers.CharField(source="changed_by.username", allow_null=True, default=None)
+    changed_at = serializers.DateTimeField(allow_null=True)
+    change_reason = serializers.CharField()
+
+
+class RosterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    days = serializers.IntegerField()
+    service_level = serializers.FloatField(help_text="The target: this share of the calls …")
+    target_seconds = serializers.IntegerField(help_text="… answered within this many seconds.")
+    aht = serializers.IntegerField(help_text="Average handling time the plan used, seconds.")
+    shrinkage = serializers.FloatField()
+    note = serializers.CharField()
+    published_by = serializers.CharField(source="published_by.username")
+    published_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, roster) -> str:
+        return reverse("api:roster", kwargs={"roster_id": roster.pk})
+
+
+class RosterPageSerializer(serializers.Serializer):
+    results = RosterSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class RosterDetailSerializer(RosterSerializer):
+    in_force = serializers.ListField(child=serializers.DateField(),
+                                     help_text="The days no later roster has taken over.")
+    calls = serializers.ListField(child=serializers.FloatField(), help_text="Calls expected per half hour from "
+                                  "first_day's local midnight.")
+    agents = serializers.ListField(child=serializers.IntegerField(), help_text="Agents needed on the phone per "
+                                   "half hour (Erlang C).")
+    staff = serializers.ListField(child=serializers.IntegerField(), help_text="Staff to schedule per half hour "
+                                  "(after shrinkage).")
+    shifts = RosterShiftSerializer(many=True, source="shift_rows")
+
+
+class RosterPublishSerializer(serializers.Serializer):
+    """The 排班 page's inputs; the plan is made from the call history of the 8 weeks before `first_day`."""
+
+    first_day = serializers.DateField()
+    days = serializers.IntegerField(min_value=1, max_value=14, default=7)
+    service_level = serializers.FloatField(min_value=0.5, max_value=0.99, default=0.8)
+    seconds = serializers.IntegerField(min_value=5, max_value=120, default=15)
+    aht = serializers.IntegerField(min_value=30, max_value=1800, help_text="Average handling time, seconds.")
+    shrinkage = serializers.FloatField(min_value=0, max_value=0.95, required=False,
+                                       help_text="Default: the centre's REXIAN_STAFFING_SHRINKAGE.")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RosterReassignSerializer(serializers.Serializer):
+    operator = serializers.CharField(max_length=150, help_text="The username of the active operator taking it.")
+    reason = serializers.CharField(max_length=200, help_text="调班原因")
+
+
+class RosterSlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    agents_needed = serializers.IntegerField(source="planned")
+    rostered = serializers.IntegerField(help_text="Operators whose shift covers the half hour.")
+    agents_ready = serializers.FloatField(source="actual", allow_null=True,
+                                          help_text="Agents ready (talking or waiting), averaged over the half hour.")
+    offered = serializers.IntegerField(allow_null=True)
+    service_level = serializers.FloatField(allow_null=True, help_text="Answered within the centre's answer target "
+                                           "÷ offered.")
+
+
+class RosterDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    agent_hours = serializers.FloatField(help_text="Needed on the phone.")
+    rostered_hours = serializers.FloatField()
+    actual_hours = serializers.FloatField(allow_null=True, help_text="Agents ready.")
+    offered = serializers.IntegerField()
+    service_level = serializers.FloatField(allow_null=True)
+    understaffed = serializers.IntegerField(help_text="Half hours with fewer agents ready than needed.")
+
+
+class RosterExecutionSerializer(serializers.Serializer):
+    """排班执行: the half hours gone by of the days the roster is in force."""
+
+    staffing_ratio = serializers.FloatField(allow_null=True, help_text="Σ agents ready ÷ Σ agents needed.")
+    understaffed = serializers.IntegerField()
+    service_level = serializers.FloatField(allow_null=True)
+    service_level_understaffed = serializers.FloatField(allow_null=True)
+    service_level_staffed = serializers.FloatField(allow_null=True)
+    days = RosterDaySerializer(many=True)
+    slots = RosterSlotSerializer(many=True)
+
+
+class MyShiftsQuerySerializer(serializers.Serializer):
+    first_day = serializers.DateField(required=False, help_text="Default: a week ago.")
+    days = serializers.IntegerField(min_value=1, max_value=62, default=21)

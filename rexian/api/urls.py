@@ -57,6 +57,11 @@ v1 = [
     path("channels/", views.ChannelListView.as_view(), name="channels"),
     path("units/", views.UnitListView.as_view(), name="units"),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/shifts/", views.MyShiftsView.as_view(), name="me-shifts"),
+    path("rosters/", views.RosterListView.as_view(), name="rosters"),
+    path("rosters/<str:roster_id>/", views.RosterDetailView.as_view(), name="roster"),
+    path("rosters/<str:roster_id>/execution/", views.RosterExecutionView.as_view(), name="roster-execution"),
+    path("roster-shifts/<str:shift_id>/reassign/", views.RosterShiftReassignView.as_view(), name="roster-shift-reassign"),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings={"PREPROCESSING_HOOKS": ["rexian.api.schema.only_api_v1"]}),

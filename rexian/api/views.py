@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -47,7 +48,11 @@ from rexian.quality import selectors as quality_selectors
 from rexian.quality import services as quality_services
 from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
-from rexian.units.models import Unit
+from rexian.telephony import selectors as telephony_selectors
+from rexian.telephony import services as telephony_services
+from rexian.telephony.models import Roster, RosterShift
+from rexian.telephony.staffing import ServiceTarget
+from rexian.units.models import Unit, User
 
 # Order numbers read 20261126-000123; anything else cannot name an order (and never reaches the database).
 NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,20}")
@@ -1049,3 +1054,134 @@ def images_from_this_site(view):
         return response
 
     return wrapped
+
+
+# --- Rosters (排班表) ----------------------------------------------------------------------------------------------
+
+
+def _roster(user, roster_id: str) -> Roster:
+    """A published roster, for supervisors and admins (403 for anyone else, 404 if there is none)."""
+    if not telephony_selectors.may_plan_staffing(user):
+        raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
+    missing = _("排班表不存在。")
+    try:
+        return Roster.objects.select_related("published_by").get(pk=_path_id(roster_id, missing))
+    except Roster.DoesNotExist:
+        raise exceptions.NotFound(missing) from None
+
+
+def _roster_body(roster: Roster) -> dict:
+    roster.in_force = telephony_selectors.roster_days_in_force(roster)
+    roster.shift_rows = roster.shifts.select_related("operator", "planned_operator", "changed_by")
+    return s.RosterDetailSerializer(roster).data
+
+
+class RosterListView(ApiView):
+    @extend_schema(
+        operation_id="rosters_list",
+        summary="排班表 Published rosters, the latest first",
+        description="Supervisors and admins. For any day the roster in force is the latest published one covering it.",
+        parameters=[s.PageOnlySerializer],
+        responses={200: s.RosterPageSerializer, **errors(400, 403)},
+        tags=["staffing"],
+    )
+    def get(self, request):
+        if not telephony_selectors.may_plan_staffing(request.user):
+            raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
+        p = _parse(s.PageOnlySerializer, _query(request))
+        rows, page, has_next = telephony_selectors.roster_page(page=p["page"])
+        next_url, previous = _links(request, page, has_next)
+        return Response(s.RosterPageSerializer({"results": rows, "next": next_url, "previous": previous}).data)
+
+    @extend_schema(
+        operation_id="rosters_publish",
+        summary="发布排班 Plan and publish a roster for the active operators",
+        description="Supervisors and admins. The plan is the 排班 page's for the same inputs (forecast from the 8 "
+        "weeks before `first_day`, Erlang C, the shift rules); it becomes the roster in force for its days. 400 "
+        "when there is no active operator or no call history.",
+        request=s.RosterPublishSerializer,
+        responses={201: s.RosterDetailSerializer, **errors(400, 403, 413, 415)},
+        tags=["staffing"],
+    )
+    def post(self, request):
+        d = _parse(s.RosterPublishSerializer, request.data)
+        roster = telephony_services.roster_publish(
+            actor=request.user, first_day=d["first_day"], days=d["days"],
+            target=ServiceTarget(service_level=d["service_level"], seconds=d["seconds"]), aht=d["aht"],
+            shrinkage=d.get("shrinkage", settings.STAFFING_SHRINKAGE), note=d["note"],
+        )
+        body = _roster_body(roster)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
+class RosterDetailView(ApiView):
+    @extend_schema(
+        operation_id="rosters_retrieve",
+        summary="排班表 One roster: its inputs, what each half hour needs, the days in force and every shift",
+        responses={200: s.RosterDetailSerializer, **errors(403, 404)},
+        tags=["staffing"],
+    )
+    def get(self, request, roster_id: str):
+        return Response(_roster_body(_roster(request.user, roster_id)))
+
+
+class RosterExecutionView(ApiView):
+    @extend_schema(
+        operation_id="rosters_execution",
+        summary="排班执行 The plan against what happened, per half hour gone by and per day",
+        description="Agents needed on the phone, operators on shift, agents ready (from the switch's agent states) "
+        "and the service level achieved, for the days the roster is in force.",
+        responses={200: s.RosterExecutionSerializer, **errors(403, 404)},
+        tags=["staffing"],
+    )
+    def get(self, request, roster_id: str):
+        execution = telephony_selectors.roster_execution(_roster(request.user, roster_id))
+        c = execution.comparison
+        slots = [dataclasses.asdict(slot) | {"rostered": execution.rostered.get(slot.start, 0)} for slot in c.slots]
+        return Response(s.RosterExecutionSerializer({
+            "staffing_ratio": c.staffing_ratio, "understaffed": c.understaffed, "service_level": c.service_level,
+            "service_level_understaffed": c.service_level_understaffed,
+            "service_level_staffed": c.service_level_staffed, "days": execution.days, "slots": slots,
+        }).data)
+
+
+class RosterShiftReassignView(ApiView):
+    @extend_schema(
+        operation_id="roster_shifts_reassign",
+        summary="调班 Hand a shift that has not started to another operator",
+        description="Supervisors and admins. Refused (400) for a shift that has started, of a day a later roster "
+        "took over, or to someone who is not an active operator or already works then.",
+        request=s.RosterReassignSerializer,
+        responses={200: s.RosterShiftSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["staffing"],
+    )
+    def post(self, request, shift_id: str):
+        if not telephony_selectors.may_plan_staffing(request.user):
+            raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以调班。"))
+        missing = _("班次不存在。")
+        try:
+            shift = RosterShift.objects.get(pk=_path_id(shift_id, missing))
+        except RosterShift.DoesNotExist:
+            raise exceptions.NotFound(missing) from None
+        d = _parse(s.RosterReassignSerializer, request.data)
+        operator = User.objects.filter(username=d["operator"]).first()
+        shift = telephony_services.roster_shift_reassign(actor=request.user, shift=shift, operator=operator,
+                                                         reason=d["reason"])
+        return Response(s.RosterShiftSerializer(shift).data)
+
+
+class MyShiftsView(ApiView):
+    @extend_schema(
+        operation_id="me_shifts",
+        summary="我的排班 The signed-in user's shifts in the rosters in force",
+        parameters=[s.MyShiftsQuerySerializer],
+        responses={200: s.RosterShiftSerializer(many=True), **errors(400)},
+        tags=["staffing"],
+    )
+    def get(self, request):
+        p = _parse(s.MyShiftsQuerySerializer, _query(request))
+        first = p.get("first_day") or timezone.localdate() - dt.timedelta(days=7)
+        shifts = telephony_selectors.shifts_in_force(first, first + dt.timedelta(days=p["days"] - 1),
+                                                     operator=request.user)
+        return Response(s.RosterShiftSerializer(shifts.select_related("planned_operator", "changed_by"),
+                                                many=True).data)

@@ -33,6 +33,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("review", _("待审核登记"), frozenset({R.OPERATOR, R.SUPERVISOR}), "r"),
     MenuItem("callbacks", _("回访"), frozenset({R.OPERATOR, R.SUPERVISOR}), "c"),
     MenuItem("missed-calls", _("漏接回拨"), frozenset({R.OPERATOR, R.SUPERVISOR}), "l"),
+    MenuItem("my-shifts", _("我的排班"), frozenset({R.OPERATOR}), "f"),
     MenuItem("dispatch", _("派遣"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "d"),
     MenuItem("requests", _("审核"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "a"),
     MenuItem("inbox", _("承办"), frozenset({R.UNIT_HANDLER, R.UNIT_ADMIN}), "i"),

@@ -65,6 +65,11 @@ urlpatterns = [
     path("board/", board.board, name="board"),
     path("board/figures/", board.figures, name="board-figures"),
     path("staffing/", staffing.staffing_page, name="staffing"),
+    path("staffing/publish/", staffing.staffing_publish, name="staffing-publish"),
+    path("staffing/rosters/", staffing.roster_list, name="rosters"),
+    path("staffing/rosters/<int:pk>/", staffing.roster_detail, name="roster"),
+    path("staffing/rosters/<int:pk>/reassign/", staffing.roster_reassign, name="roster-reassign"),
+    path("my-shifts/", staffing.my_shifts, name="my-shifts"),  # 我的排班, anyone on a roster
     # Supervisors, leaders, inspectors and admins: dashboards (统计分析), unit ranking (部门考评), big screen (大屏).
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/units/", dashboards.dashboard_units, name="dashboard-units"),

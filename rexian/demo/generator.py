@@ -66,7 +66,7 @@ from rexian.open311.services import open311_demo_key_install
 from rexian.orders.search import order_text_reindex
 from rexian.core.scheduler import record_run
 from rexian.hotspots.services import hotspot_scan
-from rexian.telephony.demo import demo_calls_load
+from rexian.telephony.demo import demo_calls_load, demo_roster_load
 from rexian.telephony.models import Call
 from rexian.orders.deadlines import refresh_due
 from rexian.orders.models import (
@@ -1409,6 +1409,7 @@ def demo_load(
                 progress(done, days)
         # 90 days of calls matching the orders (arrival pattern, a surge day, some abandoned).
         calls = demo_calls_load(now=now, days=days, seed=seed)
+        demo_roster_load(now=now, days=days)  # 排班: the past week and the next, published, with one 调班
         order_text_reindex()  # the orders were written in bulk, without order_register's full-text indexing
         demo_knowledge_load(now=now)  # the knowledge base: sections, ~90 articles, review reminders
         demo_supervision_load(now=now, seed=seed)  # a supervisor's 督办 and a leader's 批示 on orders in hand

@@ -1,10 +1,12 @@
-"""Admin for the telephony app: CTI sources (a token is shown once), and read-only views of calls and imports."""
+"""Admin for the telephony app: CTI sources (a token is shown once), and read-only views of calls, imports and the
+published rosters."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rexian.telephony.models import Agent, Call, CallImport, CtiSource, MissedCallCallback
+from rexian.core.admin import RecordAdmin
+from rexian.telephony.models import Agent, Call, CallImport, CtiSource, MissedCallCallback, Roster, RosterShift
 from rexian.telephony.services import cti_source_rotate
 
 
@@ -88,3 +90,20 @@ class CallImportAdmin(_ReadOnly):
     list_display = ["path", "format", "source", "line_no", "accepted", "duplicates", "ignored", "rejected",
                     "updated_at"]
     list_filter = ["format", "source"]
+
+
+@admin.register(Roster)
+class RosterAdmin(RecordAdmin):  # published and changed on the console's 排班 pages (or the API), read here
+    list_display = ["first_day", "days", "note", "published_by", "published_at"]
+    list_select_related = ["published_by"]
+    date_hierarchy = "first_day"
+    exclude = ["calls", "agents", "staff"]  # a value per half hour: the roster's page shows them
+
+
+@admin.register(RosterShift)
+class RosterShiftAdmin(RecordAdmin):
+    list_display = ["day", "starts_at", "ends_at", "operator", "planned_operator", "change_reason", "roster"]
+    list_select_related = ["operator", "planned_operator", "roster"]
+    list_filter = ["roster"]
+    date_hierarchy = "day"
+    search_fields = ["operator__username", "operator__display_name"]

@@ -30,6 +30,7 @@ from django.utils import timezone
 from rexian.catalog.models import Line
 from rexian.orders.models import WorkOrder
 from rexian.privacy import crypto
+from rexian.telephony import staffing
 from rexian.telephony.events import caller_number, half_hour_pieces
 from rexian.telephony.models import (
     Agent,
@@ -41,12 +42,16 @@ from rexian.telephony.models import (
     CtiSource,
     MissedCallCallback,
     Outcome,
+    Roster,
 )
 from rexian.telephony.rollups import call_rollup_rebuild
+from rexian.telephony.services import RosterError, roster_publish, roster_shift_reassign
 from rexian.units.models import Role, User
 
 SOURCE = "demo"
 DEMO_CTI_TOKEN = "cti_demo-token-not-for-production"
+DEMO_ROSTER_AHT = 240  # seconds, the handling time the demo supervisor planned with
+REST = dt.timedelta(hours=12)  # the demo's 调班 goes to someone with no shift within 12 hours of it
 P_NO_ORDER = 0.07  # answered calls that make no order (hung up, wrong number, asked again)
 P_ABANDON = 0.013  # abandoned after 5 s in an ordinary hour; more when the hour is busier than usual
 P_ABANDON_MAX = 0.2
@@ -351,3 +356,37 @@ def _agent_time(calls: list[Call], operators: dict[int, str], now: dt.datetime, 
     AgentInterval.objects.bulk_create(pieces, batch_size=5000)
     Agent.objects.bulk_update(list(agents.values()), ["state", "state_since"])
     return len(pieces), len(agents)
+
+
+def demo_roster_load(*, now: dt.datetime, days: int) -> Roster | None:
+    """The 排班 the demo supervisor published for the past week (fewer days in a demo of under eight) and the next
+    week: every operator's shifts, 我的排班 for the operators, the plan against what happened for the days gone
+    by, and one 调班.
+
+    Only the demo loader calls this, after the `days` days of calls. None when there is no supervisor or no day of
+    calls before the roster's first day to plan from.
+    """
+    supervisor = User.objects.filter(username="supervisor").first()
+    if supervisor is None:
+        return None
+    today = timezone.localtime(now).date()
+    first_day = today - dt.timedelta(days=max(0, min(7, days - 2)))  # a day of calls before it at least
+    try:
+        roster = roster_publish(
+            actor=supervisor, first_day=first_day, days=(today - first_day).days + 7,
+            target=staffing.ServiceTarget(service_level=0.8, seconds=15), aht=DEMO_ROSTER_AHT, shrinkage=0.3,
+            note="排班（演示）", now=now - dt.timedelta(days=(today - first_day).days + 1),
+        )
+    except RosterError:
+        return None
+    # One of tomorrow's shifts (the demo operator's, if they have one) is handed to a colleague who is off then.
+    tomorrow = sorted(roster.shifts.filter(day=today + dt.timedelta(days=1)).select_related("operator"),
+                      key=lambda shift: (shift.operator.username != "operator", shift.starts_at, shift.pk))
+    operators = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
+    for shift in tomorrow:
+        busy = roster.shifts.filter(starts_at__lt=shift.ends_at + REST, ends_at__gt=shift.starts_at - REST)
+        free = operators.exclude(pk__in=busy.values("operator")).first()
+        if free is not None:
+            roster_shift_reassign(actor=supervisor, shift=shift, operator=free, reason="家中有事，与同事调班", now=now)
+            break
+    return roster

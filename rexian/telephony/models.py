@@ -15,6 +15,7 @@ not even inside an event's payload.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -421,3 +422,73 @@ class ReadyAgentDayRollup(models.Model):  # 坐席日示闲汇总
         verbose_name = _("坐席日示闲汇总")
         verbose_name_plural = _("坐席日示闲汇总")
         constraints = [models.UniqueConstraint(fields=["day", "agent_number"], name="ready_agent_day_rollup_once")]
+
+
+# --- Rosters (排班表) ----------------------------------------------------------------------------------------------
+# The 排班 page computes a plan; publishing it (发布) keeps it: the inputs, what each half hour needs and every
+# operator's shifts. For any day the roster in force is the latest published one that covers it, so publishing
+# again over the same days replaces the earlier plan for those days while the earlier stays on record. A shift
+# may be handed to another operator afterwards (调班); the change is recorded on the shift.
+
+
+class Roster(models.Model):  # 排班表
+    first_day = models.DateField(_("第一天"))
+    days = models.PositiveSmallIntegerField(_("天数"))
+    service_level = models.FloatField(_("服务水平目标"))  # a share, e.g. 0.8 of the calls …
+    target_seconds = models.PositiveSmallIntegerField(_("应答秒数"))  # … answered within this many seconds
+    aht = models.PositiveIntegerField(_("平均处理时长（秒）"))
+    shrinkage = models.FloatField(_("缩减率"))
+    # One value per half hour from first_day's local midnight: calls expected, agents needed on the phone
+    # (Erlang C) and staff to schedule (after shrinkage).
+    calls = models.JSONField(_("预计来电"), default=list)
+    agents = models.JSONField(_("需在线坐席"), default=list)
+    staff = models.JSONField(_("需排班人数"), default=list)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("排班表")
+        verbose_name_plural = _("排班表")
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["first_day", "published_at"], name="roster_first_day")]
+
+    def __str__(self) -> str:
+        return f"{self.first_day:%Y-%m-%d} +{self.days}"
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.first_day + dt.timedelta(days=self.days - 1)
+
+
+class RosterShift(models.Model):  # 班次
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("排班表"))
+    day = models.DateField(_("日期"))  # the local day the shift starts
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("话务员"))
+    # 调班: who had the shift before it was handed over, who changed it, when and why.
+    planned_operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                         null=True, blank=True, verbose_name=_("原排班人"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("调班人"))
+    changed_at = models.DateTimeField(_("调班时间"), null=True, blank=True)
+    change_reason = models.CharField(_("调班原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("班次")
+        verbose_name_plural = _("班次")
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["operator", "day"], name="roster_shift_operator"),
+            models.Index(fields=["roster", "day"], name="roster_shift_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+    @property
+    def hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600

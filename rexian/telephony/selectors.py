@@ -1,4 +1,5 @@
-"""Reads of the telephony app: the operator's current call, the screen pop, the missed-call list (漏接回拨).
+"""Reads of the telephony app: the operator's current call, the screen pop, the missed-call list (漏接回拨), the
+staffing plan (排班) and the published rosters.
 
 The figures (connection rate and the rest) are in `rexian.telephony.figures`.
 """
@@ -17,14 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.catalog.calendar import is_workday
+from rexian.core.paging import page_rows
 from rexian.orders import access
 from rexian.orders.selectors import OrderRow, caller_history
 from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
 from rexian.telephony import conf, staffing
-from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome
+from rexian.telephony.figures import call_figures
+from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome, Roster, RosterShift
 from rexian.units.models import Role, User
 
+STAFFING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})  # who plans, publishes and changes rosters
+SLOT = dt.timedelta(minutes=staffing.SLOT_MINUTES)
+ROSTER_MAX_DAYS = 14  # the longest plan the page makes; the rosters that may cover a day start this close to it
 # A call still "live" after this long lost its end event: it is nobody's current call any more.
 LIVE_CALL_MAX = dt.timedelta(hours=12)
 MISSED = (Outcome.ABANDONED, Outcome.UNANSWERED)
@@ -332,6 +338,146 @@ def staffing_plan(
     plan = staffing.shift_plan([r.staff for r in requirements], list(operators), start=start,
                                rules=rules or staffing.rules_from_settings())
     return StaffingPlan(first_day, days, forecast, requirements, plan)
+
+
+# --- Rosters (排班表): the published plans, the shifts in force, the plan against what happened --------------------
+
+
+def may_plan_staffing(user) -> bool:
+    """Supervisors and admins make the plan, publish it and hand shifts over (调班)."""
+    return user.is_authenticated and user.is_active and user.role in STAFFING_ROLES
+
+
+def roster_page(*, page: int = 1, page_size: int = 20) -> tuple[list[Roster], int, bool]:
+    """The published rosters, the latest first: (rows, page, whether another page follows)."""
+    return page_rows(Roster.objects.select_related("published_by"), page, page_size)
+
+
+def rosters_in_force(first_day: dt.date, last_day: dt.date) -> dict[dt.date, Roster]:
+    """{day: the roster in force} for the days from `first_day` to `last_day` a published roster covers: of the
+    rosters covering a day, the one published last."""
+    candidates = Roster.objects.filter(
+        first_day__lte=last_day, first_day__gt=first_day - dt.timedelta(days=ROSTER_MAX_DAYS)
+    ).order_by("published_at", "id")
+    result: dict[dt.date, Roster] = {}
+    for roster in candidates:  # a later one takes over the days it covers
+        for n in range(roster.days):
+            day = roster.first_day + dt.timedelta(days=n)
+            if first_day <= day <= last_day:
+                result[day] = roster
+    return result
+
+
+def roster_days_in_force(roster: Roster) -> list[dt.date]:
+    """The days of `roster` no later roster has taken over."""
+    in_force = rosters_in_force(roster.first_day, roster.last_day)
+    return [day for day, found in sorted(in_force.items()) if found.pk == roster.pk]
+
+
+def shifts_in_force(first_day: dt.date, last_day: dt.date, *, operator=None) -> QuerySet[RosterShift]:
+    """The shifts starting on those days in the roster in force on each, by start and operator."""
+    days_by_roster: dict[int, list[dt.date]] = {}
+    for day, roster in rosters_in_force(first_day, last_day).items():
+        days_by_roster.setdefault(roster.pk, []).append(day)
+    if not days_by_roster:
+        return RosterShift.objects.none()
+    condition = Q()
+    for pk, days in days_by_roster.items():
+        condition |= Q(roster_id=pk, day__in=days)
+    shifts = RosterShift.objects.filter(condition)
+    if operator is not None:
+        shifts = shifts.filter(operator=operator)
+    return shifts.select_related("operator").order_by("starts_at", "operator__username", "id")
+
+
+def roster_table(roster: Roster) -> list[dict]:
+    """The roster as the page shows it: one row per operator with a shift (by name), one cell per day holding that
+    day's shifts, and the hours: [{"operator", "cells": [[RosterShift, …], …], "hours"}]."""
+    columns = {roster.first_day + dt.timedelta(days=n): n for n in range(roster.days)}
+    rows: dict[int, dict] = {}
+    for shift in roster.shifts.select_related("operator", "planned_operator").order_by("starts_at", "id"):
+        row = rows.setdefault(shift.operator_id, {"operator": shift.operator, "cells": [[] for _ in columns],
+                                                  "hours": 0.0})
+        row["cells"][columns[shift.day]].append(shift)
+        row["hours"] += shift.hours
+    return sorted(rows.values(), key=lambda row: str(row["operator"]))
+
+
+@dataclass(frozen=True)
+class RosterDay:  # 排班执行（日）
+    day: dt.date
+    agent_hours: float  # needed on the phone
+    rostered_hours: float  # operator-hours on shift
+    actual_hours: float | None  # agents ready (on the phone or waiting for a call)
+    offered: int
+    service_level: float | None
+    understaffed: int  # half hours with fewer agents ready than needed
+
+
+@dataclass(frozen=True)
+class RosterExecution:  # 排班执行
+    """The half hours gone by of the days `roster` is in force: agents needed, operators on shift, agents ready and
+    the service level achieved (`comparison`, `staffing.plan_vs_actual`), and the same per day."""
+
+    comparison: staffing.PlanComparison
+    rostered: dict[dt.datetime, int]  # operators whose shift covers the half hour
+    days: list[RosterDay]
+
+    def slots_of(self, day: dt.date) -> list[tuple[staffing.SlotComparison, int]]:
+        return [(slot, self.rostered.get(slot.start, 0)) for slot in self.comparison.slots
+                if timezone.localtime(slot.start).date() == day]
+
+
+def roster_execution(roster: Roster, *, now: dt.datetime | None = None) -> RosterExecution:
+    """排班执行: for each half hour that has ended on a day the roster is in force, the agents its plan needed on the
+    phone, the operators on shift, the agents actually ready (their ready time ÷ 30 minutes, from the switch's
+    agent states) and the calls answered within the centre's answer target (`call_figures`)."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(roster.first_day, dt.time(0), tzinfo=tz)
+    in_force = set(roster_days_in_force(roster))
+    slots = [
+        (start + SLOT * index, agents) for index, agents in enumerate(roster.agents)
+        if start + SLOT * (index + 1) <= now
+        and timezone.localtime(start + SLOT * index).date() in in_force
+    ]
+    if not slots:
+        empty = staffing.plan_vs_actual([], actual_agents={}, service_level={}, target_service_level=roster.service_level)
+        return RosterExecution(empty, {}, [])
+    figures = {f.key: f for f in call_figures(slots[0][0], slots[-1][0] + SLOT, by="half_hour", now=now)}
+    actual = {key: f.ready_seconds_total / SLOT.total_seconds() for key, f in figures.items()
+              if f.ready_seconds_total is not None}
+    levels = {key: f.answered_in_target_rate for key, f in figures.items() if f.answered_in_target_rate is not None}
+    offered = {key: figures[key].offered if key in figures else 0 for key, _ in slots}
+    rostered: dict[dt.datetime, int] = {}
+    for shift in roster.shifts.filter(day__in=in_force).only("starts_at", "ends_at"):
+        at = max(shift.starts_at, start)
+        while at < shift.ends_at:
+            rostered[at] = rostered.get(at, 0) + 1
+            at += SLOT
+    comparison = staffing.plan_vs_actual(
+        slots, actual_agents={key: actual.get(key, 0.0) for key, _ in slots}, service_level=levels,
+        target_service_level=roster.service_level, offered=offered,
+    )
+    return RosterExecution(comparison, rostered, _execution_days(comparison, rostered))
+
+
+def _execution_days(comparison: staffing.PlanComparison, rostered: dict[dt.datetime, int]) -> list[RosterDay]:
+    by_day: dict[dt.date, list[staffing.SlotComparison]] = {}
+    for slot in comparison.slots:
+        by_day.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
+    result = []
+    for day, slots in by_day.items():
+        calls = sum(s.offered or 0 for s in slots)
+        answered = sum((s.service_level or 0) * (s.offered or 0) for s in slots)
+        result.append(RosterDay(
+            day=day, agent_hours=sum(s.planned for s in slots) / 2,
+            rostered_hours=sum(rostered.get(s.start, 0) for s in slots) / 2,
+            actual_hours=sum(s.actual or 0 for s in slots) / 2, offered=calls,
+            service_level=answered / calls if calls else None,
+            understaffed=sum(1 for s in slots if s.actual is not None and s.actual < s.planned),
+        ))
+    return result
 
 
 # --- Intake (受理): the ringing caller's number for the intake form -------------------------------------------------

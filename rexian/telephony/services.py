@@ -1,4 +1,4 @@
-"""Writes of the telephony app: events from a switch, links from calls to orders, missed-call callbacks.
+"""Writes of the telephony app: events from a switch, links from calls to orders, missed-call callbacks, rosters.
 
 Calls themselves are never written here: they are rebuilt from their events
 (`rexian.telephony.events`).
@@ -14,8 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rexian.core.errors import InputError
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
+from rexian.telephony import staffing
 from rexian.telephony.events import ApplyResult, Event, caller_number, events_apply
 from rexian.telephony.models import (
     AGENT_KINDS,
@@ -26,10 +28,19 @@ from rexian.telephony.models import (
     EventKind,
     MissedCallCallback,
     Outcome,
+    Roster,
+    RosterShift,
     token_digest,
 )
-from rexian.telephony.selectors import current_call_for
-from rexian.units.models import Role
+from rexian.telephony.selectors import (
+    ROSTER_MAX_DAYS,
+    current_call_for,
+    may_plan_staffing,
+    roster_days_in_force,
+    shifts_in_force,
+    staffing_plan,
+)
+from rexian.units.models import Role, User
 
 K = EventKind
 # Event types the HTTP API accepts (a CDR line comes only from a file).
@@ -243,3 +254,85 @@ def missed_call_callback_record(
     if at < missed_at:
         raise TelephonyInputError(_("回拨时间不能早于漏接时间。"))
     return MissedCallCallback.objects.create(call=call, operator=actor, at=at, outcome=outcome, note=(note or "")[:200])
+
+
+# --- Rosters (排班表) ----------------------------------------------------------------------------------------------
+
+
+class RosterError(InputError):
+    """A roster cannot be published, or a shift handed over, as asked; the message says why, for the user."""
+
+
+@transaction.atomic
+def roster_publish(
+    *, actor, first_day: dt.date, days: int, target: staffing.ServiceTarget, aht: float, shrinkage: float,
+    note: str = "", now: dt.datetime | None = None,
+) -> Roster:
+    """发布排班: plan `days` days from `first_day` for the active operators, as the 排班 page shows it
+    (`selectors.staffing_plan`), and keep the plan as the roster in force for those days.
+
+    Supervisors and admins may. Refused (RosterError): more than ROSTER_MAX_DAYS days, no active operator, no
+    calls in the weeks the forecast reads. An earlier roster covering the same days stays on record and is replaced
+    for those days (`selectors.rosters_in_force`).
+    """
+    if not may_plan_staffing(actor):
+        raise PermissionDenied(_("只有值班长和系统管理员可以发布排班。"))
+    if not 1 <= days <= ROSTER_MAX_DAYS:
+        raise RosterError(_("排班天数应在 1 至 %(n)d 天之间。") % {"n": ROSTER_MAX_DAYS}, field="days")
+    operators = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
+    users = {user.username: user for user in operators}
+    if not users:
+        raise RosterError(_("系统中没有在职的话务员，无法排班。"))
+    try:
+        plan = staffing_plan(first_day=first_day, days=days, target=target, aht=aht, shrinkage=shrinkage,
+                             operators=list(users))
+    except staffing.NoHistory:
+        raise RosterError(_("第一天之前的 8 周没有来电记录，无法预测话务量。"), field="first_day") from None
+    roster = Roster.objects.create(
+        first_day=plan.first_day, days=plan.days, service_level=target.service_level,
+        target_seconds=round(target.seconds), aht=round(aht), shrinkage=shrinkage,
+        calls=[round(r.calls, 2) for r in plan.requirements], agents=[r.agents for r in plan.requirements],
+        staff=[r.staff for r in plan.requirements], note=(note or "").strip()[:200], published_by=actor,
+        published_at=now or timezone.now(),
+    )
+    RosterShift.objects.bulk_create(
+        RosterShift(roster=roster, day=timezone.localtime(shift.start).date(), starts_at=shift.start,
+                    ends_at=shift.end, operator=users[key])
+        for key, shifts in plan.plan.roster.items() for shift in shifts
+    )
+    return roster
+
+
+@transaction.atomic
+def roster_shift_reassign(
+    *, actor, shift: RosterShift, operator, reason: str, now: dt.datetime | None = None
+) -> RosterShift:
+    """调班: hand a shift that has not started to another active operator who has no shift in force at that time.
+
+    The operator first planned for it, who changed it, when and why are kept on the shift. Supervisors and admins
+    may; a shift of a roster a later one has replaced for that day is refused too (look at the roster in force).
+    """
+    if not may_plan_staffing(actor):
+        raise PermissionDenied(_("只有值班长和系统管理员可以调班。"))
+    now = now or timezone.now()
+    locked = RosterShift.objects.select_for_update().select_related("roster", "operator").get(pk=shift.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RosterError(_("请填写调班原因。"), field="reason")
+    if locked.starts_at <= now:
+        raise RosterError(_("已开始或已结束的班次不能调班。"))
+    if locked.day not in roster_days_in_force(locked.roster):
+        raise RosterError(_("该日的排班已被之后发布的排班表取代，请在新排班表中调班。"))
+    if operator is None or operator.role != Role.OPERATOR or not operator.is_active:
+        raise RosterError(_("只能调给在职话务员。"), field="operator")
+    if operator.pk == locked.operator_id:
+        raise RosterError(_("该班次已由此人值班。"), field="operator")
+    around = shifts_in_force(locked.day - dt.timedelta(days=1), locked.day + dt.timedelta(days=1), operator=operator)
+    if any(other.starts_at < locked.ends_at and locked.starts_at < other.ends_at for other in around):
+        raise RosterError(_("%(name)s 在该时段已有班次。") % {"name": operator}, field="operator")
+    if locked.planned_operator_id is None:
+        locked.planned_operator_id = locked.operator_id
+    locked.operator, locked.changed_by, locked.changed_at = operator, actor, now
+    locked.change_reason = reason[:200]
+    locked.save(update_fields=["operator", "planned_operator", "changed_by", "changed_at", "change_reason"])
+    return locked

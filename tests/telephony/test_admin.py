@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from rexian.telephony.models import CtiSource, token_digest
+from rexian.telephony.models import CtiSource, Roster, RosterShift, token_digest
 from rexian.units.models import User
 from tests.telephony.conftest import abandoned_call, answered_call, apply, at
 
@@ -45,3 +45,18 @@ def test_a_new_source_shows_its_token_once(admin_client):
 @pytest.mark.parametrize("page", ["agent", "missedcallcallback", "callimport", "ctisource"])
 def test_the_other_lists_open(admin_client, page):
     assert admin_client.get(f"/admin/telephony/{page}/").status_code == 200
+
+
+def test_rosters_are_listed_read_only_and_their_shifts_found_by_operator(admin_client):
+    root = User.objects.get(username="root")
+    operator = User.objects.create_user("op7", role="operator", display_name="李芳")
+    roster = Roster.objects.create(first_day=at().date(), days=1, service_level=0.8, target_seconds=15, aht=240,
+                                   shrinkage=0.3, published_by=root, agents=[1] * 48)
+    RosterShift.objects.create(roster=roster, day=roster.first_day, starts_at=at(), ends_at=at(hours=8),
+                               operator=operator)
+    assert admin_client.get("/admin/telephony/roster/").status_code == 200
+    page = admin_client.get(f"/admin/telephony/roster/{roster.pk}/change/")
+    assert page.status_code == 200 and 'name="first_day"' not in page.content.decode()  # nothing to edit
+    found = admin_client.get("/admin/telephony/rostershift/", {"q": "李芳"})
+    assert found.status_code == 200 and found.context["cl"].result_count == 1
+    assert admin_client.get("/admin/telephony/rostershift/", {"q": "王五"}).context["cl"].result_count == 0

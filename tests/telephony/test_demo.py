@@ -12,9 +12,10 @@ from rexian.demo.generator import demo_load
 from rexian.orders.models import WorkOrder
 from rexian.telephony.demo import DEMO_CTI_TOKEN, demo_calls_load
 from rexian.telephony.figures import call_figures
-from rexian.telephony.models import AgentInterval, Call, CallOrder, MissedCallCallback, Outcome
-from rexian.telephony.selectors import missed_calls
+from rexian.telephony.models import AgentInterval, Call, CallOrder, MissedCallCallback, Outcome, Roster
+from rexian.telephony.selectors import missed_calls, roster_execution
 from rexian.telephony.services import cti_source_authenticate
+from rexian.units.models import Role, User
 
 NOW = timezone.make_aware(dt.datetime(2026, 3, 18, 15, 30))
 DAYS = 5
@@ -72,3 +73,21 @@ class TestDemoCalls:
                                                                        "caller_hash"))
             transaction.set_rollback(True)
         assert again == before
+
+
+@pytest.mark.django_db
+def test_the_demo_publishes_a_roster_with_one_shift_handed_over(city):
+    roster = Roster.objects.get()
+    today = timezone.localtime(NOW).date()
+    assert (roster.first_day, roster.days) == (today - dt.timedelta(days=DAYS - 2), DAYS - 2 + 7)
+    assert roster.published_at < timezone.make_aware(dt.datetime.combine(roster.first_day, dt.time(0)))
+    operators = set(User.objects.filter(role=Role.OPERATOR).values_list("pk", flat=True))
+    assert {s.operator_id for s in roster.shifts.all()} <= operators and roster.shifts.count() > DAYS * 10
+    [changed] = roster.shifts.exclude(changed_at=None)
+    assert changed.day == today + dt.timedelta(days=1) and changed.change_reason
+    assert changed.operator != changed.planned_operator and changed.changed_by.username == "supervisor"
+    others = roster.shifts.filter(operator=changed.operator).exclude(pk=changed.pk)
+    assert not others.filter(starts_at__lt=changed.ends_at, ends_at__gt=changed.starts_at).exists()
+    execution = roster_execution(roster, now=NOW)
+    assert [d.day for d in execution.days] == [roster.first_day + dt.timedelta(days=n) for n in range(DAYS - 1)]
+    assert all(d.offered > 0 and d.actual_hours > 0 for d in execution.days)
