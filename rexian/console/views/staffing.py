@@ -147,8 +147,8 @@ def staffing_publish(request):
     _require_planner(request.user)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        return bad_request(request, " ".join(f"{form.fields[name].label}：{' '.join(errors)}" if name in form.fields
-                                             else " ".join(errors) for name, errors in form.errors.items()))
+        return bad_request(request, " ".join(f"{form.fields[name].label}：{' '.join(errors)}"
+                                             for name, errors in form.errors.items()))
     data = form.cleaned_data
     try:
         roster = services.roster_publish(actor=request.user, first_day=data["first_day"], days=data["days"],
