@@ -163,6 +163,13 @@ def _withheld() -> CallerView:
     return CallerView(name=hidden, phone=hidden, id_number=hidden, hidden=True, masked=True)
 
 
+def identity_withheld(user, order: WorkOrder) -> bool:
+    """Whether `user` is kept from knowing who the order's caller is: unit staff, on a whistle-blower's (举报人)
+    order or one whose caller asked for confidentiality. Then nothing that leads to the caller is shown either: not
+    the name or numbers, nor the caller's other orders (关联工单), whose own pages would name them."""
+    return user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and order.protects_identity
+
+
 def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
     """What `user` may see of the order's caller; logs every read of unmasked data.
 
@@ -174,8 +181,7 @@ def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
     """
     if not can_view(user, order):
         raise PermissionDenied(_("您无权查看该工单。"))
-    is_unit_staff = user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN)
-    if is_unit_staff and order.protects_identity:
+    if identity_withheld(user, order):
         return _withheld()
 
     full_contact = user.role in FULL_CONTACT_ROLES or user.role == Role.UNIT_HANDLER
@@ -208,7 +214,7 @@ def caller_view(user, order: WorkOrder, *, log: bool = True) -> CallerView:
 
 def masked_caller(user, order: WorkOrder) -> CallerView:
     """The caller as shown in lists: never unmasked, so nothing to log."""
-    if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and order.protects_identity:
+    if identity_withheld(user, order):
         return _withheld()
     return CallerView(
         name=crypto.mask_name(order.caller_name),

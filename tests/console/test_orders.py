@@ -391,3 +391,19 @@ def test_dispatcher_upholds_the_handling_from_the_order_page(signed_in, cast, ma
     order.refresh_from_db()
     assert (order.state, order.close_reason) == (State.CLOSED, "upheld")
     assert "维持办结" in client.get(_url(order)).content.decode()
+
+
+@pytest.mark.parametrize("role", ["housing_handler", "housing_admin"])
+def test_a_confidential_callers_other_orders_are_not_listed_to_the_unit(signed_in, cast, make_order, role):
+    # The caller's ordinary order, open to the unit with their name, would say who asked for confidentiality.
+    ordinary = make_order(State.DISPATCHED)
+    secret = make_order(State.DISPATCHED, confidential=True)
+    response = signed_in(getattr(cast, role)).get(_url(secret))
+    assert response.status_code == 200
+    assert response.context["related"].same_caller == []
+    assert ordinary.number not in response.content.decode()
+    # The centre still sees the caller's history, and the unit still sees it on the ordinary order.
+    centre = signed_in(cast.dispatcher).get(_url(secret))
+    assert [row.order.number for row in centre.context["related"].same_caller] == [ordinary.number]
+    other = signed_in(getattr(cast, role)).get(_url(ordinary))
+    assert secret.number not in other.content.decode()

@@ -240,7 +240,7 @@ def order_related(*, user, order: WorkOrder, limit: int = 10) -> OrderRecords:
     if not access.can_view(user, order):
         raise PermissionDenied(_("您无权查看该工单。"))
     same_caller = []
-    if order.caller_phone_hash:
+    if order.caller_phone_hash and not access.identity_withheld(user, order):  # the caller's others would name them
         same_caller = [
             row for row in caller_history(user=user, phone=order.caller_phone, limit=limit + 1) if row.order.pk != order.pk
         ][:limit]
@@ -248,7 +248,7 @@ def order_related(*, user, order: WorkOrder, limit: int = 10) -> OrderRecords:
     merged = list(visible.filter(master=order).order_by("registered_at")[:50])
     master = visible.filter(pk=order.master_id).first() if order.master_id else None
     attachments = order.attachments.order_by("uploaded_at")
-    if user.role in (Role.UNIT_HANDLER, Role.UNIT_ADMIN) and order.protects_identity:
+    if access.identity_withheld(user, order):
         attachments = attachments.exclude(kind=Attachment.Kind.RECORDING)  # the caller's voice identifies them
     return OrderRecords(
         same_caller=same_caller,
