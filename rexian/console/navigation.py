@@ -59,3 +59,9 @@ def menu_for(user) -> list[MenuItem]:
     if not user.is_authenticated:
         return []
     return [item for item in MENU if user.role in item.roles]
+
+
+def may_open(user, url_name: str) -> bool:
+    """Whether `user`'s menu has the page `url_name`: for the links to it on other pages, so that nobody is shown a
+    button that leads to a 403."""
+    return any(item.url_name == url_name for item in menu_for(user))

@@ -107,6 +107,17 @@ def test_the_duty_board_links_to_the_dashboards(signed_in, cast):
     assert f'<a class="button" href="{BIGSCREEN}">大屏</a>' in page
 
 
+@pytest.mark.parametrize(("who", "has_board"), [("supervisor", True), ("leader", True), ("inspector", False),
+                                               ("admin", False)])
+def test_the_dashboard_links_the_duty_board_only_for_those_who_may_open_it(signed_in, cast, who, has_board):
+    client = signed_in(getattr(cast, who))
+    page = client.get(DASHBOARD).content.decode()
+    board = reverse("console:board")
+    assert (f'<a class="button" href="{board}">' in page) is has_board
+    assert client.get(board).status_code == (200 if has_board else 403)
+    assert f'<a class="button" href="{BIGSCREEN}">' in page
+
+
 # --- Bad requests -------------------------------------------------------------------------------------
 
 

@@ -64,6 +64,14 @@ def test_the_page_lists_the_issue_its_orders_and_the_surges_with_their_test_figu
     assert html.escape(f"{reverse('console:report-new')}?kind=quick&surge={surge.pk}") in page
 
 
+def test_a_leader_reads_the_page_without_the_quick_report_drafts_they_may_not_make(signed_in, cast, scanned):
+    client = signed_in(cast.leader)
+    page = client.get(PAGE).content.decode()
+    assert "幸福家园小区" in page and "kind=quick" not in page and "起草快报" not in page
+    issue = scanned[0].issues.get(rank=1)
+    assert client.get(reverse("console:report-new"), {"kind": "quick", "issue": issue.pk}).status_code == 403
+
+
 def test_the_30_day_tab_shows_the_30_day_run(signed_in, cast, scanned):
     page = signed_in(cast.leader).get(PAGE, {"window": "30d"}).content.decode()
     long_run = HotspotRun.objects.get(window_hours=720)

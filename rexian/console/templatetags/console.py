@@ -1,4 +1,5 @@
-"""Display helpers for the console: deadline colours and remaining time, state badges, pagination links."""
+"""Display helpers for the console: deadline colours and remaining time, state badges, pagination links, which
+pages a user may open."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from rexian.console import navigation
 from rexian.orders.deadlines import GREEN, RED, YELLOW, order_deadline_status
 from rexian.units.models import Unit
 
@@ -33,6 +35,12 @@ def remaining_text(delta: dt.timedelta) -> str:
     else:
         amount = _("%(m)d分钟") % {"m": minutes}
     return (_("超期 %(t)s") if overdue else _("剩余 %(t)s")) % {"t": amount}
+
+
+@register.filter
+def may_open(user, url_name: str) -> bool:
+    """`{% if request.user|may_open:"board" %}`: the page is in the user's menu (`navigation.may_open`)."""
+    return navigation.may_open(user, url_name)
 
 
 @register.simple_tag

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rexian.console.responses import bad_request
 from rexian.hotspots import selectors
 from rexian.hotspots.tasks import hotspot_scan_task
+from rexian.reports.permissions import may_manage
 from rexian.units.models import Role
 
 READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR})
@@ -32,8 +33,11 @@ def _require_reader(user) -> None:
         raise PermissionDenied(_("只有值班长、领导、质检员和系统管理员可以查看热点。"))
 
 
-def _quick_report_url(kind: str, pk: int) -> str:
-    """The report centre's 快报 draft for an issue or surge; "" while the report centre is not installed."""
+def _quick_report_url(user, kind: str, pk: int) -> str:
+    """The report centre's 快报 draft for an issue or surge; "" for a user who may not draft reports (leaders read
+    them) or while the report centre is not installed."""
+    if not may_manage(user):
+        return ""
     try:
         return f"{reverse('console:report-new')}?kind=quick&{kind}={pk}"
     except NoReverseMatch:
@@ -59,10 +63,10 @@ def hotspots(request):
         "run": run,
         "issues": [
             {"issue": issue, "orders": orders.get(issue.pk, []), "more": max(issue.count - ORDERS_PER_ISSUE, 0),
-             "report_url": _quick_report_url("issue", issue.pk)}
+             "report_url": _quick_report_url(request.user, "issue", issue.pk)}
             for issue in issues
         ],
-        "surges": [{"surge": surge, "report_url": _quick_report_url("surge", surge.pk)} for surge in surges],
+        "surges": [{"surge": surge, "report_url": _quick_report_url(request.user, "surge", surge.pk)} for surge in surges],
         "surge_run": selectors.latest_run(72),
         "can_recompute": request.user.role in RECOMPUTERS,
     }
