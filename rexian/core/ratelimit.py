@@ -1,5 +1,9 @@
 """Rate limits (限流) for the public portal and the staff sign-in, counted in Django's cache.
 
+The portal counts every submission and look-up (`hit_all`); the sign-in counts only failed attempts: it asks
+`check_all` first and `hit_all` after a wrong password, so a centre of operators behind one address signing in at a
+shift change is never held back.
+
 Each limit counts attempts per key (a client address or a phone's keyed hash)
 in hourly windows and estimates a sliding hour from the current and previous
 window (the previous one weighted by the share of it still inside the hour),
@@ -65,23 +69,51 @@ def _count(key: str, window: int, now: float) -> float:
     return count + previous * (1 - elapsed_share)
 
 
+def _key(limit: Limit, key: str) -> str:
+    return f"portal:rl:{limit.scope}:{key}"
+
+
+def _retry_after(now: float) -> int:
+    return WINDOW_SECONDS - int(now % WINDOW_SECONDS)
+
+
 def hit(limit: Limit, key: str, *, now: float | None = None) -> Verdict:
     """Count one attempt of `limit` for `key`; allowed while the sliding-hour estimate stays within the allowance.
 
     Attempts over the limit count too, so a client that keeps hammering stays limited.
     """
     now = time.time() if now is None else now
-    estimate = _count(f"portal:rl:{limit.scope}:{key}", WINDOW_SECONDS, now)
-    return Verdict(allowed=estimate <= limit.per_hour, retry_after=WINDOW_SECONDS - int(now % WINDOW_SECONDS))
+    estimate = _count(_key(limit, key), WINDOW_SECONDS, now)
+    return Verdict(allowed=estimate <= limit.per_hour, retry_after=_retry_after(now))
 
 
-def hit_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> Verdict:
-    """Count one attempt against every (limit, key) pair; refused if any of them is exhausted."""
-    verdicts = [hit(limit, key, now=now) for limit, key in checks if key]
+def check(limit: Limit, key: str, *, now: float | None = None) -> Verdict:
+    """Whether one more attempt would still be within the allowance, counting nothing: for limits on failures (a
+    sign-in counts only when it fails, `hit` then), so that people who sign in right are never held back."""
+    now = time.time() if now is None else now
+    current = int(now // WINDOW_SECONDS)
+    name = _key(limit, key)
+    counted = cache.get(f"{name}:{current}", 0)
+    previous = cache.get(f"{name}:{current - 1}", 0)
+    estimate = counted + previous * (1 - (now % WINDOW_SECONDS) / WINDOW_SECONDS)
+    return Verdict(allowed=estimate < limit.per_hour, retry_after=_retry_after(now))
+
+
+def _all(verdicts: list[Verdict]) -> Verdict:
     refused = [v for v in verdicts if not v.allowed]
     if refused:
         return Verdict(allowed=False, retry_after=max(v.retry_after for v in refused))
     return Verdict(allowed=True, retry_after=0)
+
+
+def hit_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> Verdict:
+    """Count one attempt against every (limit, key) pair; refused if any of them is exhausted."""
+    return _all([hit(limit, key, now=now) for limit, key in checks if key])
+
+
+def check_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> Verdict:
+    """`check` every (limit, key) pair, counting nothing; refused if any of them is exhausted."""
+    return _all([check(limit, key, now=now) for limit, key in checks if key])
 
 
 def client_address(request) -> str:

@@ -43,6 +43,22 @@ def test_login_is_throttled_per_account(client, cast, settings):
     assert int(response["Retry-After"]) > 0
 
 
+def test_signing_in_right_counts_nothing_however_often(client, cast, settings):
+    settings.CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR = 2
+    settings.CONSOLE_LOGINS_PER_ADDRESS_PER_HOUR = 2
+    cast.operator.set_password("correct horse 12345")
+    cast.operator.save()
+    for _ in range(5):  # a shift change: one account (or one address) signing in again and again
+        response = client.post(reverse("console:login"), {"username": "operator", "password": "correct horse 12345"})
+        assert response.status_code == 302
+        client.post(reverse("console:logout"))
+    # Failures count: two wrong passwords spend the account's allowance, then even the right one waits.
+    for _ in range(2):
+        assert client.post(reverse("console:login"), {"username": "operator", "password": "nope"}).status_code == 400
+    response = client.post(reverse("console:login"), {"username": "operator", "password": "correct horse 12345"})
+    assert response.status_code == 429
+
+
 def test_integration_account_cannot_sign_in_to_the_console(client, cast):
     from tests import factories as f
     from rexian.units.models import Role

@@ -483,6 +483,24 @@ def test_confidentiality_and_hot_topics_are_saved(signed_in, cast):
     assert order.confidential and list(order.hot_topics.all()) == [topic]
 
 
+@pytest.mark.parametrize("chosen", ["switched_off", "abc"])
+def test_a_hot_topic_switched_off_meanwhile_is_said_beside_the_tags(signed_in, cast, chosen):
+    from rexian.catalog.models import HotTopic
+
+    topic = HotTopic.objects.create(name="夜间施工")
+    HotTopic.objects.create(name="供暖")  # still on: the tags are shown again
+    client = signed_in(cast.operator)
+    if chosen == "switched_off":
+        topic.is_active = False
+        topic.save()
+        chosen = topic.pk
+    response = client.post(INTAKE, form_data(cast, title="夜间施工扰民", hot_topics=[chosen]))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "所选热点标签不存在或已停用，请重新选择。" in page and "夜间施工扰民" in page
+    assert not WorkOrder.objects.exists()
+
+
 # --- The pickers shared with 补充登记 on the order page ---------------------------------------------------------------
 
 

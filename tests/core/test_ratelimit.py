@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import RequestFactory
 
 from rexian.core import ratelimit
-from rexian.core.ratelimit import WINDOW_SECONDS, Limit, client_address, hit, hit_all
+from rexian.core.ratelimit import WINDOW_SECONDS, Limit, check, check_all, client_address, hit, hit_all
 
 THREE = Limit("test", "PORTAL_TEST_LIMIT", 3)
 HOUR_START = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS
@@ -51,6 +51,20 @@ def test_hit_all_refuses_when_any_limit_is_spent_and_skips_empty_keys():
         hit(THREE, "spent", now=HOUR_START)
     assert not hit_all([(THREE, "fresh"), (THREE, "spent")], now=HOUR_START).allowed
     assert hit_all([(THREE, "")], now=HOUR_START).allowed
+
+
+def test_check_counts_nothing_and_refuses_once_the_allowance_is_spent():
+    for _ in range(5):
+        assert check(THREE, "k", now=HOUR_START).allowed
+    for n in range(3):
+        assert check(THREE, "k", now=HOUR_START + n).allowed
+        hit(THREE, "k", now=HOUR_START + n)
+    refused = check(THREE, "k", now=HOUR_START + 600)
+    assert not refused.allowed and refused.retry_after == WINDOW_SECONDS - 600
+    assert not check_all([(THREE, "fresh"), (THREE, "k")], now=HOUR_START + 600).allowed
+    assert check_all([(THREE, "fresh"), (THREE, "")], now=HOUR_START + 600).allowed
+    # The spent hour fades as the next goes on, as for `hit`.
+    assert check(THREE, "k", now=HOUR_START + 2 * WINDOW_SECONDS - 600).allowed
 
 
 def address(**meta) -> str:

@@ -17,7 +17,7 @@ from rexian.console.forms import LanguageForm, LoginForm
 from rexian.core import ratelimit
 from rexian.core.ratelimit import Limit
 
-# Logins are throttled (PRODUCT.md, "Security and privacy"): per account and per client address.
+# Logins are throttled (PRODUCT.md, "Security and privacy"): failed attempts, per account and per client address.
 LOGINS_PER_ACCOUNT = Limit("login-user", "CONSOLE_LOGINS_PER_ACCOUNT_PER_HOUR", 10)
 LOGINS_PER_ADDRESS = Limit("login-ip", "CONSOLE_LOGINS_PER_ADDRESS_PER_HOUR", 60)
 
@@ -31,7 +31,11 @@ def _safe_next(request, candidate: str | None) -> str:
 
 
 def login_view(request):
-    """The staff sign-in page; too many attempts for one account or address get a 429 and a wait."""
+    """The staff sign-in page; after too many failed attempts for one account or address, a 429 and a wait.
+
+    Only failures count: a right password signs in whatever the number of sign-ins, a wrong one counts against the
+    account and the address; once either is spent, even the right password waits (or guessing could go on).
+    """
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.user.is_authenticated and request.method == "GET":
         if next_url.startswith("/admin/") and not request.user.is_staff:
@@ -44,9 +48,8 @@ def login_view(request):
     status = 200
     if request.method == "POST":
         username = (request.POST.get("username") or "").strip().lower()
-        verdict = ratelimit.hit_all(
-            [(LOGINS_PER_ACCOUNT, username), (LOGINS_PER_ADDRESS, ratelimit.client_address(request))]
-        )
+        limits = [(LOGINS_PER_ACCOUNT, username), (LOGINS_PER_ADDRESS, ratelimit.client_address(request))]
+        verdict = ratelimit.check_all(limits)
         if not verdict.allowed:
             wait = _("登录尝试过于频繁，请 %(minutes)d 分钟后再试。") % {"minutes": verdict.retry_after // 60 + 1}
             context = {"form": LoginForm(request), "next": next_url, "refusal": wait}
@@ -59,6 +62,7 @@ def login_view(request):
             if user.language:
                 translation.activate(user.language)
             return HttpResponseRedirect(_safe_next(request, next_url))
+        ratelimit.hit_all(limits)  # a failed attempt
         status = 400
     return render(request, "console/login.html", {"form": form, "next": next_url}, status=status)
 
