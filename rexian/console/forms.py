@@ -48,6 +48,7 @@ TEXT_MESSAGES = {
     "required": _("请填写{label}。"),
     "min_length": _("{label}至少 %(limit_value)d 个字，现有 %(show_value)d 个字。"),
     "max_length": _("{label}最多 %(limit_value)d 个字，现有 %(show_value)d 个字。"),
+    "null_characters_not_allowed": _("{label}含有不可见的空字符，请删去后再提交。"),
 }
 MESSAGES_BY_KIND = (
     (forms.FileField, FILE_MESSAGES),

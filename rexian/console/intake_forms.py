@@ -167,9 +167,7 @@ class IntakeForm(OrderRecordForm):
         label=_("诉求内容"), max_length=4000, widget=TEXTAREA, error_messages={"required": _("请填写诉求内容。")}
     )
     hot_topics = forms.ModelMultipleChoiceField(
-        label=_("热点标签"), queryset=HotTopic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("所选热点标签不存在或已停用，请重新选择。"),
-                        "invalid_pk_value": _("所选热点标签不存在或已停用，请重新选择。")},
+        label=_("热点标签"), queryset=HotTopic.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     # The answer given on the call (直接办结) and the knowledge article it came from.
     answer = forms.CharField(label=_("答复内容"), max_length=4000, required=False, widget=TEXTAREA)

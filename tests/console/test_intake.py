@@ -497,7 +497,7 @@ def test_a_hot_topic_switched_off_meanwhile_is_said_beside_the_tags(signed_in, c
     response = client.post(INTAKE, form_data(cast, title="夜间施工扰民", hot_topics=[chosen]))
     assert response.status_code == 400
     page = response.content.decode()
-    assert "所选热点标签不存在或已停用，请重新选择。" in page and "夜间施工扰民" in page
+    assert "所选热点标签不存在或已停用。" in page and "夜间施工扰民" in page
     assert not WorkOrder.objects.exists()
 
 

@@ -241,6 +241,17 @@ def test_an_unknown_unit_code_is_400(signed_in, cast):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(("query", "message"), [
+    ({"words": "电梯" * 300}, "关键词最多 100 个字，现有 600 个字。"),
+    ({"words": "电梯\x00"}, "关键词含有不可见的空字符，请删去后再提交。"),
+    ({"period": "bogus"}, "时间段：请从列表中选择。"),
+])
+def test_bad_filters_are_told_in_the_staffs_words_naming_the_field(signed_in, cast, query, message):
+    response = signed_in(cast.operator).get(SEARCH, query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
 def test_a_bad_page_number_is_400_not_500(signed_in, cast):
     assert signed_in(cast.operator).get(SEARCH, {"page": "x"}).status_code == 400
 

@@ -50,6 +50,16 @@ def test_a_refused_issue_keeps_what_was_typed(signed_in, cast, make_order):
     assert not Supervision.objects.exists()
 
 
+def test_an_empty_or_overlong_text_is_told_naming_the_field(signed_in, cast, make_order):
+    order = make_order(State.IN_PROGRESS)
+    client = signed_in(cast.supervisor)
+    empty = client.post(_new(order), {"kind": "supervision", "content": ""})
+    assert empty.status_code == 400 and "请填写督办意见/批示内容。" in empty.content.decode()
+    long = client.post(_new(order), {"kind": "supervision", "content": "查" * 1200})
+    assert long.status_code == 400 and "督办意见/批示内容最多 1000 个字，现有 1200 个字。" in long.content.decode()
+    assert not Supervision.objects.exists()
+
+
 def test_an_order_no_unit_holds_sends_the_issuer_back_with_the_reason(signed_in, cast, make_order):
     order = make_order(State.PENDING_DISPATCH)
     client = signed_in(cast.leader)

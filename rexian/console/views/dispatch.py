@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from rexian.console.forms import page_field
 from rexian.catalog.models import AppealType, Category, Channel, Urgency
 from rexian.console.actions import unit_choices
+from rexian.console.forms import ConsoleForm, page_field
 from rexian.core.dates import validate_day
 from rexian.orders import selectors
 from rexian.units.models import Unit
@@ -22,7 +22,7 @@ from rexian.units.models import Unit
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DispatchFilterForm(forms.Form):
+class DispatchFilterForm(ConsoleForm):
     """The pending queue's filters; every one optional. Codes in the URL keep links readable (?channel=portal)."""
 
     channel = forms.ModelChoiceField(
@@ -114,7 +114,7 @@ REQUEST_TABS = (
 )
 
 
-class RequestsForm(forms.Form):
+class RequestsForm(ConsoleForm):
     kind = forms.ChoiceField(label=_("类别"), choices=REQUEST_TABS, required=False)
     page = forms.IntegerField(label=_("页码"), required=False, min_value=1, max_value=selectors.QUEUE_MAX_PAGE)
 

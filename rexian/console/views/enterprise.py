@@ -41,7 +41,7 @@ def _refused(form: forms.Form, refused: services.EnterpriseError) -> None:
 # --- 企业诉求: the desk's queue -------------------------------------------------------------------------------------
 
 
-class QueueForm(forms.Form):
+class QueueForm(ConsoleForm):
     tab = forms.ChoiceField(choices=QUEUE_TABS, required=False)
     page = page_field()
 
@@ -162,7 +162,7 @@ def enterprise_new(request):
     return render(request, "console/enterprise_new.html", {"form": form, "section": "profiles"}, status=status)
 
 
-class PageForm(forms.Form):
+class PageForm(ConsoleForm):
     page = page_field()
 
 

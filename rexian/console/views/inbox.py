@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from rexian.console.forms import page_field
+from rexian.console.forms import ConsoleForm, page_field
 from rexian.orders import selectors
 from rexian.units.models import Role
 
@@ -16,7 +16,7 @@ STATUS_CHOICES = [("", _("全部")), ("dispatched", _("待签收")), ("signed", 
 DEADLINE_CHOICES = [("", _("全部")), ("near", _("临近时限")), ("overdue", _("已超期"))]
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(ConsoleForm):
     status = forms.ChoiceField(label=_("办理状态"), choices=STATUS_CHOICES, required=False)
     deadline = forms.ChoiceField(label=_("时限"), choices=DEADLINE_CHOICES, required=False)
     keyword = forms.CharField(

@@ -24,10 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rexian.catalog import selectors as catalog_selectors
 from rexian.catalog.models import Line
-from rexian.intelligence.suggest import text_suggestions
 from rexian.console.intake_forms import IntakeForm, initial_intake
 from rexian.core import credit_code as credit_codes
 from rexian.enterprise import selectors as enterprise_selectors
+from rexian.intelligence.suggest import text_suggestions
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access, selectors
 from rexian.orders.intake import ANSWER, order_intake

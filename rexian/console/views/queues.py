@@ -39,7 +39,7 @@ def _require_call_staff(user) -> None:
         raise PermissionDenied(_("只有话务员和值班长可以查看该页面。"))
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(ConsoleForm):
     channel = forms.ModelChoiceField(
         label=_("受理渠道"), queryset=Channel.objects.order_by("code"), to_field_name="code", required=False,
         empty_label=_("全部"),
@@ -72,7 +72,7 @@ def review_queue(request):
     return render(request, "console/review_queue.html", context)
 
 
-class CallbackFilterForm(forms.Form):
+class CallbackFilterForm(ConsoleForm):
     deadline = forms.ChoiceField(
         label=_("回访时限"), choices=[("", _("全部")), ("overdue", _("已超期"))], required=False
     )
@@ -115,7 +115,7 @@ MISSED_PAGE_SIZE = 50
 MISSED_PERIODS = (("1", _("今天")), ("3", _("近3天")), ("7", _("近7天")))
 
 
-class MissedCallFilterForm(forms.Form):
+class MissedCallFilterForm(ConsoleForm):
     days = forms.ChoiceField(label=_("时段"), choices=MISSED_PERIODS, required=False)
     show = forms.ChoiceField(label=_("显示"), choices=[("", _("待回拨")), ("all", _("全部"))], required=False)
     page = page_field()

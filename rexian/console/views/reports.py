@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rexian.catalog.models import Category
+from rexian.console.forms import ConsoleForm
 from rexian.console.views.search import DATE_INPUT, FastSelect
 from rexian.core.dates import FIRST_DAY, LAST_DAY, day_in_range, validate_day
 from rexian.reports import selectors, services
@@ -101,7 +102,7 @@ def inbox(request):
 # --- Generating -----------------------------------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
+class ReportForm(ConsoleForm):
     """What to report on; which fields apply depends on the kind (the service checks and explains)."""
 
     kind = forms.ChoiceField(label=_("报告类型"), choices=Kind.choices, widget=FastSelect)

@@ -16,15 +16,16 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import flatatt
 from django.shortcuts import render
 from django.utils import timezone
-from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rexian.catalog.models import AppealType, Category
+from rexian.console.forms import ConsoleForm
 from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.core.dates import validate_day
 from rexian.orders import selectors
@@ -67,7 +68,7 @@ class FastSelect(forms.Select):
                 yield getattr(key, "value", key), label
 
 
-class SearchForm(forms.Form):
+class SearchForm(ConsoleForm):
     """The search filters, all optional; codes in the URL keep links readable (?category=0101&unit=C-ZJJ)."""
 
     words = forms.CharField(

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rexian.console.forms import page_field
+from rexian.console.forms import ConsoleForm, page_field
 from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
 from rexian.telephony import selectors, services, staffing
@@ -37,7 +37,7 @@ from rexian.units.models import Role, User
 DEFAULT_AHT = 240  # seconds, when the last four weeks hold no answered call
 
 
-class StaffingForm(forms.Form):
+class StaffingForm(ConsoleForm):
     first_day = forms.DateField(label=_("第一天"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     days = forms.IntegerField(label=_("天数"), min_value=1, max_value=14)
     service_level = forms.IntegerField(label=_("服务水平（%）"), min_value=50, max_value=99)
@@ -161,7 +161,7 @@ def staffing_publish(request):
     return HttpResponseRedirect(reverse("console:roster", args=[roster.pk]))
 
 
-class RosterListForm(forms.Form):
+class RosterListForm(ConsoleForm):
     page = page_field()
 
 
@@ -178,7 +178,7 @@ def roster_list(request):
     return render(request, "console/roster_list.html", {"rows": rows, "page": page, "has_next": has_next})
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(ConsoleForm):
     shift = forms.ModelChoiceField(label=_("班次"), queryset=RosterShift.objects.none())
     operator = forms.ModelChoiceField(label=_("改由"), queryset=User.objects.none())
     reason = forms.CharField(label=_("调班原因"), max_length=200)
@@ -192,7 +192,7 @@ class ReassignForm(forms.Form):
         self.fields["operator"].queryset = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
 
 
-class RosterDayForm(forms.Form):
+class RosterDayForm(ConsoleForm):
     day = forms.DateField(required=False)
 
 

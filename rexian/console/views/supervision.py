@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rexian.catalog.calendar import END_OF_DAY
+from rexian.console.forms import ConsoleForm
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
 from rexian.supervision import selectors, services
@@ -131,7 +132,7 @@ def supervision_step(request, pk: int, step: str):
     return HttpResponseRedirect(reverse("console:supervision", args=[pk]))
 
 
-class IssueForm(forms.Form):
+class IssueForm(ConsoleForm):
     kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices)
     unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
                                   empty_label=_("主办单位"))
