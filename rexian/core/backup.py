@@ -1,0 +1,284 @@
+"""Backup and restore (备份与恢复) of a whole installation: `rexian backup` and `rexian restore`.
+
+A backup is one file, `rexian-backup-YYYYmmdd-HHMMSS.tar.gz`, written with mode 0600 and only once complete (under
+a temporary name until then), holding:
+
+* `manifest.json`: when and from which database it was made, the migrations applied, the id of the data key the
+  personal data is encrypted with (never the key: a backup kept beside its key is readable by whoever holds both);
+* the database: SQLite through its online backup API (a consistent snapshot while the services run, WAL included),
+  PostgreSQL through `pg_dump --format=custom`;
+* `media/`: the attachments and report files, when they are stored on local disk (a bucket keeps its own copies);
+* `models/`: the trained models (`rexian train` can make them again, but a restored centre suggests at once).
+
+Restoring reads such a file into the configured database and folders. It refuses a database that already holds
+users or orders unless told to replace them, a backup of the other kind of database, and a backup made by a newer
+Rexian (migrations this code does not know); then it applies the migrations the backup predates, so a backup of an
+older version comes up to date. Stop the web and worker processes while restoring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+
+from rexian.privacy import crypto
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}
+FOLDERS = {"media": "MEDIA_ROOT", "models": "INTELLIGENCE_MODEL_DIR"}  # in the archive: the setting naming the folder
+
+
+class BackupError(Exception):
+    """A backup or restore cannot be done as asked; the message says why, for the person at the console."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    vendor: str
+    files: int  # media and model files
+    size: int  # bytes of the archive
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    vendor: str
+    created_at: str
+    files: int
+    migrated: list[str]  # migrations applied after the restore, the backup being older than the code
+    key_missing: bool  # the backup's data key is not configured here: its personal data cannot be read
+
+
+def _vendor() -> str:
+    if connection.vendor not in DATABASE_FILES:
+        raise BackupError(f"不支持的数据库：{connection.vendor}。Unsupported database.")
+    return connection.vendor
+
+
+def _applied_migrations() -> dict[str, list[str]]:
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    applied: dict[str, list[str]] = {}
+    for app, name in sorted(loader.applied_migrations):
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
+def _local_media() -> bool:
+    return settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def _pg_environment() -> tuple[list[str], dict[str, str]]:
+    """Connection options for pg_dump and pg_restore, from the configured database (the password in the
+    environment, never on the command line)."""
+    options = connection.settings_dict
+    arguments = ["--dbname", options["NAME"]]
+    if options.get("HOST"):
+        arguments += ["--host", str(options["HOST"])]
+    if options.get("PORT"):
+        arguments += ["--port", str(options["PORT"])]
+    if options.get("USER"):
+        arguments += ["--username", str(options["USER"])]
+    environment = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    if options.get("PASSWORD"):
+        environment["PGPASSWORD"] = str(options["PASSWORD"])
+    return arguments, environment
+
+
+def _run(command: list[str], environment: dict[str, str]) -> None:
+    try:
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise BackupError(f"找不到 {command[0]}，请安装 PostgreSQL 客户端工具。{command[0]} not found.") from None
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} 失败 failed: {done.stderr.strip()[-2000:]}")
+
+
+def _dump_database(vendor: str, target: Path) -> None:
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(target)
+        try:
+            connection.connection.backup(copy)
+        finally:
+            copy.close()
+    else:
+        arguments, environment = _pg_environment()
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), *arguments],
+             environment)
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
+
+
+def backup_create(output_dir: Path, *, now: dt.datetime | None = None) -> BackupResult:
+    """Write a backup of the database and the local files into `output_dir`; returns where and what."""
+    vendor = _vendor()
+    now = timezone.localtime(now or timezone.now())
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / f"rexian-backup-{now:%Y%m%d-%H%M%S}.tar.gz"
+    if path.exists():
+        raise BackupError(f"{path} 已存在。already exists.")
+    active, _ = crypto.current_keys()
+    manifest = {
+        "format": FORMAT,
+        "created_at": now.isoformat(),
+        "database": {"vendor": vendor, "file": DATABASE_FILES[vendor]},
+        "migrations": _applied_migrations(),
+        "data_key_id": active.key_id,
+        "folders": [name for name, setting in FOLDERS.items()
+                    if (name != "media" or _local_media()) and Path(getattr(settings, setting)).is_dir()],
+    }
+    files = 0
+    with tempfile.TemporaryDirectory(dir=output_dir, prefix=".rexian-backup-") as work:
+        database = Path(work) / DATABASE_FILES[vendor]
+        _dump_database(vendor, database)
+        partial = Path(work) / "archive.tar.gz"
+        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+            body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(body), int(now.timestamp()), 0o600
+            with tempfile.TemporaryFile() as buffer:
+                buffer.write(body)
+                buffer.seek(0)
+                archive.addfile(info, buffer)
+            archive.add(database, arcname=database.name)
+            for name in manifest["folders"]:
+                folder = Path(getattr(settings, FOLDERS[name]))
+                archive.add(folder, arcname=name)
+                files += _count_files(folder)
+        partial.chmod(0o600)
+        partial.replace(path)  # only a complete backup takes the final name
+    return BackupResult(path=path, vendor=vendor, files=files, size=path.stat().st_size)
+
+
+def _read(archive: tarfile.TarFile) -> dict:
+    try:
+        manifest = json.load(archive.extractfile(MANIFEST))
+    except (KeyError, TypeError, ValueError):
+        raise BackupError("这不是 Rexian 的备份文件（缺少 manifest.json）。Not a Rexian backup.") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"不认识的备份格式：{manifest.get('format')}。Unknown backup format.")
+    return manifest
+
+
+def _unknown_migrations(manifest: dict) -> list[str]:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return [f"{app}.{name}" for app, names in manifest["migrations"].items() for name in names
+            if (app, name) not in loader.disk_migrations]
+
+
+def _holds_data() -> bool:
+    """Whether the configured database already holds users or orders (a fresh, migrated one does not)."""
+    tables = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for model in (apps.get_model("units", "User"), apps.get_model("orders", "WorkOrder")):
+            table = model._meta.db_table
+            if table in tables:
+                cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")  # noqa: S608 (a name)
+                if cursor.fetchone():
+                    return True
+    return False
+
+
+def _drop_tables() -> None:
+    """PostgreSQL before a replacing restore: every table of the schema goes, so nothing of the old database stays."""
+    tables = connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+
+
+def _restore_database(vendor: str, source: Path, *, replace: bool) -> None:
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        backup = sqlite3.connect(source)
+        try:
+            backup.backup(connection.connection)  # the whole database is replaced, page by page, in one go
+        finally:
+            backup.close()
+    else:
+        if replace:
+            _drop_tables()
+        connections.close_all()
+        arguments, environment = _pg_environment()
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", *arguments,
+              str(source)], environment)
+
+
+def _safe_members(archive: tarfile.TarFile, prefix: str) -> list[tarfile.TarInfo]:
+    members = []
+    for member in archive.getmembers():
+        if member.name == prefix or member.name.startswith(prefix + "/"):
+            if not (member.isfile() or member.isdir()):
+                raise BackupError(f"备份中含有不允许的条目：{member.name}。Unexpected entry.")
+            members.append(member)
+    return members
+
+
+def _restore_folder(archive: tarfile.TarFile, name: str) -> int:
+    target = Path(getattr(settings, FOLDERS[name]))
+    members = _safe_members(archive, name)
+    with tempfile.TemporaryDirectory(dir=target.parent if target.parent.is_dir() else None) as work:
+        archive.extractall(work, members=members, filter="data")  # no absolute paths, no "..", no links
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(Path(work) / name, target, dirs_exist_ok=True)
+    return sum(1 for member in members if member.isfile())
+
+
+def backup_restore(path: Path, *, replace: bool = False) -> RestoreResult:
+    """Read the backup at `path` into the configured database and folders (see the module's description)."""
+    if not path.is_file():
+        raise BackupError(f"找不到备份文件：{path}。No such file.")
+    vendor = _vendor()
+    try:
+        archive = tarfile.open(path, "r:gz")
+    except (tarfile.TarError, OSError) as error:
+        raise BackupError(f"无法读取备份文件：{error}。Cannot read the backup.") from None
+    with archive, tempfile.TemporaryDirectory() as work:
+        manifest = _read(archive)
+        if manifest["database"]["vendor"] != vendor:
+            raise BackupError(
+                f"这是 {manifest['database']['vendor']} 数据库的备份，不能恢复到当前的 {vendor} 数据库。"
+                "The backup is of another kind of database."
+            )
+        unknown = _unknown_migrations(manifest)
+        if unknown:
+            raise BackupError("备份来自更新版本的 Rexian，请先升级再恢复。The backup comes from a newer Rexian: "
+                              + ", ".join(unknown[:5]))
+        if not replace and _holds_data():
+            raise BackupError("当前数据库中已有用户或工单；确认用备份覆盖请加 --replace。"
+                              "The database holds data; add --replace to overwrite it.")
+        database = manifest["database"]["file"]
+        try:
+            archive.extract(database, work, filter="data")
+        except KeyError:
+            raise BackupError(f"备份中缺少数据库文件 {database}。The backup has no database.") from None
+        _restore_database(vendor, Path(work) / database, replace=replace)
+        files = sum(_restore_folder(archive, name) for name in manifest.get("folders", []) if name in FOLDERS)
+    connections.close_all()
+    before = {(app, name) for app, names in _applied_migrations().items() for name in names}
+    call_command("migrate", interactive=False, verbosity=0)
+    after = {(app, name) for app, names in _applied_migrations().items() for name in names}
+    _, keys = crypto.current_keys()
+    return RestoreResult(
+        vendor=vendor, created_at=manifest["created_at"], files=files,
+        migrated=sorted(f"{app}.{name}" for app, name in after - before),
+        key_missing=manifest.get("data_key_id") not in keys,
+    )
