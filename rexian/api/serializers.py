@@ -612,14 +612,24 @@ class SupervisionStepSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class ReportRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="daily 日报, monthly 简报, special 专报 or quick 快报")
+    kind_label = serializers.CharField(source="get_kind_display")
+    title = serializers.CharField()
+
+
 class SupervisionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Supervision.Kind.choices, help_text="supervision 督办 or instruction 批示")
     kind_label = serializers.CharField(source="get_kind_display")
     status = serializers.ChoiceField(choices=Supervision.Status.choices)
     status_label = serializers.CharField(source="get_status_display")
-    order = serializers.CharField(source="order.number", help_text="工单编号")
-    order_title = serializers.CharField(source="order.title")
+    order = serializers.CharField(source="order.number", allow_null=True, default=None,
+                                  help_text="工单编号; null for an item on a report.")
+    order_title = serializers.CharField(source="order.title", allow_null=True, default=None)
+    source_report = ReportRefSerializer(allow_null=True, help_text="The report the item was written on; null for "
+                                        "an item on an order.")
     unit = CodeNameSerializer(help_text="The unit that must report.")
     content = serializers.CharField()
     issued_by = serializers.CharField(source="issued_by.__str__")
@@ -650,7 +660,8 @@ class SupervisionQuerySerializer(serializers.Serializer):
 class SupervisionIssueSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Supervision.Kind.choices, help_text="督办 for supervisors, 批示 for leaders.")
     content = StrictCharField(max_length=1000)
-    unit = StrictCharField(max_length=32, required=False, help_text="A unit's code; default the order's lead unit.")
+    unit = StrictCharField(max_length=32, required=False, help_text="A unit's code; on an order, default its lead "
+                           "unit; on a report, required.")
     due_at = StrictDateTimeField(required=False, help_text="Default: REXIAN_SUPERVISION_REPORT_DAYS working days.")
 
 

@@ -19,6 +19,8 @@ v1 = [
     path("orders/<str:number>/duplicates/", views.OrderDuplicateView.as_view(), name="order-duplicates"),
     *[path(f"orders/<str:number>/{slug}/", view.as_view(), name=f"order-{slug}") for slug, view in views.ACTION_VIEWS],
     path("orders/<str:number>/supervisions/", views.SupervisionIssueView.as_view(), name="order-supervisions"),
+    path("reports/<str:report_id>/supervisions/", views.ReportSupervisionIssueView.as_view(),
+         name="report-supervisions"),
     path("supervisions/", views.SupervisionListView.as_view(), name="supervisions"),
     path("supervisions/<str:item_id>/", views.SupervisionDetailView.as_view(), name="supervision"),
     path("supervisions/<str:item_id>/<str:step>/", views.SupervisionStepView.as_view(), name="supervision-step"),

@@ -46,6 +46,7 @@ from rexian.orders.smart_dispatch import dispatch_suggestions_for
 from rexian.orders.transitions import Action
 from rexian.quality import selectors as quality_selectors
 from rexian.quality import services as quality_services
+from rexian.reports import selectors as report_selectors
 from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
 from rexian.telephony import selectors as telephony_selectors
@@ -464,13 +465,45 @@ class SupervisionIssueView(ApiView):
         if not access.can_view(request.user, order):
             raise exceptions.PermissionDenied(_("您无权查看该工单。"))
         d = _parse(s.SupervisionIssueSerializer, request.data)
-        unit = None
-        if d.get("unit"):
-            unit = Unit.objects.filter(code=d["unit"]).first()
-            if unit is None:
-                raise exceptions.ValidationError({"unit": [_("找不到编码为 %(code)s 的单位。") % {"code": d["unit"]}]})
         item = supervision_services.supervision_issue(
-            actor=request.user, order=order, kind=d["kind"], content=d["content"], unit=unit, due_at=d.get("due_at")
+            actor=request.user, order=order, kind=d["kind"], content=d["content"], unit=_issue_unit(d),
+            due_at=d.get("due_at"),
+        )
+        item = supervision_selectors.supervision_get(user=request.user, pk=item.pk)
+        return Response(s.SupervisionSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+def _issue_unit(d: dict) -> Unit | None:
+    """The unit an issue names by its code (None when it names none; 400 for an unknown code)."""
+    if not d.get("unit"):
+        return None
+    unit = Unit.objects.filter(code=d["unit"]).first()
+    if unit is None:
+        raise exceptions.ValidationError({"unit": [_("找不到编码为 %(code)s 的单位。") % {"code": d["unit"]}]})
+    return unit
+
+
+class ReportSupervisionIssueView(ApiView):
+    @extend_schema(
+        operation_id="reports_supervisions_create",
+        summary="作出批示/下发督办 Issue an instruction (leaders) or a supervision item (supervisors) on a report",
+        description="On a published report the user may read (日报, 简报, 专报, 快报); `unit` (a unit that handles orders) "
+        "is required. The item is then followed like one on an order (`supervisions/`), with `order` null and "
+        "`source_report` naming the report.",
+        request=s.SupervisionIssueSerializer,
+        responses={201: s.SupervisionSerializer, **errors(400, 403, 404)},
+        tags=["supervision"],
+    )
+    def post(self, request, report_id: str):
+        missing = _("报告不存在或尚未发布。")
+        try:
+            report = report_selectors.report_get(user=request.user, pk=_path_id(report_id, missing))
+        except Http404:
+            raise exceptions.NotFound(missing) from None
+        d = _parse(s.SupervisionIssueSerializer, request.data)
+        item = supervision_services.supervision_issue_on_report(
+            actor=request.user, report=report, kind=d["kind"], content=d["content"], unit=_issue_unit(d),
+            due_at=d.get("due_at"),
         )
         item = supervision_selectors.supervision_get(user=request.user, pk=item.pk)
         return Response(s.SupervisionSerializer(item).data, status=status.HTTP_201_CREATED)

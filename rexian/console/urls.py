@@ -85,6 +85,7 @@ urlpatterns = [
     path("reports/new/", reports.report_new, name="report-new"),
     path("reports/<int:pk>/", reports.report_detail, name="report"),
     path("reports/<int:pk>/download/<str:fmt>/", reports.report_download, name="report-download"),
+    path("reports/<int:pk>/supervise/new/", supervision.report_supervision_new, name="report-supervise"),
     # Supervisors, leaders, inspectors and admins: hot spots and surges (热点与舆情预警).
     path("hotspots/", hotspots.hotspots, name="hotspots"),
     path("hotspots/recompute/", hotspots.hotspots_recompute, name="hotspots-recompute"),

@@ -1,4 +1,5 @@
-"""Supervision (督办) and leaders' instructions (批示): items attached to a work order.
+"""Supervision (督办) and leaders' instructions (批示): items attached to a work order, or to a report (报告) a
+leader or supervisor read (PRODUCT.md, "Reports": instructions written on a report become tracked 批示 items).
 
 An item never changes the order's state; it has its own loop (PRODUCT.md, "The lifecycle"):
 issued 已下发 → acknowledged 已签收 → reported 已反馈 → closed 已办结, and a report the issuer
@@ -26,8 +27,14 @@ class Supervision(models.Model):  # 督办件 / 批示件
         CLOSED = "closed", _("已办结")
 
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    # What the item is about: an order, or a report (exactly one of the two).
     order = models.ForeignKey(
-        "orders.WorkOrder", on_delete=models.CASCADE, related_name="supervisions", verbose_name=_("工单")
+        "orders.WorkOrder", on_delete=models.CASCADE, related_name="supervisions", verbose_name=_("工单"),
+        null=True, blank=True,
+    )
+    source_report = models.ForeignKey(
+        "reports.Report", on_delete=models.CASCADE, related_name="supervisions", verbose_name=_("报告"),
+        null=True, blank=True,
     )
     unit = models.ForeignKey(
         "units.Unit", on_delete=models.PROTECT, related_name="supervisions", verbose_name=_("责任单位")
@@ -53,9 +60,22 @@ class Supervision(models.Model):  # 督办件 / 批示件
             models.Index(fields=["unit", "status", "due_at"], name="supervision_unit_open"),
             models.Index(fields=["status", "due_at"], name="supervision_open"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, source_report__isnull=True)
+                | models.Q(order__isnull=True, source_report__isnull=False),
+                name="supervision_on_order_or_report",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.order_id} {self.get_status_display()}"
+        about = self.order_id if self.order_id else f"report {self.source_report_id}"
+        return f"{self.get_kind_display()} {about} {self.get_status_display()}"
+
+    @property
+    def subject_title(self) -> str:
+        """What the item is about, in a line: the order's title or the report's."""
+        return self.order.title if self.order_id else self.source_report.title
 
     @property
     def is_open(self) -> bool:

@@ -1,4 +1,4 @@
-"""Reads of supervision (督办) and leaders' instructions (批示).
+"""Reads of supervision (督办) and leaders' instructions (批示), on orders and on reports.
 
 Centre staff see every item; a unit's handlers see their unit's, a unit admin those of the unit's subtree.
 Lists are filtered and paginated in the database and counted with one aggregate query.
@@ -87,7 +87,8 @@ def supervision_list(
     page = max(1, int(page))
     start = (page - 1) * page_size
     rows = list(
-        items.select_related("order", "unit", "issued_by").order_by(*ordering)[start : start + page_size + 1]
+        items.select_related("order", "source_report", "unit", "issued_by")
+        .order_by(*ordering)[start : start + page_size + 1]
     )
     return SupervisionPage(rows=rows[:page_size], page=page, has_next=len(rows) > page_size, counts=counts)
 
@@ -100,7 +101,15 @@ def order_supervisions(*, user, order: WorkOrder) -> list[Supervision]:
     )
 
 
+def report_supervisions(*, user, report) -> list[Supervision]:
+    """The report's items that `user` may see, oldest first, with their steps."""
+    items = supervisions_visible_to(user).filter(source_report=report)
+    return list(
+        items.select_related("unit", "issued_by").prefetch_related("steps__actor").order_by("issued_at", "id")
+    )
+
+
 def supervision_get(*, user, pk: int) -> Supervision:
     """One visible item (404 otherwise, so as not to tell whether it exists)."""
-    items = supervisions_visible_to(user).select_related("order", "unit", "issued_by")
+    items = supervisions_visible_to(user).select_related("order", "source_report", "unit", "issued_by")
     return get_object_or_404(items.prefetch_related("steps__actor"), pk=pk)

@@ -8,7 +8,8 @@ Who does what:
 
 - a supervisor (值班长) issues a 督办, a leader (领导) a 批示, on an order they can see that is not
   voided or merged, to a unit that has handled it (its lead unit unless told otherwise: a unit
-  sees only the orders dispatched to it);
+  sees only the orders dispatched to it), or on a published report they can read, to any unit that
+  handles orders;
 - that unit's handlers and unit admins acknowledge and report (reporting acknowledges if needed);
 - a supervisor closes a 督办 or returns its report; a 批示 is closed or returned by a leader or by a
   supervisor, who tracks the leaders' instructions for them. Closing an item that was never
@@ -43,6 +44,8 @@ from rexian.notifications.services import by_language, recipient_languages
 from rexian.orders import access
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.transitions import State
+from rexian.reports import permissions as report_permissions
+from rexian.reports.models import Report
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import UNIT_ROLES, Role, Unit, User
 
@@ -79,7 +82,8 @@ def _text(value: str, *, label: str, field: str, limit: int, required: bool = Tr
 
 def _lock(supervision: Supervision | int) -> Supervision:
     pk = supervision.pk if isinstance(supervision, Supervision) else supervision
-    return Supervision.objects.select_for_update(of=("self",)).select_related("order", "unit").get(pk=pk)
+    return (Supervision.objects.select_for_update(of=("self",)).select_related("order", "source_report", "unit")
+            .get(pk=pk))
 
 
 def _step(item: Supervision, action: str, actor, now: dt.datetime, note: str = "") -> SupervisionStep:
@@ -157,6 +161,30 @@ def _require_status(item: Supervision, *allowed: str) -> None:
 # --- Steps ------------------------------------------------------------------------------------------------------
 
 
+def _issue_checks(actor, kind: str, content: str, due_at: dt.datetime | None, now: dt.datetime) -> tuple[str, dt.datetime]:
+    """What every issue checks first, whatever the item is about: the kind, the issuer's right, the text and the
+    deadline. Returns the content and the deadline."""
+    if kind not in Kind.values:
+        raise SupervisionError(_("未知的类型。"), field="kind")
+    if not may_issue(actor, kind):
+        raise PermissionDenied(_("只有值班长可以下发督办。") if kind == Kind.SUPERVISION else _("只有领导可以作出批示。"))
+    label = _("督办意见") if kind == Kind.SUPERVISION else _("批示内容")
+    content = _text(content, label=label, field="content", limit=CONTENT_MAX)
+    if due_at is None:
+        due_at = add_workdays(now, settings.SUPERVISION_REPORT_DAYS)
+    elif due_at <= now:
+        raise SupervisionError(_("反馈时限须晚于现在。"), field="due_at")
+    elif due_at > now + dt.timedelta(days=DUE_MAX_DAYS):
+        raise SupervisionError(_("反馈时限最长为 %(days)d 天。") % {"days": DUE_MAX_DAYS}, field="due_at")
+    return content, due_at
+
+
+def _issued(item: Supervision, actor, now: dt.datetime) -> Supervision:
+    step = _step(item, Step.ISSUE, actor, now, item.content)
+    transaction.on_commit(lambda: _notify(step.pk))
+    return item
+
+
 def supervision_issue(
     *,
     actor,
@@ -173,19 +201,8 @@ def supervision_issue(
     return). The report is due at `due_at` (at most DUE_MAX_DAYS ahead), or REXIAN_SUPERVISION_REPORT_DAYS
     working days from now.
     """
-    if kind not in Kind.values:
-        raise SupervisionError(_("未知的类型。"), field="kind")
-    if not may_issue(actor, kind):
-        raise PermissionDenied(_("只有值班长可以下发督办。") if kind == Kind.SUPERVISION else _("只有领导可以作出批示。"))
-    label = _("督办意见") if kind == Kind.SUPERVISION else _("批示内容")
-    content = _text(content, label=label, field="content", limit=CONTENT_MAX)
     now = now or timezone.now()
-    if due_at is None:
-        due_at = add_workdays(now, settings.SUPERVISION_REPORT_DAYS)
-    elif due_at <= now:
-        raise SupervisionError(_("反馈时限须晚于现在。"), field="due_at")
-    elif due_at > now + dt.timedelta(days=DUE_MAX_DAYS):
-        raise SupervisionError(_("反馈时限最长为 %(days)d 天。") % {"days": DUE_MAX_DAYS}, field="due_at")
+    content, due_at = _issue_checks(actor, kind, content, due_at, now)
     with transaction.atomic():
         # The order as it is now, held until the item is written: a merge or a void waits for it.
         order = WorkOrder.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=order.pk)
@@ -206,9 +223,54 @@ def supervision_issue(
         item = Supervision.objects.create(
             kind=kind, order=order, unit=unit, content=content, issued_by=actor, issued_at=now, due_at=due_at
         )
-        step = _step(item, Step.ISSUE, actor, now, content)
-        transaction.on_commit(lambda: _notify(step.pk))
-    return item
+        return _issued(item, actor, now)
+
+
+def report_units():
+    """The units an item on a report may go to: every active unit that handles orders (a report is about the city,
+    not about one unit's orders)."""
+    return Unit.objects.filter(is_active=True, accepts_orders=True)
+
+
+def may_issue_on_report(user, report: Report) -> bool:
+    """Whether `user` may issue some item on `report`: a supervisor or a leader who may read it, once published
+    (a draft may still change under the instruction)."""
+    return (
+        any(may_issue(user, kind) for kind in Kind.values)
+        and report.status == Report.Status.PUBLISHED
+        and report_permissions.may_read(user, report)
+    )
+
+
+def supervision_issue_on_report(
+    *,
+    actor,
+    report: Report,
+    kind: str,
+    content: str,
+    unit: Unit | None,
+    due_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Supervision:
+    """下发 on a report: a leader's 批示 (or a supervisor's 督办) written on a published report (日报, 简报, 专报,
+    快报) for `unit` to act on and report back, tracked like one on an order. The unit is any active unit that
+    handles orders (`report_units`); the deadline as for an order's item."""
+    now = now or timezone.now()
+    content, due_at = _issue_checks(actor, kind, content, due_at, now)
+    if unit is None:
+        raise SupervisionError(_("请选择责任单位。"), field="unit")
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+        if not report_permissions.may_read(actor, report):
+            raise PermissionDenied(_("您无权查看该报告。"))
+        if report.status != Report.Status.PUBLISHED:
+            raise SupervisionError(_("报告发布后才能批示。"))
+        if not report_units().filter(pk=unit.pk).exists():
+            raise SupervisionError(_("%(unit)s不是承办单位，不能作为责任单位。") % {"unit": unit.name}, field="unit")
+        item = Supervision.objects.create(
+            kind=kind, source_report=report, unit=unit, content=content, issued_by=actor, issued_at=now, due_at=due_at
+        )
+        return _issued(item, actor, now)
 
 
 @transaction.atomic
@@ -311,7 +373,8 @@ STEP_MESSAGES = {
 def _notify(step_id: int) -> int:
     """Tell the people a committed step concerns: the unit's staff of an issue, a return or an early close, the
     issuer of a report. Once per recipient and step (key "supervision:<step id>"); the actor is never told."""
-    step = SupervisionStep.objects.select_related("supervision__order").filter(pk=step_id).first()
+    step = (SupervisionStep.objects.select_related("supervision__order", "supervision__source_report")
+            .filter(pk=step_id).first())
     if step is None:
         return 0
     item = step.supervision
@@ -325,7 +388,7 @@ def _notify(step_id: int) -> int:
     values = {
         "kind": Supervision.Kind(item.kind).label,  # lazy: translated as each text is written
         "due": timezone.localtime(item.due_at).strftime("%Y-%m-%d %H:%M"),
-        "text": " ".join(step.note.split())[:60] or item.order.title,
+        "text": " ".join(step.note.split())[:60] or item.subject_title,
     }
     return _tell(item, [(recipients, STEP_MESSAGES[step.action], values)], at=step.at, key=f"supervision:{step.pk}")
 
@@ -349,7 +412,7 @@ def _tell(item: Supervision, told: list[tuple], *, at: dt.datetime, key: str) ->
                     recipient_id=pk,
                     kind=Notification.Kind.SUPERVISION,
                     order_id=item.order_id,
-                    order_number=item.order.number,
+                    order_number=item.order.number if item.order_id else "",
                     text=text,
                     link=link,
                     created_at=at,
@@ -378,7 +441,7 @@ def supervision_overdue_scan(*, now: dt.datetime | None = None) -> int:
     waiting = (Status.ISSUED, Status.ACKNOWLEDGED)
     due = (
         Supervision.objects.filter(status__in=waiting, due_at__lt=now, escalated_at__isnull=True)
-        .select_related("order", "unit")
+        .select_related("order", "source_report", "unit")
         .order_by("due_at")[:SCAN_BATCH]
     )
     escalated = 0

@@ -38,6 +38,8 @@ from rexian.reports.permissions import may_manage, may_view_reports
 from rexian.reports.render import FORMATS, MASTHEADS
 from rexian.reports.render import render as render_file
 from rexian.reports.render.fonts import FontMissing
+from rexian.supervision import selectors as supervision_selectors
+from rexian.supervision import services as supervision_services
 from rexian.units.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -302,6 +304,9 @@ def _detail(request, report: Report, *, error: str = "", status: int = 200):
         "can_manage": may_manage(request.user),
         "formats": FORMATS,
         "error": error,
+        # 批示与督办 written on the report (rexian.supervision), and whether this reader may write one.
+        "supervisions": supervision_selectors.report_supervisions(user=request.user, report=report),
+        "may_instruct": supervision_services.may_issue_on_report(request.user, report),
     }
     return render(request, "console/report_detail.html", context, status=status)
 

@@ -1,6 +1,7 @@
-"""督办与批示: the list of items, one item with its steps and forms, issuing one from an order.
+"""督办与批示: the list of items, one item with its steps and forms, issuing one from an order or a report.
 
-Supervisors issue 督办 and leaders 批示 on an order (`/console/orders/<number>/` links here); the unit's
+Supervisors issue 督办 and leaders 批示 on an order (`/console/orders/<number>/` links here) or on a published
+report (`/console/reports/<id>/`); the unit's
 staff acknowledge and report; supervisors (and leaders for 批示) close or return. The views parse the
 form, call one service of `rexian.supervision.services` and redirect; a refused step comes back as the
 same page with the message and what was typed (400), a step the user may not take as 403.
@@ -27,6 +28,8 @@ from rexian.catalog.calendar import END_OF_DAY
 from rexian.console.forms import ConsoleForm
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
+from rexian.reports import selectors as report_selectors
+from rexian.reports.permissions import may_read
 from rexian.supervision import selectors, services
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.units.models import UNIT_ROLES, Unit
@@ -70,6 +73,8 @@ def supervision_list(request):
     ]
     chips.append({"label": _("已超期"), "count": found.counts["overdue"], "query": "overdue=1", "current": overdue,
                   "tone": "overdue"})
+    for item in found.rows:
+        item.report_link = bool(item.source_report_id) and may_read(user, item.source_report)
     context = {
         "items": found.rows,
         "chips": chips,
@@ -95,7 +100,8 @@ def _detail(request, item: Supervision, *, status: int = 200, error: str = "", t
         "may_return": Step.RETURN in allowed,
         "error": error,
         "typed": typed or {},
-        "can_open_order": access.can_view(request.user, item.order),
+        "can_open_order": bool(item.order_id) and access.can_view(request.user, item.order),
+        "can_open_report": bool(item.source_report_id) and may_read(request.user, item.source_report),
     }
     return render(request, "console/supervision_detail.html", context, status=status)
 
@@ -133,16 +139,24 @@ def supervision_step(request, pk: int, step: str):
 
 
 class IssueForm(ConsoleForm):
+    """An item on an order (the unit: one that holds it, its lead unit by default) or, with `order=None`, on a
+    report (the unit: any that handles orders, to be chosen)."""
+
     kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices)
     unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
                                   empty_label=_("主办单位"))
     due_on = forms.DateField(label=_("反馈时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     content = forms.CharField(label=_("督办意见/批示内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, order: WorkOrder, kinds: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, order: WorkOrder | None, kinds: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
-        self.fields["unit"].queryset = services.issuable_units(order).order_by("name")
+        if order is None:
+            self.fields["unit"].queryset = services.report_units().order_by("code")
+            self.fields["unit"].required, self.fields["unit"].empty_label = True, "—"
+            self.fields["unit"].error_messages["required"] = gettext("请选择责任单位。")
+        else:
+            self.fields["unit"].queryset = services.issuable_units(order).order_by("name")
         self.fields["due_on"].help_text = gettext("不填则为 %(days)d 个工作日。") % {
             "days": settings.SUPERVISION_REPORT_DAYS
         }
@@ -166,23 +180,50 @@ def supervision_new(request, number: str):
         messages.error(request, gettext("该工单没有可督办的承办单位（未派单、当场办结、已退回、已并单或已作废）。"))
         return HttpResponseRedirect(reverse("console:order", args=[order.number]))
     form = IssueForm(request.POST or None, order=order, kinds=kinds)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                item = services.supervision_issue(
-                    actor=request.user,
-                    order=order,
-                    kind=form.cleaned_data["kind"],
-                    content=form.cleaned_data["content"],
-                    unit=form.cleaned_data["unit"],
-                    due_at=form.due_at(),
-                )
-            except services.SupervisionError as refused:
-                field = {"due_at": "due_on"}.get(refused.field, refused.field)
-                form.add_error(field if field in form.fields else None, refused.message)
-            else:
-                messages.success(request, gettext("已下发%(kind)s。") % {"kind": item.get_kind_display()})
-                return HttpResponseRedirect(reverse("console:order", args=[order.number]))
-    return render(request, "console/supervision_new.html", {"order": order, "form": form}, status=status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.supervision_issue(
+                actor=request.user, order=order, kind=form.cleaned_data["kind"], content=form.cleaned_data["content"],
+                unit=form.cleaned_data["unit"], due_at=form.due_at(),
+            )
+        except services.SupervisionError as refused:
+            _refused(form, refused)
+        else:
+            messages.success(request, gettext("已下发%(kind)s。") % {"kind": item.get_kind_display()})
+            return HttpResponseRedirect(reverse("console:order", args=[order.number]))
+    context = {"order": order, "form": form, "back_url": reverse("console:order", args=[order.number]),
+               "back_label": order.number}
+    return render(request, "console/supervision_new.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _refused(form: IssueForm, refused: services.SupervisionError) -> None:
+    field = {"due_at": "due_on"}.get(refused.field, refused.field)
+    form.add_error(field if field in form.fields else None, refused.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_supervision_new(request, pk: int):
+    """作出批示 / 下发督办 on a published report: the form, then back to the report, which lists its items."""
+    report = report_selectors.report_get(user=request.user, pk=pk)
+    kinds = [(k, label) for k, label in Kind.choices if services.may_issue(request.user, k)]
+    if not kinds:
+        raise PermissionDenied(gettext("只有值班长可以下发督办，领导可以作出批示。"))
+    if not services.may_issue_on_report(request.user, report):
+        messages.error(request, gettext("报告发布后才能批示。"))
+        return HttpResponseRedirect(reverse("console:report", args=[report.pk]))
+    form = IssueForm(request.POST or None, order=None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.supervision_issue_on_report(
+                actor=request.user, report=report, kind=form.cleaned_data["kind"],
+                content=form.cleaned_data["content"], unit=form.cleaned_data["unit"], due_at=form.due_at(),
+            )
+        except services.SupervisionError as refused:
+            _refused(form, refused)
+        else:
+            messages.success(request, gettext("已下发%(kind)s。") % {"kind": item.get_kind_display()})
+            return HttpResponseRedirect(reverse("console:report", args=[report.pk]) + "#h-supervisions")
+    context = {"report": report, "form": form, "back_url": reverse("console:report", args=[report.pk]),
+               "back_label": report.title}
+    return render(request, "console/supervision_new.html", context, status=400 if request.method == "POST" else 200)
