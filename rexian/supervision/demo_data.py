@@ -86,3 +86,23 @@ def demo_supervision_load(*, now: dt.datetime, seed: int = 0) -> int:
                 report="已于本周完成整改：更换故障设备，物业建立每周巡查制度，已电话告知市民。",
             )
     return issued
+
+
+REPORT_INSTRUCTION = "简报显示物业管理类诉求仍然较多，请住建局牵头排查老旧小区电梯和物业服务问题，一周内报送整改方案。"
+
+
+def demo_report_instruction_load(report, *, now: dt.datetime | None = None):
+    """The demo leader's 批示 on a published report (the 简报 `rexian demo` publishes), to the housing bureau, which
+    has acknowledged it: so the report's page, 督办批示 and the handler's inbox show one. None if the accounts are
+    missing."""
+    from rexian.supervision import services
+    from rexian.units.models import User
+
+    leader = User.objects.filter(username="leader").first()
+    handler = User.objects.filter(username="handler").select_related("unit").first()
+    if leader is None or handler is None or handler.unit is None:
+        return None
+    item = services.supervision_issue_on_report(
+        actor=leader, report=report, kind="instruction", content=REPORT_INSTRUCTION, unit=handler.unit, now=now,
+    )
+    return services.supervision_acknowledge(actor=handler, supervision=item, now=now)

@@ -30,6 +30,7 @@ from rexian.orders import access, services
 from rexian.orders.deadlines import deadline_scan
 from rexian.orders.models import Assignment, Escalation, ExtensionRequest, OrderEvent, OrderNumberSequence, WorkOrder
 from rexian.orders.transitions import OPEN_STATES, TRANSITIONS, State, replay
+from rexian.supervision.models import Supervision
 from rexian.units.models import Role, Unit, User
 from tests import factories as f
 
@@ -77,6 +78,10 @@ def test_command_loads_once_then_says_the_demo_is_there(db):
     call_command("demo", days=1, per_day=5, stdout=out)
     assert "rexian-demo" in out.getvalue()
     assert all(username in out.getvalue() for username, _, _ in DEMO_ACCOUNTS)
+    # The 简报 is published with the leader's 批示 on it, acknowledged by the housing bureau.
+    item = Supervision.objects.get(source_report__kind="monthly")
+    assert (item.kind, item.status, item.unit.code, item.issued_by.username) == (
+        "instruction", "acknowledged", User.objects.get(username="handler").unit.code, "leader")
     orders, users = WorkOrder.objects.count(), User.objects.count()
     again = io.StringIO()
     call_command("demo", days=1, per_day=5, stdout=again)

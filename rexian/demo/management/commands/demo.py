@@ -92,13 +92,17 @@ class Command(BaseCommand):
             console.print(result.summary_line())
 
     def _reports(self, console: Console) -> None:
-        """Last month's 简报 and yesterday's 工作日报, published, so the leaders' reading list has something."""
+        """Last month's 简报 and yesterday's 工作日报, published, so the leaders' reading list has something, and the
+        leader's 批示 on the 简报."""
         from rexian.reports.models import Report
         from rexian.reports.services import report_generate_and_publish
+        from rexian.supervision.demo_data import demo_report_instruction_load
 
         for kind in (Report.Kind.MONTHLY, Report.Kind.DAILY):
             report = report_generate_and_publish(kind)
             console.print(f"已发布{report.get_kind_display()}：{report.title}（{report.issue_label}）。")
+            if kind == Report.Kind.MONTHLY and demo_report_instruction_load(report) is not None:
+                console.print("领导在简报上作出批示，住建局已签收。")
 
     def _accounts(self, console: Console) -> None:
         table = Table(title="演示账号 Demo accounts", show_lines=False)
