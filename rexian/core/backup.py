@@ -10,10 +10,12 @@ a temporary name until then), holding:
 * `media/`: the attachments and report files, when they are stored on local disk (a bucket keeps its own copies);
 * `models/`: the trained models (`rexian train` can make them again, but a restored centre suggests at once).
 
-Restoring reads such a file into the configured database and folders. It refuses a database that already holds
-users or orders unless told to replace them, a backup of the other kind of database, and a backup made by a newer
-Rexian (migrations this code does not know); then it applies the migrations the backup predates, so a backup of an
-older version comes up to date. Stop the web and worker processes while restoring.
+Restoring reads such a file into the configured database and folders. Before it changes anything it refuses a
+database that already holds users or orders unless told to replace them, a backup of the other kind of database,
+one made by a newer Rexian (migrations this code does not know), a damaged file or database, and an entry that is a
+link or would land outside its folder; the database is then replaced at once (SQLite's backup API; PostgreSQL in
+one psql transaction), the folders put in place, and the migrations the backup predates applied, so a backup of
+an older version comes up to date. Stop the web and worker processes while restoring.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,12 +126,17 @@ def _dump_database(vendor: str, target: Path) -> None:
              environment)
 
 
-def _count_files(folder: Path) -> int:
-    return sum(1 for path in folder.rglob("*") if path.is_file()) if folder.is_dir() else 0
+def _plain(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """Files and folders only: a link (which could point anywhere) or a device is left out of the backup."""
+    return member if member.isfile() or member.isdir() else None
 
 
 def backup_create(output_dir: Path, *, now: dt.datetime | None = None) -> BackupResult:
-    """Write a backup of the database and the local files into `output_dir`; returns where and what."""
+    """Write a backup of the database and the local files into `output_dir`; returns where and what.
+
+    For the command line (`rexian backup`), run by whoever runs the installation: no user is involved. Links and
+    other special files in the folders are left out. Raises BackupError (no pg_dump, the dump failed, the file
+    exists)."""
     vendor = _vendor()
     now = timezone.localtime(now or timezone.now())
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -145,7 +153,6 @@ def backup_create(output_dir: Path, *, now: dt.datetime | None = None) -> Backup
         "folders": [name for name, setting in FOLDERS.items()
                     if (name != "media" or _local_media()) and Path(getattr(settings, setting)).is_dir()],
     }
-    files = 0
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".rexian-backup-") as work:
         database = Path(work) / DATABASE_FILES[vendor]
         _dump_database(vendor, database)
@@ -160,9 +167,8 @@ def backup_create(output_dir: Path, *, now: dt.datetime | None = None) -> Backup
                 archive.addfile(info, buffer)
             archive.add(database, arcname=database.name)
             for name in manifest["folders"]:
-                folder = Path(getattr(settings, FOLDERS[name]))
-                archive.add(folder, arcname=name)
-                files += _count_files(folder)
+                archive.add(Path(getattr(settings, FOLDERS[name])), arcname=name, filter=_plain)
+            files = sum(1 for member in archive.getmembers() if member.isfile()) - 2  # less manifest and database
         partial.chmod(0o600)
         partial.replace(path)  # only a complete backup takes the final name
     return BackupResult(path=path, vendor=vendor, files=files, size=path.stat().st_size)
@@ -171,10 +177,18 @@ def backup_create(output_dir: Path, *, now: dt.datetime | None = None) -> Backup
 def _read(archive: tarfile.TarFile) -> dict:
     try:
         manifest = json.load(archive.extractfile(MANIFEST))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise BackupError("这不是 Rexian 的备份文件（缺少 manifest.json）。Not a Rexian backup.") from None
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"不认识的备份格式：{manifest.get('format')}。Unknown backup format.")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise BackupError(f"不认识的备份格式：{found}。Unknown backup format.")
+    database, migrations, folders = manifest.get("database"), manifest.get("migrations"), manifest.get("folders", [])
+    if (
+        not isinstance(database, dict) or not isinstance(migrations, dict)
+        or not all(isinstance(names, list) for names in migrations.values())
+        or not isinstance(folders, list) or not isinstance(manifest.get("created_at"), str)
+    ):
+        raise BackupError("备份文件的清单（manifest.json）已损坏。The backup's manifest is damaged.")
     return manifest
 
 
@@ -197,29 +211,54 @@ def _holds_data() -> bool:
     return False
 
 
-def _drop_tables() -> None:
-    """PostgreSQL before a replacing restore: every table of the schema goes, so nothing of the old database stays."""
-    tables = connection.introspection.table_names()
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
-
-
-def _restore_database(vendor: str, source: Path, *, replace: bool) -> None:
+def _restore_database(vendor: str, source: Path) -> None:
+    """Replace the whole database by the backup's, at once: SQLite through its backup API (page by page, under one
+    lock); PostgreSQL in one psql transaction that drops every table of the database and runs the dump's SQL (from
+    pg_restore), so a dump that fails to load leaves the database as it was."""
     if vendor == "sqlite":
-        connection.ensure_connection()
         backup = sqlite3.connect(source)
         try:
-            backup.backup(connection.connection)  # the whole database is replaced, page by page, in one go
+            checked = backup.execute("PRAGMA quick_check").fetchone()  # a database, whole, before anything else
+            if checked != ("ok",):
+                raise BackupError(f"备份中的数据库已损坏：{checked}。The backup's database is damaged.")
+            connection.ensure_connection()
+            backup.backup(connection.connection)
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"备份中的数据库已损坏：{error}。The backup's database is damaged.") from None
         finally:
             backup.close()
-    else:
-        if replace:
-            _drop_tables()
-        connections.close_all()
-        arguments, environment = _pg_environment()
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error", *arguments,
-              str(source)], environment)
+        return
+    tables = connection.introspection.table_names()
+    drops = "".join(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE;\n" for table in tables)
+    connections.close_all()
+    arguments, environment = _pg_environment()
+    try:  # a dump pg_restore can read, before anything else
+        _run(["pg_restore", "--list", str(source)], environment)
+    except BackupError as error:
+        raise BackupError(f"备份中的数据库已损坏。The backup's database is damaged: {error}") from None
+    try:
+        psql = subprocess.Popen(
+            ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", *arguments],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment,
+        )
+    except FileNotFoundError:
+        raise BackupError("找不到 psql，请安装 PostgreSQL 客户端工具。psql not found.") from None
+    with tempfile.TemporaryFile() as errors:
+        dump = subprocess.Popen(["pg_restore", "--no-owner", "--no-privileges", "--file", "-", str(source)],
+                                stdout=subprocess.PIPE, stderr=errors, env=environment)
+        try:
+            psql.stdin.write(drops.encode("utf-8"))
+            shutil.copyfileobj(dump.stdout, psql.stdin, 1 << 20)
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error: said below
+            pass
+        dump.stdout.close()
+        failed_dump = dump.wait()
+        failed_load = psql.wait()
+        errors.seek(0)
+        said = (psql.stderr.read().decode("utf-8", "replace") + errors.read().decode("utf-8", "replace")).strip()
+    if failed_dump or failed_load:
+        raise BackupError(f"恢复数据库失败，数据库未改动。The restore failed; the database is unchanged: {said[-2000:]}")
 
 
 def _safe_members(archive: tarfile.TarFile, prefix: str) -> list[tarfile.TarInfo]:
@@ -232,46 +271,77 @@ def _safe_members(archive: tarfile.TarFile, prefix: str) -> list[tarfile.TarInfo
     return members
 
 
-def _restore_folder(archive: tarfile.TarFile, name: str) -> int:
-    target = Path(getattr(settings, FOLDERS[name]))
+def _stage_folder(archive: tarfile.TarFile, name: str, staging: Path) -> int:
+    """Extract the archive's folder `name` under `staging` (refused, before anything is changed, if it holds a link,
+    an absolute path or a ".." that would leave it); returns how many files it holds."""
     members = _safe_members(archive, name)
-    with tempfile.TemporaryDirectory(dir=target.parent if target.parent.is_dir() else None) as work:
-        archive.extractall(work, members=members, filter="data")  # no absolute paths, no "..", no links
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(Path(work) / name, target, dirs_exist_ok=True)
+    try:
+        archive.extractall(staging, members=members, filter="data")
+    except tarfile.FilterError as error:
+        raise BackupError(f"备份中含有不允许的条目：{error}。Unsafe entry in the backup.") from None
     return sum(1 for member in members if member.isfile())
 
 
+def _put_folder(staged: Path, target: Path, *, replace: bool) -> None:
+    """Move a staged folder into place: with `replace`, instead of what was there (whose files went with the replaced
+    database), else beside what is there."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not staged.is_dir():
+        return
+    if not replace:
+        shutil.copytree(staged, target, dirs_exist_ok=True)
+        return
+    for entry in target.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for entry in staged.iterdir():
+        shutil.move(str(entry), target / entry.name)
+
+
 def backup_restore(path: Path, *, replace: bool = False) -> RestoreResult:
-    """Read the backup at `path` into the configured database and folders (see the module's description)."""
+    """Read the backup at `path` into the configured database and folders (see the module's description).
+
+    For the command line (`rexian restore`), with the web and worker processes stopped. Everything that can be
+    refused is checked, and the folders extracted to a staging place, before the database is touched; the database
+    is then replaced at once, and the folders put in place. Raises BackupError with the reason.
+    """
     if not path.is_file():
         raise BackupError(f"找不到备份文件：{path}。No such file.")
     vendor = _vendor()
     try:
         archive = tarfile.open(path, "r:gz")
-    except (tarfile.TarError, OSError) as error:
+    except (tarfile.TarError, OSError, EOFError) as error:
         raise BackupError(f"无法读取备份文件：{error}。Cannot read the backup.") from None
-    with archive, tempfile.TemporaryDirectory() as work:
-        manifest = _read(archive)
-        if manifest["database"]["vendor"] != vendor:
-            raise BackupError(
-                f"这是 {manifest['database']['vendor']} 数据库的备份，不能恢复到当前的 {vendor} 数据库。"
-                "The backup is of another kind of database."
-            )
-        unknown = _unknown_migrations(manifest)
-        if unknown:
-            raise BackupError("备份来自更新版本的 Rexian，请先升级再恢复。The backup comes from a newer Rexian: "
-                              + ", ".join(unknown[:5]))
-        if not replace and _holds_data():
-            raise BackupError("当前数据库中已有用户或工单；确认用备份覆盖请加 --replace。"
-                              "The database holds data; add --replace to overwrite it.")
-        database = manifest["database"]["file"]
-        try:
-            archive.extract(database, work, filter="data")
-        except KeyError:
-            raise BackupError(f"备份中缺少数据库文件 {database}。The backup has no database.") from None
-        _restore_database(vendor, Path(work) / database, replace=replace)
-        files = sum(_restore_folder(archive, name) for name in manifest.get("folders", []) if name in FOLDERS)
+    try:
+        with archive, tempfile.TemporaryDirectory() as work:
+            manifest = _read(archive)
+            if manifest["database"].get("vendor") != vendor:
+                raise BackupError(
+                    f"这是 {manifest['database'].get('vendor')} 数据库的备份，不能恢复到当前的 {vendor} 数据库。"
+                    "The backup is of another kind of database."
+                )
+            unknown = _unknown_migrations(manifest)
+            if unknown:
+                raise BackupError("备份来自更新版本的 Rexian，请先升级再恢复。The backup comes from a newer Rexian: "
+                                  + ", ".join(unknown[:5]))
+            if not replace and _holds_data():
+                raise BackupError("当前数据库中已有用户或工单；确认用备份覆盖请加 --replace。"
+                                  "The database holds data; add --replace to overwrite it.")
+            database = DATABASE_FILES[vendor]
+            try:
+                archive.extract(database, work, filter="data")
+            except KeyError:
+                raise BackupError(f"备份中缺少数据库文件 {database}。The backup has no database.") from None
+            folders = [name for name in manifest["folders"] if name in FOLDERS]
+            staging = Path(work) / "folders"
+            files = sum(_stage_folder(archive, name, staging) for name in folders)
+            _restore_database(vendor, Path(work) / database)
+            for name in folders:
+                _put_folder(staging / name, Path(getattr(settings, FOLDERS[name])), replace=replace)
+    except (tarfile.TarError, EOFError, zlib.error) as error:
+        raise BackupError(f"备份文件已损坏：{error}。The backup is damaged.") from None
     connections.close_all()
     before = {(app, name) for app, names in _applied_migrations().items() for name in names}
     call_command("migrate", interactive=False, verbosity=0)

@@ -340,6 +340,22 @@ def staffing_plan(
     return StaffingPlan(first_day, days, forecast, requirements, plan)
 
 
+class NoOperators(Exception):
+    """The centre has no active operator to plan shifts for."""
+
+
+def centre_staffing_plan(
+    *, first_day: dt.date, days: int, target: staffing.ServiceTarget, aht: float, shrinkage: float
+) -> StaffingPlan:
+    """The 排班 page's plan: `staffing_plan` for the centre's active operators. Raises NoOperators, or
+    `staffing.NoHistory` when the weeks before `first_day` hold no calls."""
+    operators = active_operator_names()
+    if not operators:
+        raise NoOperators
+    return staffing_plan(first_day=first_day, days=days, target=target, aht=aht, shrinkage=shrinkage,
+                         operators=operators)
+
+
 # --- Rosters (排班表): the published plans, the shifts in force, the plan against what happened --------------------
 
 

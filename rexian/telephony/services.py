@@ -34,11 +34,12 @@ from rexian.telephony.models import (
 )
 from rexian.telephony.selectors import (
     ROSTER_MAX_DAYS,
+    NoOperators,
+    centre_staffing_plan,
     current_call_for,
     may_plan_staffing,
     roster_days_in_force,
     shifts_in_force,
-    staffing_plan,
 )
 from rexian.units.models import Role, User
 
@@ -279,15 +280,13 @@ def roster_publish(
         raise PermissionDenied(_("只有值班长和系统管理员可以发布排班。"))
     if not 1 <= days <= ROSTER_MAX_DAYS:
         raise RosterError(_("排班天数应在 1 至 %(n)d 天之间。") % {"n": ROSTER_MAX_DAYS}, field="days")
-    operators = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
-    users = {user.username: user for user in operators}
-    if not users:
-        raise RosterError(_("系统中没有在职的话务员，无法排班。"))
     try:
-        plan = staffing_plan(first_day=first_day, days=days, target=target, aht=aht, shrinkage=shrinkage,
-                             operators=list(users))
+        plan = centre_staffing_plan(first_day=first_day, days=days, target=target, aht=aht, shrinkage=shrinkage)
+    except NoOperators:
+        raise RosterError(_("系统中没有在职的话务员，无法排班。")) from None
     except staffing.NoHistory:
         raise RosterError(_("第一天之前的 8 周没有来电记录，无法预测话务量。"), field="first_day") from None
+    users = {user.username: user for user in User.objects.filter(username__in=list(plan.plan.roster))}
     roster = Roster.objects.create(
         first_day=plan.first_day, days=plan.days, service_level=target.service_level,
         target_seconds=round(target.seconds), aht=round(aht), shrinkage=shrinkage,

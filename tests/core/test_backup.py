@@ -112,3 +112,74 @@ def test_the_commands_say_what_they_did_and_refuse_in_words(cast, folders, tmp_p
         call_command("restore", str(path))
     call_command("restore", str(path), replace=True)
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith("migrated=0 key_missing=no")
+
+
+def test_a_fresh_migrated_database_takes_a_backup_without_replace(folders, tmp_path):
+    # Nothing but what the migrations seed: the state of a new server a centre moves to.
+    path = backup_create(tmp_path / "out").path
+    restored = backup_restore(path)
+    assert restored.migrated == [] and restored.files == 2
+
+
+def _tamper(source, target, extra: tarfile.TarInfo, body: bytes = b""):
+    """A copy of the backup `source` with one more entry."""
+    with tarfile.open(source) as original, tarfile.open(target, "w:gz") as copy:
+        for member in original.getmembers():
+            copy.addfile(member, original.extractfile(member) if member.isfile() else None)
+        copy.addfile(extra, io.BytesIO(body) if extra.isfile() else None)
+    return target
+
+
+@pytest.mark.parametrize("entry", ["link", "hardlink", "parent"])
+def test_an_unsafe_entry_is_refused_before_the_database_is_touched(cast, folders, tmp_path, entry):
+    order = register(cast)
+    path = backup_create(tmp_path / "out").path
+    extra = tarfile.TarInfo({"link": "media/escape", "hardlink": "media/escape",
+                             "parent": "media/../../escape.txt"}[entry])
+    if entry == "parent":
+        extra.size = 3
+    else:
+        extra.type = tarfile.SYMTYPE if entry == "link" else tarfile.LNKTYPE
+        extra.linkname = "/etc/passwd"
+    bad = _tamper(path, tmp_path / "bad.tar.gz", extra, b"bad")
+    WorkOrder.objects.filter(pk=order.pk).update(title="备份之后的修改")
+    with pytest.raises(BackupError, match="不允许的条目"):
+        backup_restore(bad, replace=True)
+    assert WorkOrder.objects.get(pk=order.pk).title == "备份之后的修改"
+    assert not (tmp_path / "escape.txt").exists() and not (folders.MEDIA_ROOT / "escape").exists()
+
+
+def test_links_in_the_folders_are_left_out_of_a_backup_which_stays_restorable(cast, folders, tmp_path):
+    register(cast)
+    (folders.MEDIA_ROOT / "attachments" / "elsewhere").symlink_to("/etc/hostname")
+    result = backup_create(tmp_path / "out")
+    assert "media/attachments/elsewhere" not in _members(result.path) and result.files == 2
+    assert backup_restore(result.path, replace=True).files == 2
+    assert not (folders.MEDIA_ROOT / "attachments" / "elsewhere").exists()  # replaced: only what the backup held
+
+
+def test_a_damaged_backup_is_refused_with_the_reason(cast, folders, tmp_path):
+    register(cast)
+    path = backup_create(tmp_path / "out").path
+    good = json.loads(_members(path)["manifest.json"])
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(BackupError, match="损坏|无法读取"):
+        backup_restore(truncated, replace=True)
+    broken = _archive(tmp_path / "broken.tar.gz", {**good, "database": "sqlite"})
+    with pytest.raises(BackupError, match="清单"):
+        backup_restore(broken, replace=True)
+    assert WorkOrder.objects.count() == 1
+
+
+def test_a_damaged_database_in_a_backup_leaves_the_database_as_it_was(cast, folders, tmp_path):
+    order = register(cast)
+    path = backup_create(tmp_path / "out").path
+    members = _members(path)
+    database = next(name for name in members if name.startswith("database."))
+    damaged = _archive(tmp_path / "damaged.tar.gz", json.loads(members["manifest.json"]),
+                       **{database: b"not a database at all" * 100})
+    WorkOrder.objects.filter(pk=order.pk).update(title="备份之后的修改")
+    with pytest.raises(BackupError, match="已损坏"):
+        backup_restore(damaged, replace=True)
+    assert WorkOrder.objects.get(pk=order.pk).title == "备份之后的修改"

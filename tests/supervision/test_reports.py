@@ -17,6 +17,7 @@ from rexian.supervision import selectors, services
 from rexian.supervision.models import Supervision
 from tests.analytics.conftest import at
 from tests.api.conftest import client_for
+from tests.conftest import register
 from tests.console.conftest import signed_in  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,9 @@ def test_an_item_is_about_an_order_or_a_report_never_both_nor_neither(cast, publ
                   due_at=NOW + dt.timedelta(days=3))
     with pytest.raises(IntegrityError), transaction.atomic():
         Supervision.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Supervision.objects.create(**fields, order=register(cast), source_report=published)
+    assert Supervision.objects.create(**fields, source_report=published).pk
 
 
 def test_the_report_page_lists_its_instructions_and_offers_to_write_one(cast, signed_in, published):

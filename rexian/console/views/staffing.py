@@ -97,14 +97,13 @@ def _require_planner(user) -> None:
 
 def _plan(data: dict) -> tuple[selectors.StaffingPlan | None, str]:
     """The plan for a valid form's inputs, or None and why there is none."""
-    operators = selectors.active_operator_names()
-    if not operators:
-        return None, gettext("系统中没有在职的话务员，无法排班。")
     try:
-        return selectors.staffing_plan(
+        return selectors.centre_staffing_plan(
             first_day=data["first_day"], days=data["days"], target=_target(data), aht=data["aht"],
-            shrinkage=data["shrinkage"] / 100, operators=operators,
+            shrinkage=data["shrinkage"] / 100,
         ), ""
+    except selectors.NoOperators:
+        return None, gettext("系统中没有在职的话务员，无法排班。")
     except staffing.NoHistory:
         return None, gettext("第一天之前的 8 周没有来电记录，无法预测话务量。")
 
