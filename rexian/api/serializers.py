@@ -1136,7 +1136,7 @@ class RosterDetailSerializer(RosterSerializer):
 class RosterPublishSerializer(serializers.Serializer):
     """The 排班 page's inputs; the plan is made from the call history of the 8 weeks before `first_day`."""
 
-    first_day = serializers.DateField()
+    first_day = BoundedDateField(help_text="Today or later.")
     days = serializers.IntegerField(min_value=1, max_value=14, default=7)
     service_level = serializers.FloatField(min_value=0.5, max_value=0.99, default=0.8)
     seconds = serializers.IntegerField(min_value=5, max_value=120, default=15)
@@ -1185,5 +1185,5 @@ class RosterExecutionSerializer(serializers.Serializer):
 
 
 class MyShiftsQuerySerializer(serializers.Serializer):
-    first_day = serializers.DateField(required=False, help_text="Default: a week ago.")
+    first_day = BoundedDateField(required=False, help_text="Default: a week ago.")
     days = serializers.IntegerField(min_value=1, max_value=62, default=21)

@@ -1098,7 +1098,7 @@ def _roster(user, roster_id: str) -> Roster:
         raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
     missing = _("排班表不存在。")
     try:
-        return Roster.objects.select_related("published_by").get(pk=_path_id(roster_id, missing))
+        return telephony_selectors.roster_get(_path_id(roster_id, missing))
     except Roster.DoesNotExist:
         raise exceptions.NotFound(missing) from None
 
@@ -1193,7 +1193,7 @@ class RosterShiftReassignView(ApiView):
             raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以调班。"))
         missing = _("班次不存在。")
         try:
-            shift = RosterShift.objects.get(pk=_path_id(shift_id, missing))
+            shift = telephony_selectors.roster_shift_get(_path_id(shift_id, missing))
         except RosterShift.DoesNotExist:
             raise exceptions.NotFound(missing) from None
         d = _parse(s.RosterReassignSerializer, request.data)

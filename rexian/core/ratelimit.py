@@ -1,8 +1,9 @@
 """Rate limits (限流) for the public portal and the staff sign-in, counted in Django's cache.
 
-The portal counts every submission and look-up (`hit_all`); the sign-in counts only failed attempts: it asks
-`check_all` first and `hit_all` after a wrong password, so a centre of operators behind one address signing in at a
-shift change is never held back.
+The portal counts every submission and look-up (`hit_all`); the sign-in counts only failed attempts: it counts
+each attempt before the password is checked (so parallel guesses cannot slip past the count) and takes it back
+(`unhit_all`) when the sign-in succeeds, so a centre of operators behind one address signing in at a shift change
+is never held back.
 
 Each limit counts attempts per key (a client address or a phone's keyed hash)
 in hourly windows and estimates a sliding hour from the current and previous
@@ -87,16 +88,15 @@ def hit(limit: Limit, key: str, *, now: float | None = None) -> Verdict:
     return Verdict(allowed=estimate <= limit.per_hour, retry_after=_retry_after(now))
 
 
-def check(limit: Limit, key: str, *, now: float | None = None) -> Verdict:
-    """Whether one more attempt would still be within the allowance, counting nothing: for limits on failures (a
-    sign-in counts only when it fails, `hit` then), so that people who sign in right are never held back."""
+def unhit(limit: Limit, key: str, *, now: float | None = None) -> None:
+    """Take back one attempt counted by `hit` in the current window: for limits on failures (a sign-in is counted
+    before the password is checked, so that parallel guesses cannot slip past, and taken back when it succeeds)."""
     now = time.time() if now is None else now
-    current = int(now // WINDOW_SECONDS)
-    name = _key(limit, key)
-    counted = cache.get(f"{name}:{current}", 0)
-    previous = cache.get(f"{name}:{current - 1}", 0)
-    estimate = counted + previous * (1 - (now % WINDOW_SECONDS) / WINDOW_SECONDS)
-    return Verdict(allowed=estimate < limit.per_hour, retry_after=_retry_after(now))
+    try:
+        if cache.decr(f"{_key(limit, key)}:{int(now // WINDOW_SECONDS)}") < 0:
+            cache.incr(f"{_key(limit, key)}:{int(now // WINDOW_SECONDS)}")
+    except ValueError:  # counted in the window before, or expired: nothing to take back here
+        pass
 
 
 def _all(verdicts: list[Verdict]) -> Verdict:
@@ -111,9 +111,11 @@ def hit_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> Ver
     return _all([hit(limit, key, now=now) for limit, key in checks if key])
 
 
-def check_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> Verdict:
-    """`check` every (limit, key) pair, counting nothing; refused if any of them is exhausted."""
-    return _all([check(limit, key, now=now) for limit, key in checks if key])
+def unhit_all(checks: list[tuple[Limit, str]], *, now: float | None = None) -> None:
+    """`unhit` every (limit, key) pair."""
+    for limit, key in checks:
+        if key:
+            unhit(limit, key, now=now)
 
 
 def client_address(request) -> str:

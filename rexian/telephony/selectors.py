@@ -364,6 +364,17 @@ def may_plan_staffing(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in STAFFING_ROLES
 
 
+def roster_get(pk: int) -> Roster:
+    """One published roster (Roster.DoesNotExist otherwise); for supervisors and admins, whom the caller checked."""
+    return Roster.objects.select_related("published_by").get(pk=pk)
+
+
+def roster_shift_get(pk: int, *, roster: Roster | None = None) -> RosterShift:
+    """One shift, of `roster` when given (RosterShift.DoesNotExist otherwise)."""
+    shifts = RosterShift.objects.select_related("roster", "operator")
+    return shifts.get(pk=pk, **({"roster": roster} if roster is not None else {}))
+
+
 def roster_page(*, page: int = 1, page_size: int = 20) -> tuple[list[Roster], int, bool]:
     """The published rosters, the latest first: (rows, page, whether another page follows)."""
     return page_rows(Roster.objects.select_related("published_by"), page, page_size)
@@ -465,11 +476,16 @@ def roster_execution(roster: Roster, *, now: dt.datetime | None = None) -> Roste
               if f.ready_seconds_total is not None}
     levels = {key: f.answered_in_target_rate for key, f in figures.items() if f.answered_in_target_rate is not None}
     offered = {key: figures[key].offered if key in figures else 0 for key, _ in slots}
+    # On shift: the shifts in force (a night shift of the day before this roster's first day included), as they
+    # stand after 调班, counted in the half hours shown.
+    shown = {key for key, _ in slots}
     rostered: dict[dt.datetime, int] = {}
-    for shift in roster.shifts.filter(day__in=in_force).only("starts_at", "ends_at"):
-        at = max(shift.starts_at, start)
+    in_force_shifts = shifts_in_force(min(in_force) - dt.timedelta(days=1), max(in_force))
+    for shift in in_force_shifts.select_related(None).only("starts_at", "ends_at"):
+        at = shift.starts_at
         while at < shift.ends_at:
-            rostered[at] = rostered.get(at, 0) + 1
+            if at in shown:
+                rostered[at] = rostered.get(at, 0) + 1
             at += SLOT
     comparison = staffing.plan_vs_actual(
         slots, actual_agents={key: actual.get(key, 0.0) for key, _ in slots}, service_level=levels,

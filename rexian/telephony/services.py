@@ -272,14 +272,18 @@ def roster_publish(
     """发布排班: plan `days` days from `first_day` for the active operators, as the 排班 page shows it
     (`selectors.staffing_plan`), and keep the plan as the roster in force for those days.
 
-    Supervisors and admins may. Refused (RosterError): more than ROSTER_MAX_DAYS days, no active operator, no
-    calls in the weeks the forecast reads. An earlier roster covering the same days stays on record and is replaced
+    Supervisors and admins may. Refused (RosterError): a first day before today (the plan of days gone by is not
+    rewritten, as a shift that has begun is not handed over), more than ROSTER_MAX_DAYS days, no active operator,
+    no calls in the weeks the forecast reads. An earlier roster covering the same days stays on record and is replaced
     for those days (`selectors.rosters_in_force`).
     """
     if not may_plan_staffing(actor):
         raise PermissionDenied(_("只有值班长和系统管理员可以发布排班。"))
     if not 1 <= days <= ROSTER_MAX_DAYS:
         raise RosterError(_("排班天数应在 1 至 %(n)d 天之间。") % {"n": ROSTER_MAX_DAYS}, field="days")
+    now = now or timezone.now()
+    if first_day < timezone.localtime(now).date():  # what was planned for the days gone by stays as it was
+        raise RosterError(_("只能为今天及以后的日子发布排班。"), field="first_day")
     try:
         plan = centre_staffing_plan(first_day=first_day, days=days, target=target, aht=aht, shrinkage=shrinkage)
     except NoOperators:
@@ -292,7 +296,7 @@ def roster_publish(
         target_seconds=round(target.seconds), aht=round(aht), shrinkage=shrinkage,
         calls=[round(r.calls, 2) for r in plan.requirements], agents=[r.agents for r in plan.requirements],
         staff=[r.staff for r in plan.requirements], note=(note or "").strip()[:200], published_by=actor,
-        published_at=now or timezone.now(),
+        published_at=now,
     )
     RosterShift.objects.bulk_create(
         RosterShift(roster=roster, day=timezone.localtime(shift.start).date(), starts_at=shift.start,
@@ -326,6 +330,8 @@ def roster_shift_reassign(
         raise RosterError(_("只能调给在职话务员。"), field="operator")
     if operator.pk == locked.operator_id:
         raise RosterError(_("该班次已由此人值班。"), field="operator")
+    # The operator taking it, held until the change is written: two hand-overs to them at once cannot both pass.
+    User.objects.select_for_update().filter(pk=operator.pk).first()
     around = shifts_in_force(locked.day - dt.timedelta(days=1), locked.day + dt.timedelta(days=1), operator=operator)
     if any(other.starts_at < locked.ends_at and locked.starts_at < other.ends_at for other in around):
         raise RosterError(_("%(name)s 在该时段已有班次。") % {"name": operator}, field="operator")

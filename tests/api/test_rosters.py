@@ -60,8 +60,11 @@ def test_publishing_is_for_supervisors_and_admins_and_checks_its_inputs(history)
     client = client_for(history.admin)
     bad = _publish(client, days=30, service_level=2)
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"days", "service_level"}
-    no_history = _publish(client, first_day="2020-01-06")
-    assert no_history.status_code == 400 and "没有来电记录" in no_history.json()["message"]
+    past = _publish(client, first_day="2020-01-06")
+    assert past.status_code == 400 and past.json()["fields"] == {"first_day": ["只能为今天及以后的日子发布排班。"]}
+    out_of_range = _publish(client, first_day="0001-01-01")
+    assert out_of_range.status_code == 400 and "first_day" in out_of_range.json()["fields"]
+    assert client.get("/api/v1/me/shifts/", {"first_day": "9999-12-31"}).status_code == 400
     assert not Roster.objects.exists()
     assert client.get("/api/v1/rosters/999/").status_code == 404
     assert client.get("/api/v1/rosters/x/").status_code == 404

@@ -137,9 +137,15 @@ def test_only_supervisors_and_admins_publish_and_see_rosters(signed_in, history,
 
 
 def test_bad_publish_inputs_are_a_400_saying_which(signed_in, history):
-    response = _publish(signed_in(history.supervisor), days="40")
+    client = signed_in(history.supervisor)
+    response = _publish(client, days="40")
     assert response.status_code == 400
     assert "天数" in response.content.decode()
+    past = _publish(client, first_day=f"{timezone.localdate() - dt.timedelta(days=1):%Y-%m-%d}")
+    assert past.status_code == 400 and "只能为今天及以后的日子发布排班。" in past.content.decode()
+    for bad in ("0001-01-01", "9999-12-31"):
+        assert _publish(client, first_day=bad).status_code == 400
+        assert client.get(URL, {"first_day": bad}).status_code == 400
     assert not Roster.objects.exists()
 
 

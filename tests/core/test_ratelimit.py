@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import RequestFactory
 
 from rexian.core import ratelimit
-from rexian.core.ratelimit import WINDOW_SECONDS, Limit, check, check_all, client_address, hit, hit_all
+from rexian.core.ratelimit import WINDOW_SECONDS, Limit, client_address, hit, hit_all, unhit, unhit_all
 
 THREE = Limit("test", "PORTAL_TEST_LIMIT", 3)
 HOUR_START = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS
@@ -53,18 +53,16 @@ def test_hit_all_refuses_when_any_limit_is_spent_and_skips_empty_keys():
     assert hit_all([(THREE, "")], now=HOUR_START).allowed
 
 
-def test_check_counts_nothing_and_refuses_once_the_allowance_is_spent():
-    for _ in range(5):
-        assert check(THREE, "k", now=HOUR_START).allowed
-    for n in range(3):
-        assert check(THREE, "k", now=HOUR_START + n).allowed
-        hit(THREE, "k", now=HOUR_START + n)
-    refused = check(THREE, "k", now=HOUR_START + 600)
-    assert not refused.allowed and refused.retry_after == WINDOW_SECONDS - 600
-    assert not check_all([(THREE, "fresh"), (THREE, "k")], now=HOUR_START + 600).allowed
-    assert check_all([(THREE, "fresh"), (THREE, "")], now=HOUR_START + 600).allowed
-    # The spent hour fades as the next goes on, as for `hit`.
-    assert check(THREE, "k", now=HOUR_START + 2 * WINDOW_SECONDS - 600).allowed
+def test_unhit_takes_back_a_counted_attempt_and_never_goes_below_nothing():
+    for n in range(10):  # ten successes, each counted then taken back
+        assert hit(THREE, "k", now=HOUR_START + n).allowed
+        unhit(THREE, "k", now=HOUR_START + n)
+    for _ in range(3):
+        assert hit(THREE, "k", now=HOUR_START + 20).allowed
+    assert not hit(THREE, "k", now=HOUR_START + 21).allowed
+    unhit(THREE, "fresh", now=HOUR_START)  # nothing counted: nothing to take back
+    unhit_all([(THREE, "fresh"), (THREE, "")], now=HOUR_START)
+    assert hit(THREE, "fresh", now=HOUR_START).allowed
 
 
 def address(**meta) -> str:

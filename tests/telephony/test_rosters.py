@@ -80,7 +80,11 @@ def test_a_roster_needs_operators_call_history_and_at_most_two_weeks(history):
         _publish(history, timezone.localdate(), days=15)
     assert refused.value.field == "days"
     with pytest.raises(services.RosterError, match="没有来电记录"):
-        _publish(history, timezone.localdate() - dt.timedelta(days=60))
+        long_ago = timezone.localdate() - dt.timedelta(days=60)
+        _publish(history, long_ago, now=_midnight(long_ago))
+    with pytest.raises(services.RosterError, match="今天及以后") as refused:
+        _publish(history, timezone.localdate() - dt.timedelta(days=1))
+    assert refused.value.field == "first_day"
     history.operator.is_active = history.operator2.is_active = False
     history.operator.save()
     history.operator2.save()
@@ -164,7 +168,7 @@ def test_refusals_leave_the_shift_as_it_was(rostered, history):
 
 def test_the_plan_against_what_happened(history):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    roster = _publish(history, yesterday, days=2)
+    roster = _publish(history, yesterday, days=2, now=_midnight(yesterday) - dt.timedelta(hours=1))
     ten = _midnight(yesterday) + dt.timedelta(hours=10)
     # Agent 1001 is ready from 09:00 to 11:00 yesterday; the history's six calls came at 10:00–10:25.
     apply([ev("agent_login", ten - dt.timedelta(hours=1), agent="1001"),
@@ -184,7 +188,10 @@ def test_the_plan_against_what_happened(history):
     assert day.day == yesterday and day.offered == 6 and day.service_level == 1.0
     assert day.actual_hours == pytest.approx(2.0)
     assert day.agent_hours == sum(roster.agents[:24]) / 2
-    assert day.understaffed == sum(1 for s in execution.comparison.slots if s.actual < s.planned)
+    # Agent 1001 alone was ready, for 09:00–11:00: every other half hour that needed an agent was short.
+    needed = [(s.start, s.planned) for s in execution.comparison.slots]
+    ready = {ten + dt.timedelta(minutes=30 * n) for n in range(-2, 2)}
+    assert day.understaffed == sum(1 for start, agents in needed if agents > (1 if start in ready else 0))
     assert [s.start for s, _ in execution.slots_of(yesterday)] == sorted(slots)
 
 
@@ -192,6 +199,23 @@ def test_no_execution_before_the_roster_starts_nor_on_days_taken_over(history):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert selectors.roster_execution(_publish(history, tomorrow)).days == []
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    old = _publish(history, yesterday, days=1)
-    _publish(history, yesterday, days=1)
+    before = _midnight(yesterday) - dt.timedelta(hours=1)
+    old = _publish(history, yesterday, days=1, now=before)
+    _publish(history, yesterday, days=1, now=before + dt.timedelta(minutes=5))
     assert selectors.roster_execution(old).days == []
+
+
+def test_a_night_shift_from_the_day_before_counts_as_on_shift_in_the_next_rosters_morning(history):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    before = _midnight(yesterday) - dt.timedelta(days=1, hours=1)
+    earlier = _publish(history, yesterday - dt.timedelta(days=1), days=1, now=before)
+    roster = _publish(history, yesterday, days=1, now=before + dt.timedelta(minutes=5))
+    night = _midnight(yesterday) - dt.timedelta(hours=2)  # 22:00 the day before, to 06:00
+    RosterShift.objects.create(roster=earlier, day=yesterday - dt.timedelta(days=1), starts_at=night,
+                               ends_at=night + dt.timedelta(hours=8), operator=history.operator2)
+    execution = selectors.roster_execution(roster, now=_midnight(yesterday) + dt.timedelta(hours=8))
+    own = {start: sum(1 for s in roster.shifts.all() if s.starts_at <= start < s.ends_at)
+           for start in (_midnight(yesterday) + dt.timedelta(minutes=30 * n) for n in range(16))}
+    for start, count in own.items():
+        expected = count + (1 if start < _midnight(yesterday) + dt.timedelta(hours=6) else 0)
+        assert execution.rostered.get(start, 0) == expected, start

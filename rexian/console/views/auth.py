@@ -49,7 +49,7 @@ def login_view(request):
     if request.method == "POST":
         username = (request.POST.get("username") or "").strip().lower()
         limits = [(LOGINS_PER_ACCOUNT, username), (LOGINS_PER_ADDRESS, ratelimit.client_address(request))]
-        verdict = ratelimit.check_all(limits)
+        verdict = ratelimit.hit_all(limits)  # counted first: parallel guesses are all counted
         if not verdict.allowed:
             wait = _("登录尝试过于频繁，请 %(minutes)d 分钟后再试。") % {"minutes": verdict.retry_after // 60 + 1}
             context = {"form": LoginForm(request), "next": next_url, "refusal": wait}
@@ -57,12 +57,12 @@ def login_view(request):
             response["Retry-After"] = str(verdict.retry_after)
             return response
         if form.is_valid():
+            ratelimit.unhit_all(limits)  # a successful sign-in counts nothing
             user = form.get_user()
             login(request, user)
             if user.language:
                 translation.activate(user.language)
             return HttpResponseRedirect(_safe_next(request, next_url))
-        ratelimit.hit_all(limits)  # a failed attempt
         status = 400
     return render(request, "console/login.html", {"form": form, "next": next_url}, status=status)
 

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rexian.console.forms import ConsoleForm, page_field
 from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
+from rexian.core.dates import validate_day
 from rexian.telephony import selectors, services, staffing
 from rexian.telephony.figures import call_figures
 from rexian.telephony.models import Roster, RosterShift
@@ -38,7 +39,8 @@ DEFAULT_AHT = 240  # seconds, when the last four weeks hold no answered call
 
 
 class StaffingForm(ConsoleForm):
-    first_day = forms.DateField(label=_("第一天"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    first_day = forms.DateField(label=_("第一天"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                validators=[validate_day])
     days = forms.IntegerField(label=_("天数"), min_value=1, max_value=14)
     service_level = forms.IntegerField(label=_("服务水平（%）"), min_value=50, max_value=99)
     seconds = forms.IntegerField(label=_("应答秒数"), min_value=5, max_value=120)
@@ -80,7 +82,7 @@ def _days(plan: selectors.StaffingPlan) -> list[dict]:
     ]
 
 
-def _roster(plan: selectors.StaffingPlan, names: dict[str, str]) -> list[dict]:
+def _plan_roster(plan: selectors.StaffingPlan, names: dict[str, str]) -> list[dict]:
     columns = [plan.first_day + dt.timedelta(days=n) for n in range(plan.days)]
     return [
         {"name": names.get(key, key),
@@ -131,7 +133,7 @@ def staffing_page(request):
         days=_days(plan),
         columns=[plan.first_day + dt.timedelta(days=n) for n in range(plan.days)],
         hours=_hour_table(plan),
-        roster=_roster(plan, selectors.operator_display_names(list(plan.plan.roster))),
+        roster=_plan_roster(plan, selectors.operator_display_names(list(plan.plan.roster))),
         uncovered=[{"start": timezone.localtime(slot.start), "required": slot.required, "planned": slot.planned,
                     "missing": slot.missing} for slot in plan.plan.uncovered],
     )
@@ -191,6 +193,13 @@ class ReassignForm(ConsoleForm):
         self.fields["operator"].queryset = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
 
 
+def _roster(pk: int) -> Roster:
+    try:
+        return selectors.roster_get(pk)
+    except Roster.DoesNotExist:
+        raise Http404(gettext("排班表不存在。")) from None
+
+
 class RosterDayForm(ConsoleForm):
     day = forms.DateField(required=False)
 
@@ -217,7 +226,7 @@ def roster_detail(request, pk: int):
     """One published roster: who works when, 调班, and for the days gone by the plan against what happened.
     `?format=xlsx` downloads the roster; `?day=YYYY-MM-DD` picks the day whose half hours are shown."""
     _require_planner(request.user)
-    roster = get_object_or_404(Roster.objects.select_related("published_by"), pk=pk)
+    roster = _roster(pk)
     if request.GET.get("format") == "xlsx":
         return _roster_xlsx(roster)
     query = RosterDayForm(request.GET)
@@ -233,7 +242,7 @@ def roster_detail(request, pk: int):
 def roster_reassign(request, pk: int):
     """调班: hand one of the roster's shifts that has not started to another operator."""
     _require_planner(request.user)
-    roster = get_object_or_404(Roster, pk=pk)
+    roster = _roster(pk)
     form = ReassignForm(request.POST, roster=roster)
     if form.is_valid():
         try:
