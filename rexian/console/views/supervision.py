@@ -152,7 +152,7 @@ class IssueForm(ConsoleForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
         if order is None:
-            self.fields["unit"].queryset = services.report_units().order_by("code")
+            self.fields["unit"].queryset = services.report_units().order_by("path")
             self.fields["unit"].required, self.fields["unit"].empty_label = True, "—"
             self.fields["unit"].error_messages["required"] = gettext("请选择责任单位。")
         else:
