@@ -11,7 +11,7 @@ from rexian.telephony.models import Roster
 from rexian.units.models import Role
 from tests import factories as f
 from tests.api.conftest import client_for
-from tests.telephony.conftest import answered_call, apply, lines  # noqa: F401 (a fixture)
+from tests.telephony.conftest import lines, morning_calls  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def history(cast, lines):  # noqa: F811 (the fixture imported above)
     """Two weeks of calls, six each morning at 10:00; a second operator."""
-    events = []
-    for days_ago in range(1, 15):
-        morning = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
-        for n in range(6):
-            start = morning - dt.timedelta(days=days_ago) + dt.timedelta(minutes=5 * n)
-            events += answered_call(f"d{days_ago}-{n}", start, wait=4, talk=300)
-    apply(events)
+    morning_calls(14)
     cast.operator2 = f.UserFactory(username="operator2", role=Role.OPERATOR, unit=cast.centre)
     return cast
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rexian.telephony.models import Roster
 from rexian.units.models import Role
 from tests.factories import UserFactory
-from tests.telephony.conftest import answered_call, apply, lines  # noqa: F401 (a fixture)
+from tests.telephony.conftest import lines, morning_calls  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +27,8 @@ def _next_monday() -> dt.date:
 
 @pytest.fixture
 def history(cast, lines):  # noqa: F811 (the fixture imported above)
-    """Two weeks of calls: six each morning around 10:00, answered by agent 1001, five minutes each."""
-    events = []
-    for days_ago in range(1, 15):
-        morning = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
-        for n in range(6):
-            start = morning - dt.timedelta(days=days_ago) + dt.timedelta(minutes=5 * n)
-            events += answered_call(f"d{days_ago}-{n}", start, wait=4, talk=300)
-    apply(events)
+    """Two weeks of calls: six each morning from 10:00, answered by agent 1001, five minutes each."""
+    morning_calls(14)
     return cast
 
 

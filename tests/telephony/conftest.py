@@ -47,6 +47,19 @@ def answered_call(call_id: str, start: dt.datetime, *, wait: float, talk: float 
     ]
 
 
+def morning_calls(days: int, *, per_day: int = 6) -> None:
+    """A call history for staffing: `per_day` calls five minutes apart from 10:00 (local) on each of the `days` days
+    before today, each answered after 4 s by agent 1001 and talked for five minutes."""
+    events = []
+    today = timezone.localdate()
+    for days_ago in range(1, days + 1):
+        day = today - dt.timedelta(days=days_ago)
+        morning = dt.datetime.combine(day, dt.time(10), tzinfo=timezone.get_current_timezone())
+        for n in range(per_day):
+            events += answered_call(f"d{days_ago}-{n}", morning + dt.timedelta(minutes=5 * n), wait=4, talk=300)
+    apply(events)
+
+
 def abandoned_call(call_id: str, start: dt.datetime, *, wait: float, caller: str = "13800000002",
                    line: str = "12345", reason: str = "hangup"):
     return [

@@ -13,7 +13,7 @@ from rexian.telephony import selectors, services, staffing
 from rexian.telephony.models import Roster, RosterShift
 from rexian.units.models import Role
 from tests import factories as f
-from tests.telephony.conftest import answered_call, apply, ev, lines  # noqa: F401 (a fixture)
+from tests.telephony.conftest import apply, ev, lines, morning_calls  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 @pytest.fixture
 def history(cast, lines):  # noqa: F811 (the fixture imported above)
     """Four weeks of calls: six each morning from 10:00, answered by agent 1001; a second operator."""
-    events = []
-    today = timezone.localdate()
-    for days_ago in range(1, 29):
-        morning = _midnight(today - dt.timedelta(days=days_ago)) + dt.timedelta(hours=10)
-        for n in range(6):
-            events += answered_call(f"d{days_ago}-{n}", morning + dt.timedelta(minutes=5 * n), wait=4, talk=300)
-    apply(events)
+    morning_calls(28)
     cast.operator2 = f.UserFactory(username="operator2", role=Role.OPERATOR, unit=cast.centre)
     return cast
 
