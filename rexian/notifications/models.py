@@ -2,8 +2,8 @@
 
 Created by `rexian.notifications.services`, from committed order events and
 from the deadline scan, and by `rexian.reports.services` when a report is
-published, and by `rexian.supervision.services` for the steps of a 督办 or 批示;
-never by the pages.
+published, by `rexian.supervision.services` for the steps of a 督办 or 批示, and by
+`rexian.telephony.services` when a roster is published or a shift handed over; never by the pages.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Notification(models.Model):  # 通知
         CALLBACK_DISSATISFIED = "callback_dissatisfied", _("回访不满意")
         REPORT = "report", _("新报告")
         SUPERVISION = "supervision", _("督办批示")
+        ROSTER = "roster", _("排班")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
@@ -43,7 +44,8 @@ class Notification(models.Model):  # 通知
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     # What makes the notification happen once per recipient: "event:<order event id>" for a step of the
     # lifecycle, "due:<order id>:<deadline kind>:<unit id>:<deadline ISO>" for a deadline coming up,
-    # "report:<report id>" for a published report, "supervision:<step id>" for a step of a 督办 or 批示.
+    # "report:<report id>" for a published report, "supervision:<step id>" for a step of a 督办 or 批示,
+    # "roster:<roster id>" for a published roster, "roster-shift:<shift id>:<when it changed>" for a 调班.
     key = models.CharField(max_length=80, editable=False)
 
     class Meta:

@@ -107,6 +107,24 @@ def recipient_languages(user_ids: Iterable[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=ids).values_list("pk", "language")) if ids else {}
 
 
+def notifications_send(told: list[tuple[Iterable[int], str, dict]], *, kind: str, link: str, key: str,
+                       at: dt.datetime) -> int:
+    """One notification per recipient of each (recipient ids, message, values) in `told`, written in the recipient's
+    language (the message is a msgid, the values go in as they are), once per recipient and `key`; for notifications
+    about something other than an order (a roster, a shift). Returns how many were made."""
+    told = [(list(recipients), message, values) for recipients, message, values in told]
+    languages = recipient_languages(pk for recipients, _message, _values in told for pk in recipients)
+    length = Notification._meta.get_field("text").max_length
+    made = []
+    for recipients, message, values in told:
+        for language, user_ids in by_language((pk, languages.get(pk, "")) for pk in recipients).items():
+            with translation.override(language):
+                text = (_(message) % values)[:length]
+            made += [Notification(recipient_id=pk, kind=kind, text=text, link=link, created_at=at, key=key)
+                     for pk in user_ids]
+    return len(Notification.objects.bulk_create(made, ignore_conflicts=True))
+
+
 def _unit_staff(unit_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
     """Active handlers and unit admins of each unit, with their language: {unit id: [(user id, language)]}."""
     staff: dict[int, list[tuple[int, str]]] = defaultdict(list)

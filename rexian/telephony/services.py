@@ -11,10 +11,15 @@ import math
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rexian.core.errors import InputError
+from rexian.notifications.models import Notification
+from rexian.notifications.services import notifications_send
 from rexian.orders import access
 from rexian.orders.models import WorkOrder
 from rexian.telephony import staffing
@@ -303,6 +308,7 @@ def roster_publish(
                     ends_at=shift.end, operator=users[key])
         for key, shifts in plan.plan.roster.items() for shift in shifts
     )
+    transaction.on_commit(lambda: _tell_published(roster.pk))
     return roster
 
 
@@ -337,7 +343,37 @@ def roster_shift_reassign(
         raise RosterError(_("%(name)s 在该时段已有班次。") % {"name": operator}, field="operator")
     if locked.planned_operator_id is None:
         locked.planned_operator_id = locked.operator_id
+    previous = locked.operator
     locked.operator, locked.changed_by, locked.changed_at = operator, actor, now
     locked.change_reason = reason[:200]
     locked.save(update_fields=["operator", "planned_operator", "changed_by", "changed_at", "change_reason"])
+    transaction.on_commit(lambda: _tell_reassigned(locked, previous))
     return locked
+
+
+# What the operators are told (msgids, written in each one's language by `notifications_send`).
+ROSTER_PUBLISHED = gettext_noop("新排班已发布：%(first)s 至 %(last)s，您有 %(n)d 个班次，请查看我的排班。")
+SHIFT_TAKEN = gettext_noop("调班：%(when)s 的班次改由您值班（%(reason)s）。")
+SHIFT_GIVEN = gettext_noop("调班：您 %(when)s 的班次改由 %(name)s 值班（%(reason)s）。")
+
+
+def _tell_published(roster_id: int) -> int:
+    """Tell each operator on a newly published roster how many shifts they have (once per roster)."""
+    roster = Roster.objects.filter(pk=roster_id).first()
+    if roster is None:
+        return 0
+    counts = roster.shifts.values("operator").annotate(n=Count("pk")).values_list("operator", "n")
+    dates = {"first": f"{roster.first_day:%m-%d}", "last": f"{roster.last_day:%m-%d}"}
+    told = [([operator], ROSTER_PUBLISHED, {**dates, "n": n}) for operator, n in counts]
+    return notifications_send(told, kind=Notification.Kind.ROSTER, link=reverse("console:my-shifts"),
+                              key=f"roster:{roster.pk}", at=roster.published_at)
+
+
+def _tell_reassigned(shift: RosterShift, previous) -> int:
+    """Tell the operator who takes a shift, and the one who no longer works it (once per change)."""
+    when = (f"{timezone.localtime(shift.starts_at):%m-%d %H:%M}–"
+            f"{timezone.localtime(shift.ends_at):%H:%M}")
+    values = {"when": when, "reason": shift.change_reason, "name": str(shift.operator)}
+    told = [([shift.operator_id], SHIFT_TAKEN, values), ([previous.pk], SHIFT_GIVEN, values)]
+    return notifications_send(told, kind=Notification.Kind.ROSTER, link=reverse("console:my-shifts"),
+                              key=f"roster-shift:{shift.pk}:{shift.changed_at:%Y%m%d%H%M%S}", at=shift.changed_at)

@@ -213,3 +213,35 @@ def test_a_night_shift_from_the_day_before_counts_as_on_shift_in_the_next_roster
     for start, count in own.items():
         expected = count + (1 if start < _midnight(yesterday) + dt.timedelta(hours=6) else 0)
         assert execution.rostered.get(start, 0) == expected, start
+
+
+def test_the_operators_are_told_of_a_published_roster_and_of_a_shift_handed_over(
+    history, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from rexian.notifications.models import Notification
+
+    history.operator2.language = "en"
+    history.operator2.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        roster = _publish(history, timezone.localdate() + dt.timedelta(days=2), days=3)
+    told = {n.recipient_id: n for n in Notification.objects.filter(kind=Notification.Kind.ROSTER)}
+    mine = roster.shifts.filter(operator=history.operator).count()
+    assert told[history.operator.pk].text.startswith("新排班已发布") and f"您有 {mine} 个班次" in told[
+        history.operator.pk].text
+    assert told[history.operator.pk].link == reverse("console:my-shifts")
+    if roster.shifts.filter(operator=history.operator2).exists():
+        assert told[history.operator2.pk].text.startswith("New roster published")
+    assert set(told) == set(roster.shifts.values_list("operator", flat=True))
+    roster.shifts.filter(operator=history.operator2).delete()
+    shift = _future_shift(roster, history.operator)
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.roster_shift_reassign(actor=history.supervisor, shift=shift, operator=history.operator2,
+                                       reason="病假")
+    taken = Notification.objects.get(recipient=history.operator2)
+    given = Notification.objects.get(recipient=history.operator)
+    assert taken.text.startswith("Shift handed over") and "sick" not in taken.text and "病假" in taken.text
+    assert given.text.startswith("调班：您") and str(history.operator2) in given.text
+    assert not Notification.objects.filter(recipient=history.supervisor).exists()
