@@ -489,13 +489,7 @@ def explain(calls: dict, console) -> None:
             continue
         slowest = max(captured.captured_queries, key=lambda q: float(q["time"]))
         sql = slowest["sql"]
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                plan = "\n".join(f"   {row[3]}" for row in cursor.fetchall())
-            else:
-                cursor.execute("EXPLAIN ANALYZE " + sql)
-                plan = "\n".join(f"   {row[0]}" for row in cursor.fetchall())
+        plan = order_bench.query_plan(sql)
         console.rule(f"{name}: {len(captured.captured_queries)} statements, slowest {float(slowest['time']) * 1000:.1f} ms")
         console.print(re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", sql), markup=False, highlight=False)
         console.print(plan, markup=False, highlight=False)

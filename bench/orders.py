@@ -872,6 +872,19 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({model}), Python {platform.python_version()}, load {load_average()}"
 
 
+def query_plan(sql: str, *, analyze: bool = True) -> str:
+    """The database's plan for `sql`, one indented line per step: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN
+    ANALYZE (plain EXPLAIN, which does not run the statement, when `analyze` is false)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return "\n".join(f"   {row[3]}" for row in cursor.fetchall())
+        cursor.execute(("EXPLAIN ANALYZE " if analyze else "EXPLAIN ") + sql)
+        return "\n".join(f"   {row[0]}" for row in cursor.fetchall())
+
+
 def database_version() -> str:
     """The database's name and version, for the bench's report ("SQLite 3.40.1", "PostgreSQL 15.20 …")."""
     from django.db import connection

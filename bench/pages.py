@@ -436,13 +436,7 @@ def explain(calls: dict, console) -> None:
         with CaptureQueriesContext(connection) as captured:
             client.get(target)
         sql = max((q["sql"] for q in captured.captured_queries), key=len)
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("EXPLAIN QUERY PLAN " + sql)
-                plan = "\n".join(f"   {row[3]}" for row in cursor.fetchall())
-            else:
-                cursor.execute("EXPLAIN " + sql)
-                plan = "\n".join(f"   {row[0]}" for row in cursor.fetchall())
+        plan = order_bench.query_plan(sql, analyze=False)
         console.rule(f"{name}: {target}")
         console.print(plan, markup=False, highlight=False)
 

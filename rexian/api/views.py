@@ -203,7 +203,7 @@ class OrderListView(ApiView):
         d = _parse(s.RegisterSerializer, request.data)
         order = services.order_register(actor=request.user, **d)
         body = s.OrderRefSerializer(order).data
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return _created(body)
 
 
 class OrderDetailView(ApiView):
@@ -729,6 +729,11 @@ def _policy_body(policy: Policy) -> dict:
     return s.PolicyDetailSerializer(policy, context={"reach": enterprise_selectors.policy_reach(policy)}).data
 
 
+def _created(body: dict) -> Response:
+    """201 with the new record, which `Location` names too (its `url`)."""
+    return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+
 def _listed(request, serializer_class, found, **extra) -> Response:
     """A page of one of the desk's lists (`rows`, `page`, `has_next`), with `next` and `previous` links."""
     next_url, previous = _links(request, found.page, found.has_next)
@@ -769,7 +774,7 @@ class EnterpriseListView(ApiView):
             actor=request.user, credit_code=credit_code, fields=ProfileFields(**d)
         )
         body = _enterprise_body(enterprise)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return _created(body)
 
 
 class EnterpriseDetailView(ApiView):
@@ -857,7 +862,7 @@ class PolicyListView(ApiView):
         d = _parse(s.PolicyFieldsSerializer, request.data)
         policy = enterprise_services.policy_create(actor=request.user, fields=PolicyFields(**d))
         body = _policy_body(policy)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return _created(body)
 
 
 class PolicyDetailView(ApiView):
@@ -1094,8 +1099,7 @@ def images_from_this_site(view):
 
 def _roster(user, roster_id: str) -> Roster:
     """A published roster, for supervisors and admins (403 for anyone else, 404 if there is none)."""
-    if not telephony_selectors.may_plan_staffing(user):
-        raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
+    telephony_selectors.require_planner(user)
     missing = _("排班表不存在。")
     try:
         return telephony_selectors.roster_get(_path_id(roster_id, missing))
@@ -1119,8 +1123,7 @@ class RosterListView(ApiView):
         tags=["staffing"],
     )
     def get(self, request):
-        if not telephony_selectors.may_plan_staffing(request.user):
-            raise exceptions.PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
+        telephony_selectors.require_planner(request.user)
         p = _parse(s.PageOnlySerializer, _query(request))
         rows, page, has_next = telephony_selectors.roster_page(page=p["page"])
         next_url, previous = _links(request, page, has_next)
@@ -1144,7 +1147,7 @@ class RosterListView(ApiView):
             shrinkage=d.get("shrinkage", settings.STAFFING_SHRINKAGE), note=d["note"],
         )
         body = _roster_body(roster)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+        return _created(body)
 
 
 class RosterDetailView(ApiView):

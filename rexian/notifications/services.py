@@ -108,10 +108,11 @@ def recipient_languages(user_ids: Iterable[int]) -> dict[int, str]:
 
 
 def notifications_send(told: list[tuple[Iterable[int], str, dict]], *, kind: str, link: str, key: str,
-                       at: dt.datetime) -> int:
+                       at: dt.datetime, order_id: int | None = None, order_number: str = "") -> int:
     """One notification per recipient of each (recipient ids, message, values) in `told`, written in the recipient's
-    language (the message is a msgid, the values go in as they are), once per recipient and `key`; for notifications
-    about something other than an order (a roster, a shift). Returns how many were made."""
+    language (the message is a msgid, the values go in as they are: a lazy label is translated for each), once per
+    recipient and `key`; for the notifications other apps make (a report, a 督办 step, a roster, a shift), about an
+    order when `order_id` is given. Returns how many were made."""
     told = [(list(recipients), message, values) for recipients, message, values in told]
     languages = recipient_languages(pk for recipients, _message, _values in told for pk in recipients)
     length = Notification._meta.get_field("text").max_length
@@ -120,7 +121,8 @@ def notifications_send(told: list[tuple[Iterable[int], str, dict]], *, kind: str
         for language, user_ids in by_language((pk, languages.get(pk, "")) for pk in recipients).items():
             with translation.override(language):
                 text = (_(message) % values)[:length]
-            made += [Notification(recipient_id=pk, kind=kind, text=text, link=link, created_at=at, key=key)
+            made += [Notification(recipient_id=pk, kind=kind, text=text, link=link, created_at=at, key=key,
+                                  order_id=order_id, order_number=order_number)
                      for pk in user_ids]
     return len(Notification.objects.bulk_create(made, ignore_conflicts=True))
 

@@ -23,11 +23,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rexian.core.dates import day_in_range, out_of_range_message
 from rexian.notifications.models import Notification
-from rexian.notifications.services import by_language, recipient_languages
+from rexian.notifications.services import notifications_send
 from rexian.reports import builders, selectors
 from rexian.reports.builders import ReportError
 from rexian.reports.content import paragraph
@@ -38,7 +40,6 @@ from rexian.units.models import User
 logger = logging.getLogger(__name__)
 
 Kind = Report.Kind
-TEXT_LENGTH = Notification._meta.get_field("text").max_length
 MAX_TEXT = 5000  # an edited paragraph
 MAX_CORRECTION = 500  # the note a corrected re-issue (更正) carries
 CORRECTED = "（更正）"  # after the title of a corrected re-issue (the report's language, as its title is)
@@ -346,26 +347,21 @@ def report_publish(report: Report, *, by=None, now: dt.datetime | None = None, c
     return report
 
 
+REPORT_PUBLISHED = gettext_noop("新报告：%(title)s（%(kind)s %(issue)s），请在「报告」中阅读。")
+
+
 def _notify(report_id: int, user_ids: list[int]) -> int:
     """Tell the readers a report is on their reading list (once per reader: key "report:<id>"), each in their own
     language; the report's title stays as it was written."""
     report = Report.objects.filter(pk=report_id).first()
     if report is None or not user_ids:
         return 0
-    link = reverse("console:report", args=[report.pk])
-    notifications = []
-    for language, readers in by_language(recipient_languages(user_ids).items()).items():
-        with translation.override(language):
-            text = _("新报告：%(title)s（%(kind)s %(issue)s），请在「报告」中阅读。") % {
-                "title": report.title, "kind": report.get_kind_display(), "issue": report.issue_label,
-            }
-        notifications += [
-            Notification(recipient_id=pk, kind=Notification.Kind.REPORT, text=text[:TEXT_LENGTH], link=link,
-                         created_at=report.published_at, key=f"report:{report.pk}")
-            for pk in readers
-        ]
-    made = Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    return len(made)
+    # The kind and the issue number read in each reader's language: lazy, so they are said as each text is written.
+    issue = lazy(lambda: report.issue_label, str)()
+    values = {"title": report.title, "kind": Report.Kind(report.kind).label, "issue": issue}
+    return notifications_send([(user_ids, REPORT_PUBLISHED, values)], kind=Notification.Kind.REPORT,
+                              link=reverse("console:report", args=[report.pk]), key=f"report:{report.pk}",
+                              at=report.published_at)
 
 
 def report_mark_read(*, report: Report, user, now: dt.datetime | None = None) -> bool:

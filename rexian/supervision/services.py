@@ -33,14 +33,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from rexian.catalog.calendar import add_workdays
 from rexian.core.errors import InputError
 from rexian.notifications.models import Notification
-from rexian.notifications.services import by_language, recipient_languages
+from rexian.notifications.services import notifications_send
 from rexian.orders import access
 from rexian.orders.models import Assignment, WorkOrder
 from rexian.orders.transitions import State
@@ -60,7 +60,6 @@ STEPS = (Step.ACKNOWLEDGE, Step.REPORT, Step.RETURN, Step.CLOSE)
 DUE_MAX_DAYS = 90  # a report deadline further out is a typing mistake (as an extension's longest)
 CONTENT_MAX = Supervision._meta.get_field("content").max_length
 REPORT_MAX = Supervision._meta.get_field("report").max_length
-TEXT_LENGTH = Notification._meta.get_field("text").max_length
 
 
 class SupervisionError(InputError):
@@ -400,28 +399,10 @@ def _unit_staff(item: Supervision):
 def _tell(item: Supervision, told: list[tuple], *, at: dt.datetime, key: str) -> int:
     """One notification per recipient of each (recipient ids, message, values) in `told`, opening the item; once
     per key. The message (a msgid) is written in each recipient's language, the values as they are."""
-    languages = recipient_languages(pk for recipients, _message, _values in told for pk in recipients)
-    link = reverse("console:supervision", args=[item.pk])
-    notifications = []
-    for recipients, message, values in told:
-        for language, user_ids in by_language((pk, languages.get(pk, "")) for pk in recipients).items():
-            with translation.override(language):
-                text = (_(message) % values)[:TEXT_LENGTH]
-            notifications += [
-                Notification(
-                    recipient_id=pk,
-                    kind=Notification.Kind.SUPERVISION,
-                    order_id=item.order_id,
-                    order_number=item.order.number if item.order_id else "",
-                    text=text,
-                    link=link,
-                    created_at=at,
-                    key=key,
-                )
-                for pk in user_ids
-            ]
-    made = Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    return len(made)
+    return notifications_send(
+        told, kind=Notification.Kind.SUPERVISION, link=reverse("console:supervision", args=[item.pk]), key=key, at=at,
+        order_id=item.order_id, order_number=item.order.number if item.order_id else "",
+    )
 
 
 # --- Overdue (超期催办) ------------------------------------------------------------------------------------------

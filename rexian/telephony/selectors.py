@@ -364,6 +364,12 @@ def may_plan_staffing(user) -> bool:
     return user.is_authenticated and user.is_active and user.role in STAFFING_ROLES
 
 
+def require_planner(user) -> None:
+    """PermissionDenied, with the reason, for anyone but the supervisors and admins who plan staffing."""
+    if not may_plan_staffing(user):
+        raise PermissionDenied(_("只有值班长和系统管理员可以查看排班。"))
+
+
 def roster_get(pk: int) -> Roster:
     """One published roster (Roster.DoesNotExist otherwise); for supervisors and admins, whom the caller checked."""
     return Roster.objects.select_related("published_by").get(pk=pk)

@@ -17,7 +17,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -92,11 +91,6 @@ def _plan_roster(plan: selectors.StaffingPlan, names: dict[str, str]) -> list[di
     ]
 
 
-def _require_planner(user) -> None:
-    if not selectors.may_plan_staffing(user):
-        raise PermissionDenied(gettext("只有值班长和系统管理员可以查看排班。"))
-
-
 def _plan(data: dict) -> tuple[selectors.StaffingPlan | None, str]:
     """The plan for a valid form's inputs, or None and why there is none."""
     try:
@@ -118,7 +112,7 @@ def _target(data: dict) -> staffing.ServiceTarget:
 @require_GET
 def staffing_page(request):
     """排班: the plan for the inputs in the query (the defaults when there are none)."""
-    _require_planner(request.user)
+    selectors.require_planner(request.user)
     form = StaffingForm({**_defaults(), **request.GET.dict()})  # what the query leaves out takes its default
     context = {"form": form}
     if not form.is_valid():
@@ -145,7 +139,7 @@ def staffing_page(request):
 def staffing_publish(request):
     """发布排班: the plan for the posted inputs (made again from the same history, as the page made it) becomes the
     roster in force."""
-    _require_planner(request.user)
+    selectors.require_planner(request.user)
     form = PublishForm(request.POST)
     if not form.is_valid():
         return bad_request(request, " ".join(f"{form.fields[name].label}：{' '.join(errors)}"
@@ -170,7 +164,7 @@ class RosterListForm(ConsoleForm):
 @require_GET
 def roster_list(request):
     """已发布的排班表, the latest first, with the days each is still in force."""
-    _require_planner(request.user)
+    selectors.require_planner(request.user)
     form = RosterListForm(request.GET)
     if not form.is_valid():
         return bad_request(request, gettext("页码不正确。"))
@@ -225,7 +219,7 @@ def _roster_context(roster: Roster, day: dt.date | None) -> dict:
 def roster_detail(request, pk: int):
     """One published roster: who works when, 调班, and for the days gone by the plan against what happened.
     `?format=xlsx` downloads the roster; `?day=YYYY-MM-DD` picks the day whose half hours are shown."""
-    _require_planner(request.user)
+    selectors.require_planner(request.user)
     roster = _roster(pk)
     if request.GET.get("format") == "xlsx":
         return _roster_xlsx(roster)
@@ -241,7 +235,7 @@ def roster_detail(request, pk: int):
 @require_POST
 def roster_reassign(request, pk: int):
     """调班: hand one of the roster's shifts that has not started to another operator."""
-    _require_planner(request.user)
+    selectors.require_planner(request.user)
     roster = _roster(pk)
     form = ReassignForm(request.POST, roster=roster)
     if form.is_valid():
