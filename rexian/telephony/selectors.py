@@ -403,8 +403,18 @@ def rosters_in_force(first_day: dt.date, last_day: dt.date) -> dict[dt.date, Ros
 
 def roster_days_in_force(roster: Roster) -> list[dt.date]:
     """The days of `roster` no later roster has taken over."""
-    in_force = rosters_in_force(roster.first_day, roster.last_day)
-    return [day for day, found in sorted(in_force.items()) if found.pk == roster.pk]
+    return rosters_days_in_force([roster])[roster.pk]
+
+
+def rosters_days_in_force(rosters: Sequence[Roster]) -> dict[int, list[dt.date]]:
+    """{roster id: its days no later roster has taken over} for a page of rosters, in one query."""
+    result: dict[int, list[dt.date]] = {roster.pk: [] for roster in rosters}
+    if rosters:
+        span = rosters_in_force(min(r.first_day for r in rosters), max(r.last_day for r in rosters))
+        for day, found in sorted(span.items()):
+            if found.pk in result:
+                result[found.pk].append(day)
+    return result
 
 
 def shifts_in_force(first_day: dt.date, last_day: dt.date, *, operator=None) -> QuerySet[RosterShift]:

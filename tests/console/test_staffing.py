@@ -215,3 +215,20 @@ def test_the_roster_pages_read_in_english(signed_in, history, roster):
         assert english in page
     assert "Published rosters" in client.get(reverse("console:rosters")).content.decode()
     assert "Publish the roster" in client.get(URL).content.decode()
+
+
+def test_the_roster_list_reads_the_days_in_force_in_one_query_whatever_the_page(signed_in, history, roster):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(history.supervisor)
+    _publish(client, days="3")  # takes over the first three days of the week's roster
+    with CaptureQueriesContext(connection) as two:
+        rows = client.get(reverse("console:rosters")).context["rows"]
+    assert [len(row["in_force"]) for row in rows] == [3, 4]
+    for _ in range(3):
+        _publish(client, days="1")
+    with CaptureQueriesContext(connection) as five:
+        rows = client.get(reverse("console:rosters")).context["rows"]
+    assert [len(row["in_force"]) for row in rows] == [1, 0, 0, 2, 4]
+    assert len(five.captured_queries) == len(two.captured_queries)

@@ -169,7 +169,8 @@ def roster_list(request):
     if not form.is_valid():
         return bad_request(request, gettext("页码不正确。"))
     rows, page, has_next = selectors.roster_page(page=form.cleaned_data["page"] or 1)
-    rows = [{"roster": roster, "in_force": selectors.roster_days_in_force(roster)} for roster in rows]
+    in_force = selectors.rosters_days_in_force(rows)
+    rows = [{"roster": roster, "in_force": in_force[roster.pk]} for roster in rows]
     return render(request, "console/roster_list.html", {"rows": rows, "page": page, "has_next": has_next})
 
 
