@@ -115,9 +115,11 @@ test-sqlite: install-test
 	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive pages, not SQL: they run once, in the SQLite pass, which keeps CI short.
+# The same server stands in for a read replica (opened read-only, mirroring the test database), so the
+# dashboards' and reports' reads from a replica are tested (tests/core/test_replicas.py).
 test-postgres: install-test
 	@echo "== tests on PostgreSQL =="
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) REXIAN_REPLICA_DATABASE_URLS=$(PG_URL) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

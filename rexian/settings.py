@@ -112,6 +112,24 @@ else:
 if env_bool("REXIAN_TEST_PG_NAME_FROM_URL", False):
     _db["TEST"] = {"NAME": _db["NAME"]}
 DATABASES = {"default": _db}
+
+# Streaming replicas of a PostgreSQL primary, comma-separated URLs: the dashboards' and reports' reads go to a
+# healthy one (rexian/core/replicas.py, docs/deploy.md "Read replicas"). Each is opened read-only, so a query
+# that would write there fails instead of writing; a replica more than REXIAN_REPLICA_MAX_LAG_SECONDS behind, or
+# down, is skipped for the primary. In the test run each one mirrors the test database.
+READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("REXIAN_REPLICA_DATABASE_URLS"), start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=_db["CONN_MAX_AGE"])
+    if _db["ENGINE"] != "django.db.backends.postgresql" or _replica["ENGINE"] != _db["ENGINE"]:
+        raise ImproperlyConfigured("REXIAN_REPLICA_DATABASE_URLS: read replicas need PostgreSQL, for the primary "
+                                   "(DATABASE_URL) and each replica.")
+    _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), "options": "-c default_transaction_read_only=on"}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    READ_REPLICAS.append(f"replica_{_number}")
+if READ_REPLICAS:
+    DATABASE_ROUTERS = ["rexian.core.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_float("REXIAN_REPLICA_MAX_LAG_SECONDS", 30.0, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------

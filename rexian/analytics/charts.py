@@ -36,6 +36,7 @@ from rexian.analytics.metrics import (
 )
 from rexian.catalog.models import AppealType, Category
 from rexian.core.dates import FIRST_DAY, local_midnight
+from rexian.core.replicas import replica_reads
 from rexian.telephony.figures import CallFigures, call_figures
 from rexian.units.models import Unit
 
@@ -459,8 +460,10 @@ CHARTS: dict[str, Callable[[Period, dt.datetime], Chart]] = {
 }
 
 
+@replica_reads()
 def chart_build(name: str, period: Period, now: dt.datetime | None = None) -> Chart:
-    """The chart `name` (a key of CHARTS) for the period, as of `now` (default: the current time).
+    """The chart `name` (a key of CHARTS) for the period, as of `now` (default: the current time). Read from a
+    replica where there is one (rexian.core.replicas).
 
     Raises KeyError for an unknown name: callers check the name against CHARTS first.
     """
@@ -477,6 +480,7 @@ class UnitFigures:
     scored: bool  # whether it has a weighted score (a callback reached)
 
 
+@replica_reads()
 def unit_figures(unit: Unit, period: Period, now: dt.datetime) -> UnitFigures:
     """The unit's figures and rank exactly as 部门考评 shows them (the same ranking, the same columns)."""
     ranking = unit_ranking(start=period.start, end=period.end, now=now)

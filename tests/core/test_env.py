@@ -229,7 +229,8 @@ _LOAD_SETTINGS = (
 
 
 def _run_settings(**changes: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REXIAN_DATA_KEY")}
+    # Without the data key and the test run's read replicas (whose PostgreSQL would not go with SQLite here).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REXIAN_DATA_KEY", "REXIAN_REPLICA_"))}
     env.update({"REXIAN_SECRET_KEY": "test-secret-key-not-for-production", "DATABASE_URL": "sqlite:///:memory:"})
     for key, value in changes.items():
         if value is None:

@@ -73,3 +73,35 @@ def test_object_storage_is_chosen_by_configuration():
 def test_local_disk_is_the_default_storage():
     result = run_settings("print(settings.STORAGES['default']['BACKEND'])")
     assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage"
+
+
+def test_read_replicas_open_read_only_mirroring_the_primary_in_tests():
+    result = run_settings(
+        "r = settings.DATABASES['replica_2']; "
+        "print(json.dumps([settings.READ_REPLICAS, r['HOST'], r['OPTIONS'], r['TEST']['MIRROR'], "
+        "settings.DATABASE_ROUTERS, settings.REPLICA_MAX_LAG_SECONDS]))",
+        DATABASE_URL="postgres://rexian@primary.example/hotline",
+        REXIAN_REPLICA_DATABASE_URLS="postgres://rexian@copy1.example/hotline, postgres://rexian@copy2.example/hotline",
+        REXIAN_REPLICA_MAX_LAG_SECONDS="12",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        ["replica_1", "replica_2"], "copy2.example", {"options": "-c default_transaction_read_only=on"},
+        "default", ["rexian.core.replicas.ReplicaRouter"], 12.0,
+    ]
+
+
+def test_without_replicas_there_is_no_router():
+    result = run_settings("print(json.dumps([list(settings.DATABASES), settings.DATABASE_ROUTERS]))")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [["default"], []]
+
+
+@pytest.mark.parametrize("primary, replica", [
+    ("sqlite:////tmp/rexian.sqlite3", "postgres://rexian@copy.example/hotline"),
+    ("postgres://rexian@primary.example/hotline", "sqlite:////tmp/copy.sqlite3"),
+])
+def test_read_replicas_need_postgresql(primary, replica):
+    result = run_settings("print(1)", DATABASE_URL=primary, REXIAN_REPLICA_DATABASE_URLS=replica)
+    assert result.returncode != 0
+    assert "read replicas need PostgreSQL" in result.stderr

@@ -14,6 +14,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from rexian.analytics.metrics import METRICS, UnknownSlice, period_metrics
+from rexian.core.replicas import replica_reads
 
 
 def parse_day(value: str, option: str) -> dt.date:
@@ -54,7 +55,8 @@ class Command(BaseCommand):
         slices = {name: options.get(name) for name in
                   ("unit", "appeal_type", "category", "area", "line", "channel", "operator")}
         try:
-            metrics = period_metrics(start=first, end=last, **slices)
+            with replica_reads():
+                metrics = period_metrics(start=first, end=last, **slices)
         except UnknownSlice as error:
             raise CommandError(str(error)) from None
         values = metrics.as_dict()
