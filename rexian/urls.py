@@ -1,15 +1,9 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.views.generic import TemplateView
 from django.urls import include, path
 
 from rexian.console.views import auth as console_auth
 from rexian.core import views as core_views
-
-
-def health(request):
-    return JsonResponse({"status": "ok"})
-
 
 admin.site.site_header = "热线 Rexian 管理后台"
 admin.site.site_title = "热线 Rexian"
@@ -17,7 +11,8 @@ admin.site.index_title = "基础数据与系统管理"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
-    path("health/", health, name="health"),
+    path("health/", core_views.health, name="health"),
+    path("health/ready/", core_views.health_ready, name="health-ready"),
     path("favicon.ico", core_views.favicon, name="favicon"),
     # The admin signs in through the console's throttled login (PRODUCT.md: logins are throttled).
     path("admin/login/", console_auth.login_view, name="admin-login"),

@@ -1,14 +1,34 @@
 import re
 
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from rexian.core.health import readiness
 
 # get_object_or_404's report ("No WorkOrder matches the given query."), which Django never translates.
 LOOKUP_REPORT = re.compile(r"No \w+ matches the given query\.")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@never_cache
+@require_GET
+def health(request):
+    """Liveness: nginx, gunicorn and Django answer (no database query)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def health_ready(request):
+    """Readiness for the monitoring system: 200 when the database answers, a worker runs and the task queue keeps
+    up, else 503; each check's finding either way (rexian.core.health)."""
+    ready, answer = readiness()
+    return JsonResponse(answer, status=200 if ready else 503)
 
 
 def csrf_failure(request, reason=""):

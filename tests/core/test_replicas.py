@@ -228,3 +228,10 @@ def test_a_replica_that_falls_behind_hands_the_reads_back_to_the_primary(on_repl
         chart = chart_build("headline", Period("custom", MON, TUE))
     assert on_copy.captured_queries == []
     assert volume(chart.keys, chart.rows) == 4
+
+
+@needs_replica
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica_1"])
+def test_readiness_says_the_replica_is_in_step(on_replica, client):
+    answer = client.get(reverse("health-ready")).json()
+    assert answer["replicas"] == {"replica_1": {"ok": True, "status": "ok", "lag_seconds": 0.0}}

@@ -14,9 +14,6 @@ def test_an_unknown_page_gets_a_chinese_404(db):
     assert "页面不存在" in response.content.decode()
 
 
-def test_health_answers(db):
-    assert Client().get("/health/").json() == {"status": "ok"}
-
 
 def test_the_home_page_links_the_public_and_staff_entrances(db):
     page = Client().get("/").content.decode()
