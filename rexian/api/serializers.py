@@ -31,6 +31,7 @@ from rexian.orders.selectors import ENTERPRISE_QUEUE_TABS
 from rexian.orders.transitions import Action, State
 from rexian.quality.models import QualityInspection
 from rexian.supervision.models import Supervision, SupervisionStep
+from rexian.telephony.models import ShiftRequest
 from rexian.units.models import Role, Unit
 
 A = Action
@@ -1182,6 +1183,59 @@ class RosterExecutionSerializer(serializers.Serializer):
     service_level_staffed = serializers.FloatField(allow_null=True)
     days = RosterDaySerializer(many=True)
     slots = RosterSlotSerializer(many=True)
+
+
+class ShiftRequestSerializer(serializers.Serializer):
+    """换班/请假申请: `kind` swap (a colleague named, who agrees first) or leave (the supervisor names the cover)."""
+
+    id = serializers.IntegerField()
+    shift = RosterShiftSerializer()
+    kind = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(source="requested_by.username")
+    requested_by_name = serializers.CharField(source="requested_by.__str__")
+    colleague = serializers.CharField(source="colleague.username", allow_null=True, default=None)
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=ShiftRequest.Status.choices,
+                                     help_text="asking_colleague → pending → approved / rejected; or declined by the "
+                                     "colleague, withdrawn by the requester.")
+    status_label = serializers.CharField(source="get_status_display")
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True, help_text="When the colleague answered.")
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_kind(self, request) -> str:
+        return "swap" if request.is_swap else "leave"
+
+    def get_url(self, request) -> str:
+        return reverse("api:shift-request", kwargs={"request_id": request.pk})
+
+
+class MyShiftRequestsSerializer(serializers.Serializer):
+    mine = ShiftRequestSerializer(many=True, help_text="The requests the user made in the last 30 days, newest first.")
+    asked = ShiftRequestSerializer(many=True, help_text="Swaps colleagues ask of the user, waiting for an answer.")
+
+
+class ShiftRequestCreateSerializer(serializers.Serializer):
+    shift = serializers.IntegerField(min_value=1, help_text="The id of one of the user's shifts that has not begun.")
+    colleague = serializers.CharField(max_length=150, required=False, allow_null=True, allow_blank=True,
+                                      help_text="The username of the active operator asked to take it (换班); "
+                                      "omit for 请假.")
+    reason = serializers.CharField(max_length=200)
+
+
+class ShiftRequestAnswerSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: take the shift (then a supervisor decides); false: decline.")
+
+
+class ShiftRequestDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    operator = serializers.CharField(max_length=150, required=False, allow_blank=True,
+                                     help_text="For 请假: the username of the active operator taking the shift.")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                 help_text="审批意见; needed to reject.")
 
 
 class MyShiftsQuerySerializer(serializers.Serializer):

@@ -51,7 +51,7 @@ from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
 from rexian.telephony import selectors as telephony_selectors
 from rexian.telephony import services as telephony_services
-from rexian.telephony.models import Roster, RosterShift
+from rexian.telephony.models import Roster, RosterShift, ShiftRequest
 from rexian.telephony.staffing import ServiceTarget
 from rexian.units.models import Unit, User
 
@@ -1221,3 +1221,143 @@ class MyShiftsView(ApiView):
                                                      operator=request.user)
         return Response(s.RosterShiftSerializer(shifts.select_related("planned_operator", "changed_by"),
                                                 many=True).data)
+
+
+# --- 换班/请假申请 -------------------------------------------------------------------------------------------------
+
+
+def _user_named(username: str | None, field: str):
+    """The user a request body names by username (None when it names nobody); 400 for a name nobody has."""
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise exceptions.ValidationError({field: [_("没有此用户：%(name)s") % {"name": username}]})
+    return user
+
+
+def _shift_request(user, request_id: str) -> ShiftRequest:
+    """The request `user` may see: theirs, one asking them to take a shift, or any for the planners (404 else)."""
+    missing = _("换班申请不存在。")
+    try:
+        found = telephony_selectors.shift_request_get(_path_id(request_id, missing))
+    except ShiftRequest.DoesNotExist:
+        raise exceptions.NotFound(missing) from None
+    if user.pk not in (found.requested_by_id, found.colleague_id) and not telephony_selectors.may_plan_staffing(user):
+        raise exceptions.NotFound(missing)
+    return found
+
+
+class MyShiftRequestsView(ApiView):
+    @extend_schema(
+        operation_id="me_shift_requests",
+        summary="换班/请假 The user's requests of the last 30 days, and the swaps colleagues ask of the user",
+        responses={200: s.MyShiftRequestsSerializer, **errors()},
+        tags=["staffing"],
+    )
+    def get(self, request):
+        found = telephony_selectors.operator_shift_requests(request.user)
+        return Response(s.MyShiftRequestsSerializer({"mine": found.mine, "asked": found.asked}).data)
+
+    @extend_schema(
+        operation_id="me_shift_requests_create",
+        summary="申请换班/请假 Ask to be relieved of one of the user's shifts that has not begun",
+        description="With `colleague`: a swap, which the colleague answers first. Without: leave, straight to the "
+        "supervisors, who name the cover. One open request per shift; the colleague must be an active operator "
+        "free at that time.",
+        request=s.ShiftRequestCreateSerializer,
+        responses={201: s.ShiftRequestSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["staffing"],
+    )
+    def post(self, request):
+        d = _parse(s.ShiftRequestCreateSerializer, request.data)
+        missing = _("班次不存在。")
+        try:
+            shift = telephony_selectors.roster_shift_get(d["shift"])
+        except RosterShift.DoesNotExist:
+            raise exceptions.NotFound(missing) from None
+        created = telephony_services.shift_request_create(
+            actor=request.user, shift=shift, colleague=_user_named(d.get("colleague"), "colleague"), reason=d["reason"])
+        return _created(s.ShiftRequestSerializer(telephony_selectors.shift_request_get(created.pk)).data)
+
+
+class ShiftRequestListView(ApiView):
+    @extend_schema(
+        operation_id="shift_requests_waiting",
+        summary="换班申请 The requests waiting for a supervisor's decision, the soonest shift first",
+        description="Supervisors and admins.",
+        responses={200: s.ShiftRequestSerializer(many=True), **errors(403)},
+        tags=["staffing"],
+    )
+    def get(self, request):
+        telephony_selectors.require_planner(request.user)
+        return Response(s.ShiftRequestSerializer(telephony_selectors.shift_requests_waiting(), many=True).data)
+
+
+class ShiftRequestDetailView(ApiView):
+    @extend_schema(
+        operation_id="shift_requests_retrieve",
+        summary="换班/请假 One request",
+        description="For the requester, the colleague asked, and the supervisors and admins; 404 for anyone else.",
+        responses={200: s.ShiftRequestSerializer, **errors(404)},
+        tags=["staffing"],
+    )
+    def get(self, request, request_id: str):
+        return Response(s.ShiftRequestSerializer(_shift_request(request.user, request_id)).data)
+
+
+def _shift_request_step(view):
+    """A POST on one request: the request as the user may see it, the step done by the service, the request after."""
+
+    @functools.wraps(view)
+    def post(self, request, request_id: str):
+        found = _shift_request(request.user, request_id)
+        view(self, request, found)
+        return Response(s.ShiftRequestSerializer(telephony_selectors.shift_request_get(found.pk)).data)
+
+    return post
+
+
+class ShiftRequestAnswerView(ApiView):
+    @extend_schema(
+        operation_id="shift_requests_answer",
+        summary="答复换班 The colleague asked agrees to take the shift, or declines",
+        request=s.ShiftRequestAnswerSerializer,
+        responses={200: s.ShiftRequestSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["staffing"],
+    )
+    @_shift_request_step
+    def post(self, request, found):
+        d = _parse(s.ShiftRequestAnswerSerializer, request.data)
+        telephony_services.shift_request_answer(actor=request.user, request=found, accept=d["accept"])
+
+
+class ShiftRequestWithdrawView(ApiView):
+    @extend_schema(
+        operation_id="shift_requests_withdraw",
+        summary="撤回 The requester takes back a request not yet decided",
+        request=None,
+        responses={200: s.ShiftRequestSerializer, **errors(400, 403, 404)},
+        tags=["staffing"],
+    )
+    @_shift_request_step
+    def post(self, request, found):
+        telephony_services.shift_request_withdraw(actor=request.user, request=found)
+
+
+class ShiftRequestDecideView(ApiView):
+    @extend_schema(
+        operation_id="shift_requests_decide",
+        summary="审批 Approve (the shift is handed over by 调班) or reject a request",
+        description="Supervisors and admins. For 请假 an approval names the `operator` taking the shift; a "
+        "rejection needs a `note`. Refused (400) once the shift has begun or changed hands.",
+        request=s.ShiftRequestDecideSerializer,
+        responses={200: s.ShiftRequestSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["staffing"],
+    )
+    @_shift_request_step
+    def post(self, request, found):
+        d = _parse(s.ShiftRequestDecideSerializer, request.data)
+        telephony_services.shift_request_decide(actor=request.user, request=found, approve=d["approve"],
+                                                operator=_user_named(d.get("operator"), "operator"),
+                                                note=d.get("note", ""))

@@ -18,6 +18,7 @@ from rexian.console.views import (
     queues,
     reports,
     search,
+    shift_requests,
     staffing,
     supervision,
     unit_staff,
@@ -69,7 +70,12 @@ urlpatterns = [
     path("staffing/rosters/", staffing.roster_list, name="rosters"),
     path("staffing/rosters/<int:pk>/", staffing.roster_detail, name="roster"),
     path("staffing/rosters/<int:pk>/reassign/", staffing.roster_reassign, name="roster-reassign"),
+    path("staffing/requests/", shift_requests.shift_requests, name="shift-requests"),
+    path("staffing/requests/<int:pk>/decide/", shift_requests.shift_request_decide, name="shift-request-decide"),
     path("my-shifts/", staffing.my_shifts, name="my-shifts"),  # 我的排班, anyone on a roster
+    path("my-shifts/<int:shift_id>/request/", shift_requests.shift_request_new, name="shift-request-new"),
+    path("shift-requests/<int:pk>/answer/", shift_requests.shift_request_answer, name="shift-request-answer"),
+    path("shift-requests/<int:pk>/withdraw/", shift_requests.shift_request_withdraw, name="shift-request-withdraw"),
     # Supervisors, leaders, inspectors and admins: dashboards (统计分析), unit ranking (部门考评), big screen (大屏).
     path("dashboard/", dashboards.dashboard, name="dashboard"),
     path("dashboard/units/", dashboards.dashboard_units, name="dashboard-units"),

@@ -6,7 +6,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rexian.core.admin import RecordAdmin
-from rexian.telephony.models import Agent, Call, CallImport, CtiSource, MissedCallCallback, Roster, RosterShift
+from rexian.telephony.models import (
+    Agent,
+    Call,
+    CallImport,
+    CtiSource,
+    MissedCallCallback,
+    Roster,
+    RosterShift,
+    ShiftRequest,
+)
 from rexian.telephony.services import cti_source_rotate
 
 
@@ -107,3 +116,12 @@ class RosterShiftAdmin(RecordAdmin):
     list_filter = ["roster"]
     date_hierarchy = "day"
     search_fields = ["operator__username", "operator__display_name"]
+
+
+@admin.register(ShiftRequest)
+class ShiftRequestAdmin(RecordAdmin):  # asked, answered and decided on the console's 排班 pages (or the API)
+    list_display = ["shift", "requested_by", "colleague", "status", "created_at", "decided_by", "decided_at"]
+    list_select_related = ["shift", "requested_by", "colleague", "decided_by"]
+    list_filter = ["status"]
+    date_hierarchy = "created_at"
+    search_fields = ["requested_by__username", "colleague__username", "reason"]

@@ -18,6 +18,7 @@ events to the API (docs/telephony.md).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import statistics
@@ -45,7 +46,7 @@ from rexian.telephony.models import (
     Roster,
 )
 from rexian.telephony.rollups import call_rollup_rebuild
-from rexian.telephony.services import RosterError, roster_publish, roster_shift_reassign
+from rexian.telephony.services import RosterError, roster_publish, roster_shift_reassign, shift_request_create
 from rexian.units.models import Role, User
 
 SOURCE = "demo"
@@ -389,4 +390,26 @@ def demo_roster_load(*, now: dt.datetime, days: int) -> Roster | None:
         if free is not None:
             roster_shift_reassign(actor=supervisor, shift=shift, operator=free, reason="家中有事，与同事调班", now=now)
             break
+    _demo_shift_requests(roster, operators, today=today, now=now)
     return roster
+
+
+def _demo_shift_requests(roster: Roster, operators, *, today: dt.date, now: dt.datetime) -> None:
+    """Two requests waiting: a colleague's 请假 for the supervisor to decide (换班申请), and a colleague asking the
+    demo operator to take a shift (我的排班, 请我接班)."""
+    demo_operator = operators.filter(username="operator").first()
+    others = roster.shifts.exclude(operator__username="operator").select_related("operator").order_by("starts_at")
+    leave = others.filter(day=today + dt.timedelta(days=3)).first()
+    if leave is not None:
+        with contextlib.suppress(RosterError):
+            shift_request_create(actor=leave.operator, shift=leave, reason="孩子发烧，请假一天", now=now)
+    if demo_operator is None:
+        return
+    for shift in others.filter(day=today + dt.timedelta(days=4)):
+        busy = roster.shifts.filter(operator=demo_operator, starts_at__lt=shift.ends_at + REST,
+                                    ends_at__gt=shift.starts_at - REST)
+        if not busy.exists():
+            with contextlib.suppress(RosterError):
+                shift_request_create(actor=shift.operator, shift=shift, colleague=demo_operator,
+                                     reason="参加业务培训，请帮忙顶班", now=now)
+                return

@@ -492,3 +492,60 @@ class RosterShift(models.Model):  # 班次
     @property
     def hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+class ShiftRequest(models.Model):  # 换班/请假申请
+    """An operator's request to be relieved of one of their shifts: 换班 with a named colleague, who agrees first,
+    or 请假 with nobody named, the supervisor finding the cover. A supervisor or admin approves it (the shift is
+    then handed over by `roster_shift_reassign`, the 调班 that keeps who was planned) or rejects it."""
+
+    class Status(models.TextChoices):
+        ASKING_COLLEAGUE = "asking_colleague", _("待同事确认")
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        DECLINED = "declined", _("同事已拒绝")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    OPEN = (Status.ASKING_COLLEAGUE, Status.PENDING)
+
+    shift = models.ForeignKey(RosterShift, on_delete=models.CASCADE, related_name="requests", verbose_name=_("班次"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("申请人"))
+    # 换班: the colleague asked to take the shift; empty for 请假 (the supervisor names the cover on approval).
+    colleague = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  null=True, blank=True, verbose_name=_("接班同事"))
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    answered_at = models.DateTimeField(_("同事答复时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)  # approved, rejected or withdrawn
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("换班申请")
+        verbose_name_plural = _("换班申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open request per shift: a second would ask to hand over a shift already being handed over.
+            models.UniqueConstraint(fields=["shift"], condition=models.Q(status__in=["asking_colleague", "pending"]),
+                                    name="shift_request_one_open"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="shift_request_status"),
+            models.Index(fields=["requested_by", "created_at"], name="shift_request_requester"),
+            models.Index(fields=["colleague", "status"], name="shift_request_colleague"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift} {self.requested_by}"
+
+    @property
+    def is_swap(self) -> bool:
+        return self.colleague_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -25,7 +25,15 @@ from rexian.privacy import crypto
 from rexian.privacy.services import personal_data_access_log
 from rexian.telephony import conf, staffing
 from rexian.telephony.figures import call_figures
-from rexian.telephony.models import Call, CallbackOutcome, MissedCallCallback, Outcome, Roster, RosterShift
+from rexian.telephony.models import (
+    Call,
+    CallbackOutcome,
+    MissedCallCallback,
+    Outcome,
+    Roster,
+    RosterShift,
+    ShiftRequest,
+)
 from rexian.units.models import Role, User
 
 STAFFING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})  # who plans, publishes and changes rosters
@@ -431,6 +439,51 @@ def shifts_in_force(first_day: dt.date, last_day: dt.date, *, operator=None) -> 
     if operator is not None:
         shifts = shifts.filter(operator=operator)
     return shifts.select_related("operator").order_by("starts_at", "operator__username", "id")
+
+
+# --- 换班/请假申请 ---------------------------------------------------------------------------------------------
+
+SHIFT_REQUEST_DAYS = 30  # how far back 我的排班 lists an operator's requests
+
+
+def _shift_requests() -> QuerySet[ShiftRequest]:
+    return ShiftRequest.objects.select_related("shift__operator", "requested_by", "colleague", "decided_by")
+
+
+def shift_request_get(pk: int) -> ShiftRequest:
+    """One request (ShiftRequest.DoesNotExist otherwise); the service checks who may act on it."""
+    return _shift_requests().get(pk=pk)
+
+
+def shift_requests_waiting(*, now: dt.datetime | None = None) -> list[ShiftRequest]:
+    """The requests waiting for a supervisor's decision whose shift has not begun, the soonest shift first."""
+    now = now or timezone.now()
+    return list(_shift_requests().filter(status=ShiftRequest.Status.PENDING, shift__starts_at__gt=now)
+                .order_by("shift__starts_at", "id"))
+
+
+def shift_requests_waiting_count(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return ShiftRequest.objects.filter(status=ShiftRequest.Status.PENDING, shift__starts_at__gt=now).count()
+
+
+@dataclass(frozen=True)
+class OperatorRequests:
+    """我的排班's requests: those the user made lately, and those asking the user to take a shift."""
+
+    mine: list[ShiftRequest]
+    asked: list[ShiftRequest]  # waiting for the user's answer, their shift not begun
+
+    def open_by_shift(self) -> dict[int, ShiftRequest]:
+        return {r.shift_id: r for r in self.mine if r.is_open}
+
+
+def operator_shift_requests(user, *, now: dt.datetime | None = None) -> OperatorRequests:
+    now = now or timezone.now()
+    mine = _shift_requests().filter(requested_by=user, created_at__gte=now - dt.timedelta(days=SHIFT_REQUEST_DAYS))
+    asked = _shift_requests().filter(colleague=user, status=ShiftRequest.Status.ASKING_COLLEAGUE,
+                                     shift__starts_at__gt=now).order_by("shift__starts_at", "id")
+    return OperatorRequests(mine=list(mine), asked=list(asked))
 
 
 def roster_table(roster: Roster) -> list[dict]:

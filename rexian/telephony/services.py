@@ -15,7 +15,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from rexian.core.errors import InputError
 from rexian.notifications.models import Notification
@@ -35,6 +35,7 @@ from rexian.telephony.models import (
     Outcome,
     Roster,
     RosterShift,
+    ShiftRequest,
     token_digest,
 )
 from rexian.telephony.selectors import (
@@ -324,23 +325,11 @@ def roster_shift_reassign(
     if not may_plan_staffing(actor):
         raise PermissionDenied(_("只有值班长和系统管理员可以调班。"))
     now = now or timezone.now()
-    locked = RosterShift.objects.select_for_update().select_related("roster", "operator").get(pk=shift.pk)
     reason = (reason or "").strip()
     if not reason:
         raise RosterError(_("请填写调班原因。"), field="reason")
-    if locked.starts_at <= now:
-        raise RosterError(_("已开始或已结束的班次不能调班。"))
-    if locked.day not in roster_days_in_force(locked.roster):
-        raise RosterError(_("该日的排班已被之后发布的排班表取代，请在新排班表中调班。"))
-    if operator is None or operator.role != Role.OPERATOR or not operator.is_active:
-        raise RosterError(_("只能调给在职话务员。"), field="operator")
-    if operator.pk == locked.operator_id:
-        raise RosterError(_("该班次已由此人值班。"), field="operator")
-    # The operator taking it, held until the change is written: two hand-overs to them at once cannot both pass.
-    User.objects.select_for_update().filter(pk=operator.pk).first()
-    around = shifts_in_force(locked.day - dt.timedelta(days=1), locked.day + dt.timedelta(days=1), operator=operator)
-    if any(other.starts_at < locked.ends_at and locked.starts_at < other.ends_at for other in around):
-        raise RosterError(_("%(name)s 在该时段已有班次。") % {"name": operator}, field="operator")
+    locked = _open_shift(shift, now)
+    _check_cover(locked, operator, field="operator")
     if locked.planned_operator_id is None:
         locked.planned_operator_id = locked.operator_id
     previous = locked.operator
@@ -348,6 +337,132 @@ def roster_shift_reassign(
     locked.change_reason = reason[:200]
     locked.save(update_fields=["operator", "planned_operator", "changed_by", "changed_at", "change_reason"])
     transaction.on_commit(lambda: _tell_reassigned(locked, previous))
+    return locked
+
+
+def _check_cover(shift: RosterShift, operator, *, field: str) -> None:
+    """RosterError unless `operator` may take `shift` (locked): an active operator, not the one on it, with no shift in
+    force at that time. Holds the operator's row until the transaction ends, so two hand-overs to them at once
+    cannot both pass."""
+    if operator is None or operator.role != Role.OPERATOR or not operator.is_active:
+        raise RosterError(_("只能调给在职话务员。"), field=field)
+    if operator.pk == shift.operator_id:
+        raise RosterError(_("该班次已由此人值班。"), field=field)
+    User.objects.select_for_update().filter(pk=operator.pk).first()
+    around = shifts_in_force(shift.day - dt.timedelta(days=1), shift.day + dt.timedelta(days=1), operator=operator)
+    if any(other.starts_at < shift.ends_at and shift.starts_at < other.ends_at for other in around):
+        raise RosterError(_("%(name)s 在该时段已有班次。") % {"name": operator}, field=field)
+
+
+# --- 换班/请假申请: an operator asks to be relieved of a shift ---------------------------------------------------
+
+
+def _open_shift(shift: RosterShift, now: dt.datetime) -> RosterShift:
+    """The shift, locked, if it can still change hands: not begun, of a day its roster is still in force for."""
+    locked = RosterShift.objects.select_for_update().select_related("roster", "operator").get(pk=shift.pk)
+    if locked.starts_at <= now:
+        raise RosterError(_("已开始或已结束的班次不能调班。"))
+    if locked.day not in roster_days_in_force(locked.roster):
+        raise RosterError(_("该日的排班已被之后发布的排班表取代，请在新排班表中调班。"))
+    return locked
+
+
+def _locked_request(request: ShiftRequest) -> ShiftRequest:
+    return ShiftRequest.objects.select_for_update().select_related("requested_by", "colleague").get(pk=request.pk)
+
+
+@transaction.atomic
+def shift_request_create(*, actor, shift: RosterShift, colleague=None, reason: str,
+                         now: dt.datetime | None = None) -> ShiftRequest:
+    """换班 (with `colleague`, who is asked first) or 请假 (no colleague: straight to the supervisors) for one of the
+    actor's own shifts that has not begun. One open request per shift."""
+    now = now or timezone.now()
+    locked = _open_shift(shift, now)
+    if locked.operator_id != actor.pk:
+        raise PermissionDenied(_("只能为自己的班次申请换班或请假。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RosterError(_("请填写原因。"), field="reason")
+    if colleague is not None:
+        _check_cover(locked, colleague, field="colleague")
+    if locked.requests.filter(status__in=ShiftRequest.OPEN).exists():
+        raise RosterError(_("该班次已有待处理的申请。"))
+    request = ShiftRequest.objects.create(
+        shift=locked, requested_by=actor, colleague=colleague, reason=reason[:200], created_at=now,
+        status=ShiftRequest.Status.ASKING_COLLEAGUE if colleague else ShiftRequest.Status.PENDING,
+    )
+    if colleague is not None:
+        transaction.on_commit(lambda: _tell_request(request, [colleague.pk], SWAP_ASKED, "console:my-shifts"))
+    else:
+        transaction.on_commit(lambda: _tell_planners(request))
+    return request
+
+
+@transaction.atomic
+def shift_request_answer(*, actor, request: ShiftRequest, accept: bool,
+                         now: dt.datetime | None = None) -> ShiftRequest:
+    """The colleague asked agrees (on to the supervisors) or declines (the request ends; the requester is told)."""
+    now = now or timezone.now()
+    locked = _locked_request(request)
+    if locked.colleague_id != actor.pk:
+        raise PermissionDenied(_("只有被请求接班的同事可以答复。"))
+    if locked.status != ShiftRequest.Status.ASKING_COLLEAGUE:
+        raise RosterError(_("该申请已不需要您答复（%(status)s）。") % {"status": locked.get_status_display()})
+    shift = _open_shift(locked.shift, now)
+    if accept:
+        _check_cover(shift, actor, field="colleague")
+    locked.status = ShiftRequest.Status.PENDING if accept else ShiftRequest.Status.DECLINED
+    locked.answered_at = now
+    locked.save(update_fields=["status", "answered_at"])
+    if accept:
+        transaction.on_commit(lambda: _tell_planners(locked))
+    else:
+        transaction.on_commit(lambda: _tell_request(locked, [locked.requested_by_id], SWAP_DECLINED, "console:my-shifts"))
+    return locked
+
+
+@transaction.atomic
+def shift_request_withdraw(*, actor, request: ShiftRequest, now: dt.datetime | None = None) -> ShiftRequest:
+    """The requester takes back a request nobody has decided yet."""
+    locked = _locked_request(request)
+    if locked.requested_by_id != actor.pk:
+        raise PermissionDenied(_("只能撤回自己的申请。"))
+    if not locked.is_open:
+        raise RosterError(_("该申请已办理（%(status)s），不能撤回。") % {"status": locked.get_status_display()})
+    locked.status, locked.decided_at = ShiftRequest.Status.WITHDRAWN, now or timezone.now()
+    locked.save(update_fields=["status", "decided_at"])
+    return locked
+
+
+@transaction.atomic
+def shift_request_decide(*, actor, request: ShiftRequest, approve: bool, operator=None, note: str = "",
+                         now: dt.datetime | None = None) -> ShiftRequest:
+    """A supervisor or admin approves (the shift goes to the colleague, or for 请假 to `operator`, by 调班) or
+    rejects (with `note`, the requester and the colleague told) a request waiting for them."""
+    if not may_plan_staffing(actor):
+        raise PermissionDenied(_("只有值班长和系统管理员可以审批换班申请。"))
+    now = now or timezone.now()
+    locked = _locked_request(request)
+    if locked.status != ShiftRequest.Status.PENDING:
+        raise RosterError(_("该申请不在待审批状态（%(status)s）。") % {"status": locked.get_status_display()})
+    note = (note or "").strip()
+    if approve:
+        shift = _open_shift(locked.shift, now)
+        if shift.operator_id != locked.requested_by_id:
+            raise RosterError(_("该班次已调整，不再由申请人值班：请驳回此申请。"))
+        cover = locked.colleague or operator
+        if cover is None:
+            raise RosterError(_("请假申请请选择接班的话务员。"), field="operator")
+        kind = _("换班") if locked.is_swap else _("请假")
+        roster_shift_reassign(actor=actor, shift=shift, operator=cover, now=now, reason=f"{kind}：{locked.reason}"[:200])
+    elif not note:
+        raise RosterError(_("驳回请填写审批意见。"), field="note")
+    locked.status = ShiftRequest.Status.APPROVED if approve else ShiftRequest.Status.REJECTED
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, now, note[:200]
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if not approve:  # an approval is told by the 调班 itself, to both operators
+        told = [locked.requested_by_id, *([locked.colleague_id] if locked.colleague_id else [])]
+        transaction.on_commit(lambda: _tell_request(locked, told, REQUEST_REJECTED, "console:my-shifts"))
     return locked
 
 
@@ -369,11 +484,35 @@ def _tell_published(roster_id: int) -> int:
                               key=f"roster:{roster.pk}", at=roster.published_at)
 
 
+SWAP_ASKED = gettext_noop("换班：%(name)s 请您接替 %(when)s 的班次（%(reason)s），请在我的排班中答复。")
+SWAP_DECLINED = gettext_noop("换班：%(colleague)s 未同意接替您 %(when)s 的班次。")
+REQUEST_PENDING = gettext_noop("%(name)s 申请%(kind)s：%(when)s 的班次（%(reason)s），待审批。")
+REQUEST_REJECTED = gettext_noop("%(name)s %(when)s 班次的%(kind)s申请已驳回：%(note)s")
+
+
+def _shift_when(shift: RosterShift) -> str:
+    return f"{timezone.localtime(shift.starts_at):%m-%d %H:%M}–{timezone.localtime(shift.ends_at):%H:%M}"
+
+
+def _tell_request(request: ShiftRequest, recipients: list[int], message: str, link_name: str) -> int:
+    """Tell `recipients` about a step of the request (once per request, message and recipient)."""
+    values = {"name": str(request.requested_by), "colleague": str(request.colleague or ""),
+              "when": _shift_when(request.shift), "reason": request.reason, "note": request.decision_note,
+              "kind": gettext_lazy("换班") if request.is_swap else gettext_lazy("请假")}
+    return notifications_send([(recipients, message, values)], kind=Notification.Kind.ROSTER,
+                              link=reverse(link_name), key=f"shift-request:{request.pk}:{request.status}",
+                              at=timezone.now())
+
+
+def _tell_planners(request: ShiftRequest) -> int:
+    """A request now waits for a decision: tell the active supervisors."""
+    supervisors = list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True))
+    return _tell_request(request, supervisors, REQUEST_PENDING, "console:shift-requests")
+
+
 def _tell_reassigned(shift: RosterShift, previous) -> int:
     """Tell the operator who takes a shift, and the one who no longer works it (once per change)."""
-    when = (f"{timezone.localtime(shift.starts_at):%m-%d %H:%M}–"
-            f"{timezone.localtime(shift.ends_at):%H:%M}")
-    values = {"when": when, "reason": shift.change_reason, "name": str(shift.operator)}
+    values = {"when": _shift_when(shift), "reason": shift.change_reason, "name": str(shift.operator)}
     told = [([shift.operator_id], SHIFT_TAKEN, values), ([previous.pk], SHIFT_GIVEN, values)]
     return notifications_send(told, kind=Notification.Kind.ROSTER, link=reverse("console:my-shifts"),
                               key=f"roster-shift:{shift.pk}:{shift.changed_at:%Y%m%d%H%M%S}", at=shift.changed_at)

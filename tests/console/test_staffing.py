@@ -200,7 +200,8 @@ def test_operators_see_their_own_shifts(signed_in, history, roster):
     page = client.get(reverse("console:my-shifts"))
     assert page.status_code == 200
     mine = list(roster.shifts.filter(operator=history.operator))
-    assert mine and [s.pk for s in page.context["coming"]] == [s.pk for s in sorted(mine, key=lambda s: s.starts_at)]
+    coming = [row["shift"].pk for row in page.context["coming"]]
+    assert mine and coming == [s.pk for s in sorted(mine, key=lambda s: s.starts_at)]
     assert 'href="/console/my-shifts/"' in page.content.decode()  # in the operator's menu
     other = signed_in(history.operator2).get(reverse("console:my-shifts"))
     assert other.context["coming"] == [] and "今后两周没有您的班次。" in other.content.decode()

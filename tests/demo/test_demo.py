@@ -257,6 +257,15 @@ class TestLoadedCity:
         assert not items.filter(content__contains="已超期", issued_at__lte=F("order__due_at")).exists()
         assert supervision_list(user=User.objects.get(username="handler")).rows  # the demo handler has some
 
+    def test_the_roster_has_a_handover_and_two_requests_waiting(self, db):
+        from rexian.telephony.models import Roster, ShiftRequest
+
+        roster = Roster.objects.get()
+        assert roster.shifts.filter(changed_at__isnull=False).count() == 1  # the 调班
+        waiting = {(r.status, r.colleague.username if r.colleague else None, r.requested_by.username != "operator")
+                   for r in ShiftRequest.objects.select_related("colleague", "requested_by")}
+        assert waiting == {("pending", None, True), ("asking_colleague", "operator", True)}
+
     def test_quality_samples_are_drawn_and_mostly_scored(self, db):
         from rexian.quality.models import QualityInspection
         from rexian.quality.selectors import quality_queue, weekly_review

@@ -60,3 +60,20 @@ def test_rosters_are_listed_read_only_and_their_shifts_found_by_operator(admin_c
     found = admin_client.get("/admin/telephony/rostershift/", {"q": "李芳"})
     assert found.status_code == 200 and found.context["cl"].result_count == 1
     assert admin_client.get("/admin/telephony/rostershift/", {"q": "王五"}).context["cl"].result_count == 0
+
+
+def test_shift_requests_are_listed_read_only_and_found_by_requester(admin_client):
+    from rexian.telephony.models import ShiftRequest
+
+    root = User.objects.get(username="root")
+    operator = User.objects.create_user("op8", role="operator", display_name="张伟")
+    roster = Roster.objects.create(first_day=at().date(), days=1, service_level=0.8, target_seconds=15, aht=240,
+                                   shrinkage=0.3, published_by=root, agents=[1] * 48)
+    shift = RosterShift.objects.create(roster=roster, day=roster.first_day, starts_at=at(), ends_at=at(hours=8),
+                                       operator=operator)
+    request = ShiftRequest.objects.create(shift=shift, requested_by=operator, reason="病假",
+                                          status=ShiftRequest.Status.PENDING)
+    found = admin_client.get("/admin/telephony/shiftrequest/", {"q": "op8"})
+    assert found.status_code == 200 and found.context["cl"].result_count == 1
+    page = admin_client.get(f"/admin/telephony/shiftrequest/{request.pk}/change/")
+    assert page.status_code == 200 and 'name="reason"' not in page.content.decode()

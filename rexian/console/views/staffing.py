@@ -171,7 +171,8 @@ def roster_list(request):
     rows, page, has_next = selectors.roster_page(page=form.cleaned_data["page"] or 1)
     in_force = selectors.rosters_days_in_force(rows)
     rows = [{"roster": roster, "in_force": in_force[roster.pk]} for roster in rows]
-    return render(request, "console/roster_list.html", {"rows": rows, "page": page, "has_next": has_next})
+    return render(request, "console/roster_list.html", {"rows": rows, "page": page, "has_next": has_next,
+                                                        "waiting": selectors.shift_requests_waiting_count()})
 
 
 class ReassignForm(ConsoleForm):
@@ -273,13 +274,18 @@ def _roster_xlsx(roster: Roster):
 @login_required
 @require_GET
 def my_shifts(request):
-    """我的排班: the user's shifts in the rosters in force, from a week ago to two weeks ahead."""
+    """我的排班: the user's shifts in the rosters in force, from a week ago to two weeks ahead, with 换班/请假 for
+    those not begun (rexian/console/views/shift_requests.py), the swaps colleagues ask of the user and the user's
+    own requests of the last 30 days."""
     today = timezone.localdate()
     shifts = list(selectors.shifts_in_force(today - dt.timedelta(days=7), today + dt.timedelta(days=14),
                                             operator=request.user))
     now = timezone.now()
+    requests = selectors.operator_shift_requests(request.user, now=now)
+    open_requests = requests.open_by_shift()
     return render(request, "console/my_shifts.html", {
-        "coming": [s for s in shifts if s.ends_at > now],
+        "coming": [{"shift": s, "request": open_requests.get(s.pk)} for s in shifts if s.ends_at > now],
         "past": [s for s in reversed(shifts) if s.ends_at <= now],
         "now": now,
+        "requests": requests,
     })
