@@ -441,6 +441,15 @@ def shifts_in_force(first_day: dt.date, last_day: dt.date, *, operator=None) -> 
     return shifts.select_related("operator").order_by("starts_at", "operator__username", "id")
 
 
+def operators_free_for(shift: RosterShift) -> QuerySet[User]:
+    """The active operators who could take `shift`: not on it, and with no shift in force overlapping it (the
+    choices a 换班 or 调班 offers; the service checks again when it is made)."""
+    around = shifts_in_force(shift.day - dt.timedelta(days=1), shift.day + dt.timedelta(days=1))
+    busy = {s.operator_id for s in around if s.starts_at < shift.ends_at and shift.starts_at < s.ends_at}
+    return (User.objects.filter(role=Role.OPERATOR, is_active=True).exclude(pk__in=busy | {shift.operator_id})
+            .order_by("username"))
+
+
 # --- 换班/请假申请 ---------------------------------------------------------------------------------------------
 
 SHIFT_REQUEST_DAYS = 30  # how far back 我的排班 lists an operator's requests

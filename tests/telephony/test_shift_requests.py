@@ -186,3 +186,11 @@ def test_each_step_is_told_to_whom_it_concerns(history, shift, django_capture_on
         declined = swap(history, shift)
         services.shift_request_answer(actor=history.operator2, request=declined, accept=False)
     assert "未同意" in Notification.objects.get(recipient=history.operator).text
+
+
+def test_the_choices_are_the_operators_free_at_that_time(history, shift, rostered):  # noqa: F811
+    free = set(selectors.operators_free_for(shift))
+    assert history.operator2 in free and history.operator not in free and history.dispatcher not in free
+    RosterShift.objects.create(roster=rostered, day=shift.day, starts_at=shift.ends_at - dt.timedelta(hours=1),
+                               ends_at=shift.ends_at + dt.timedelta(hours=7), operator=history.operator2)
+    assert history.operator2 not in set(selectors.operators_free_for(shift))

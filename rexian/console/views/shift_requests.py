@@ -19,12 +19,7 @@ from rexian.console.forms import ConsoleForm
 from rexian.console.responses import bad_request
 from rexian.telephony import selectors, services
 from rexian.telephony.models import RosterShift, ShiftRequest
-from rexian.units.models import Role, User
-
-
-def _operators(*, besides=None):
-    operators = User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username")
-    return operators.exclude(pk=besides.pk) if besides is not None else operators
+from rexian.units.models import User
 
 
 class ShiftRequestForm(ConsoleForm):
@@ -32,9 +27,9 @@ class ShiftRequestForm(ConsoleForm):
                                        empty_label=_("不指定（请假，由值班长安排）"))
     reason = forms.CharField(label=_("原因"), max_length=200)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, shift: RosterShift, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["colleague"].queryset = _operators(besides=user)
+        self.fields["colleague"].queryset = selectors.operators_free_for(shift)
 
 
 class AnswerForm(ConsoleForm):
@@ -46,14 +41,15 @@ class DecideForm(ConsoleForm):
     operator = forms.ModelChoiceField(label=_("接班话务员"), queryset=User.objects.none(), required=False)
     note = forms.CharField(label=_("审批意见"), max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shift: RosterShift, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["operator"].queryset = _operators()
+        self.fields["operator"].queryset = selectors.operators_free_for(shift)
 
 
 def _decide_form(shift_request: ShiftRequest, data=None) -> DecideForm:
     """The decision form of one request on a page listing several: its fields are prefixed with the request."""
-    return DecideForm(data, prefix=f"r{shift_request.pk}", initial={"operator": shift_request.colleague_id})
+    return DecideForm(data, shift=shift_request.shift, prefix=f"r{shift_request.pk}",
+                      initial={"operator": shift_request.colleague_id})
 
 
 def _shift_request(pk: int) -> ShiftRequest:
@@ -77,7 +73,7 @@ def shift_request_new(request, shift_id: int):
         raise Http404(gettext("班次不存在。")) from None
     if shift.operator_id != request.user.pk:
         raise PermissionDenied(gettext("只能为自己的班次申请换班或请假。"))
-    form = ShiftRequestForm(request.POST or None, user=request.user)
+    form = ShiftRequestForm(request.POST or None, shift=shift)
     if request.method == "POST" and form.is_valid():
         try:
             services.shift_request_create(actor=request.user, shift=shift, colleague=form.cleaned_data["colleague"],
