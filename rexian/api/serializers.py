@@ -1134,6 +1134,13 @@ class RosterDetailSerializer(RosterSerializer):
     shifts = RosterShiftSerializer(many=True, source="shift_rows")
 
 
+class RosterShiftsQuerySerializer(serializers.Serializer):
+    """Which of a roster's shifts its page lists (a big centre's roster holds thousands): all by default."""
+
+    day = BoundedDateField(required=False, help_text="Only the shifts starting that local day.")
+    operator = serializers.CharField(required=False, max_length=150, help_text="Only this operator's (username).")
+
+
 class RosterPublishSerializer(serializers.Serializer):
     """The 排班 page's inputs; the plan is made from the call history of the 8 weeks before `first_day`."""
 

@@ -1107,9 +1107,14 @@ def _roster(user, roster_id: str) -> Roster:
         raise exceptions.NotFound(missing) from None
 
 
-def _roster_body(roster: Roster) -> dict:
+def _roster_body(roster: Roster, *, day: dt.date | None = None, operator: str | None = None) -> dict:
     roster.in_force = telephony_selectors.roster_days_in_force(roster)
-    roster.shift_rows = roster.shifts.select_related("operator", "planned_operator", "changed_by")
+    shifts = roster.shifts.select_related("operator", "planned_operator", "changed_by")
+    if day is not None:
+        shifts = shifts.filter(day=day)
+    if operator:
+        shifts = shifts.filter(operator__username=operator)
+    roster.shift_rows = shifts
     return s.RosterDetailSerializer(roster).data
 
 
@@ -1153,12 +1158,16 @@ class RosterListView(ApiView):
 class RosterDetailView(ApiView):
     @extend_schema(
         operation_id="rosters_retrieve",
-        summary="排班表 One roster: its inputs, what each half hour needs, the days in force and every shift",
-        responses={200: s.RosterDetailSerializer, **errors(403, 404)},
+        summary="排班表 One roster: its inputs, what each half hour needs, the days in force and its shifts",
+        description="Every shift, or those of one `day` and/or one `operator`.",
+        parameters=[s.RosterShiftsQuerySerializer],
+        responses={200: s.RosterDetailSerializer, **errors(400, 403, 404)},
         tags=["staffing"],
     )
     def get(self, request, roster_id: str):
-        return Response(_roster_body(_roster(request.user, roster_id)))
+        roster = _roster(request.user, roster_id)
+        p = _parse(s.RosterShiftsQuerySerializer, _query(request))
+        return Response(_roster_body(roster, day=p.get("day"), operator=p.get("operator")))
 
 
 class RosterExecutionView(ApiView):

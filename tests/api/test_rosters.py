@@ -84,3 +84,20 @@ def test_a_shift_is_handed_over(history):
     mine = client_for(history.operator2).get("/api/v1/me/shifts/").json()
     assert [s["id"] for s in mine] == [shift.pk]
     assert client_for(history.operator).get("/api/v1/me/shifts/", {"days": 0}).status_code == 400
+
+
+def test_a_big_roster_s_shifts_can_be_read_a_day_or_an_operator_at_a_time(history):
+    client = client_for(history.supervisor)
+    url = _publish(client).json()["url"]
+    roster = Roster.objects.get()
+    first = roster.shifts.order_by("starts_at").first()
+    by_day = client.get(url, {"day": f"{first.day:%Y-%m-%d}"}).json()["shifts"]
+    assert {s["day"] for s in by_day} == {f"{first.day:%Y-%m-%d}"}
+    assert len(by_day) == roster.shifts.filter(day=first.day).count() < roster.shifts.count()
+    mine = client.get(url, {"operator": "operator"}).json()["shifts"]
+    assert {s["operator"] for s in mine} == {"operator"} and len(mine) == roster.shifts.filter(
+        operator=history.operator).count()
+    both = client.get(url, {"operator": "operator", "day": f"{first.day:%Y-%m-%d}"}).json()["shifts"]
+    assert len(both) == roster.shifts.filter(operator=history.operator, day=first.day).count()
+    bad = client.get(url, {"day": "2026-13-01"})
+    assert bad.status_code == 400 and "day" in bad.json()["fields"]
