@@ -417,7 +417,8 @@ def shift_request_answer(*, actor, request: ShiftRequest, accept: bool,
     if accept:
         transaction.on_commit(lambda: _tell_planners(locked))
     else:
-        transaction.on_commit(lambda: _tell_request(locked, [locked.requested_by_id], SWAP_DECLINED, "console:my-shifts"))
+        requester = [locked.requested_by_id]
+        transaction.on_commit(lambda: _tell_request(locked, requester, SWAP_DECLINED, "console:my-shifts"))
     return locked
 
 
@@ -453,7 +454,7 @@ def shift_request_decide(*, actor, request: ShiftRequest, approve: bool, operato
         cover = locked.colleague or operator
         if cover is None:
             raise RosterError(_("请假申请请选择接班的话务员。"), field="operator")
-        kind = _("换班") if locked.is_swap else _("请假")
+        kind = "换班" if locked.is_swap else "请假"  # kept on the shift, as its reason is, in the centre's language
         roster_shift_reassign(actor=actor, shift=shift, operator=cover, now=now, reason=f"{kind}：{locked.reason}"[:200])
     elif not note:
         raise RosterError(_("驳回请填写审批意见。"), field="note")
