@@ -493,6 +493,11 @@ class RosterShift(models.Model):  # 班次
     def hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
+    @property
+    def span(self) -> str:
+        """「12-01 07:00–15:00」 in local time, as messages and notifications name a shift."""
+        return f"{timezone.localtime(self.starts_at):%m-%d %H:%M}–{timezone.localtime(self.ends_at):%H:%M}"
+
 
 class ShiftRequest(models.Model):  # 换班/请假申请
     """An operator's request to be relieved of one of their shifts: 换班 with a named colleague, who agrees first,

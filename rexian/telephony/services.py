@@ -491,14 +491,10 @@ REQUEST_PENDING = gettext_noop("%(name)s 申请%(kind)s：%(when)s 的班次（%
 REQUEST_REJECTED = gettext_noop("%(name)s %(when)s 班次的%(kind)s申请已驳回：%(note)s")
 
 
-def _shift_when(shift: RosterShift) -> str:
-    return f"{timezone.localtime(shift.starts_at):%m-%d %H:%M}–{timezone.localtime(shift.ends_at):%H:%M}"
-
-
 def _tell_request(request: ShiftRequest, recipients: list[int], message: str, link_name: str) -> int:
     """Tell `recipients` about a step of the request (once per request, message and recipient)."""
     values = {"name": str(request.requested_by), "colleague": str(request.colleague or ""),
-              "when": _shift_when(request.shift), "reason": request.reason, "note": request.decision_note,
+              "when": request.shift.span, "reason": request.reason, "note": request.decision_note,
               "kind": gettext_lazy("换班") if request.is_swap else gettext_lazy("请假")}
     return notifications_send([(recipients, message, values)], kind=Notification.Kind.ROSTER,
                               link=reverse(link_name), key=f"shift-request:{request.pk}:{request.status}",
@@ -513,7 +509,7 @@ def _tell_planners(request: ShiftRequest) -> int:
 
 def _tell_reassigned(shift: RosterShift, previous) -> int:
     """Tell the operator who takes a shift, and the one who no longer works it (once per change)."""
-    values = {"when": _shift_when(shift), "reason": shift.change_reason, "name": str(shift.operator)}
+    values = {"when": shift.span, "reason": shift.change_reason, "name": str(shift.operator)}
     told = [([shift.operator_id], SHIFT_TAKEN, values), ([previous.pk], SHIFT_GIVEN, values)]
     return notifications_send(told, kind=Notification.Kind.ROSTER, link=reverse("console:my-shifts"),
                               key=f"roster-shift:{shift.pk}:{shift.changed_at:%Y%m%d%H%M%S}", at=shift.changed_at)

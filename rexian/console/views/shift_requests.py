@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -59,10 +58,6 @@ def _shift_request(pk: int) -> ShiftRequest:
         raise Http404(gettext("换班申请不存在。")) from None
 
 
-def _when(shift: RosterShift) -> str:
-    return f"{timezone.localtime(shift.starts_at):%m-%d %H:%M}–{timezone.localtime(shift.ends_at):%H:%M}"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def shift_request_new(request, shift_id: int):
@@ -81,7 +76,7 @@ def shift_request_new(request, shift_id: int):
         except services.RosterError as refused:
             form.add_error(refused.field if refused.field in form.fields else None, refused.message)
         else:
-            messages.success(request, gettext("申请已提交：%(when)s 的班次。") % {"when": _when(shift)})
+            messages.success(request, gettext("申请已提交：%(when)s 的班次。") % {"when": shift.span})
             return HttpResponseRedirect(reverse("console:my-shifts"))
     status = 400 if request.method == "POST" else 200
     return render(request, "console/shift_request_new.html", {"shift": shift, "form": form}, status=status)
@@ -151,7 +146,7 @@ def shift_request_decide(request, pk: int):
         else:
             done = (gettext("已批准：%(when)s 的班次改由他人值班。") if approve
                     else gettext("已驳回：%(when)s 的班次申请。"))
-            messages.success(request, done % {"when": _when(shift_request.shift)})
+            messages.success(request, done % {"when": shift_request.shift.span})
             return HttpResponseRedirect(reverse("console:shift-requests"))
     rows = [{"request": r, "form": form if r.pk == shift_request.pk else _decide_form(r)}
             for r in selectors.shift_requests_waiting()]
