@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rexian.demo",
     "rexian.api",
     "rexian.webhooks",
+    "rexian.sms",
     "rexian.open311",
     "rexian.portal",
     "rexian.telephony",
@@ -230,6 +231,19 @@ TASKS = {
     }
 }
 WORKER_SCAN_INTERVAL_SECONDS = env_int("REXIAN_DEADLINE_SCAN_SECONDS", 60, minimum=5)
+
+# --- Text messages to callers (短信, rexian/sms) ---------------------------------------------
+# off (default): none; log: written to the log, number masked; http: a signed POST to REXIAN_SMS_URL.
+SMS_BACKEND = env_choice("REXIAN_SMS_BACKEND", ("off", "log", "http"), "off")
+SMS_URL = env_str("REXIAN_SMS_URL", "")
+SMS_SECRET = env_secret("REXIAN_SMS_SECRET", required=SMS_BACKEND == "http")
+if SMS_BACKEND == "http" and not SMS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("REXIAN_SMS_BACKEND=http needs REXIAN_SMS_URL, an http(s) address of the gateway.")
+SMS_SIGN = env_str("REXIAN_SMS_SIGN", "12345热线")  # the centre's registered signature, 【…】 before each text
+SMS_PORTAL_URL = env_str("REXIAN_SMS_PORTAL_URL", "")  # where callers track an order, named in the texts
+SMS_KINDS = env_list("REXIAN_SMS_KINDS", ["receipt", "result"])
+if not set(SMS_KINDS) <= {"receipt", "result"}:
+    raise ImproperlyConfigured(f"REXIAN_SMS_KINDS={','.join(SMS_KINDS)!r}: each must be receipt or result.")
 
 # --- Hotline rules ----------------------------------------------------------------------
 CALLBACK_MAX_ATTEMPTS = env_int("REXIAN_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)

@@ -53,6 +53,7 @@ def jobs() -> list[Job]:
             task_path="rexian.webhooks.tasks:webhook_redeliver_due_task",
             every=dt.timedelta(minutes=1),
         ),
+        Job(name="sms_send_due", task_path="rexian.sms.tasks:sms_send_due_task", every=dt.timedelta(minutes=1)),
         Job(
             name="webhook_prune", task_path="rexian.webhooks.tasks:webhook_prune_deliveries", every=dt.timedelta(days=1)
         ),

@@ -17,7 +17,7 @@ def test_a_due_job_is_enqueued_once_per_interval(db, settings):
     now = NOON
     assert scheduler_tick(now=now) == EVERY_JOB
     assert scheduler_tick(now=now + dt.timedelta(seconds=30)) == []
-    assert scheduler_tick(now=now + dt.timedelta(seconds=61)) == ["deadline_scan", "webhook_redeliver"]
+    assert scheduler_tick(now=now + dt.timedelta(seconds=61)) == ["deadline_scan", "webhook_redeliver", "sms_send_due"]
     job = PeriodicJob.objects.get(name="deadline_scan")
     assert job.next_run_at == now + dt.timedelta(seconds=121)
 

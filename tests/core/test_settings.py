@@ -105,3 +105,21 @@ def test_read_replicas_need_postgresql(primary, replica):
     result = run_settings("print(1)", DATABASE_URL=primary, REXIAN_REPLICA_DATABASE_URLS=replica)
     assert result.returncode != 0
     assert "read replicas need PostgreSQL" in result.stderr
+
+
+def test_the_sms_gateway_is_off_unless_configured():
+    result = run_settings("print(json.dumps([settings.SMS_BACKEND, settings.SMS_KINDS, settings.SMS_SIGN]))")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["off", ["receipt", "result"], "12345热线"]
+
+
+@pytest.mark.parametrize("env, said", [
+    ({"REXIAN_SMS_BACKEND": "http", "REXIAN_SMS_SECRET": "s"}, "REXIAN_SMS_URL"),
+    ({"REXIAN_SMS_BACKEND": "http", "REXIAN_SMS_URL": "https://sms.example/send"}, "REXIAN_SMS_SECRET"),
+    ({"REXIAN_SMS_BACKEND": "carrier-pigeon"}, "REXIAN_SMS_BACKEND"),
+    ({"REXIAN_SMS_KINDS": "receipt,birthday"}, "REXIAN_SMS_KINDS"),
+])
+def test_a_half_configured_sms_gateway_is_a_startup_error(env, said):
+    result = run_settings("print(1)", **env)
+    assert result.returncode != 0
+    assert said in result.stderr
