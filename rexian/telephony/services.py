@@ -368,7 +368,9 @@ def _open_shift(shift: RosterShift, now: dt.datetime) -> RosterShift:
 
 
 def _locked_request(request: ShiftRequest) -> ShiftRequest:
-    return ShiftRequest.objects.select_for_update().select_related("requested_by", "colleague").get(pk=request.pk)
+    # `of`: the request's row only (the colleague is an outer join, which PostgreSQL will not lock).
+    return (ShiftRequest.objects.select_for_update(of=("self",)).select_related("requested_by", "colleague")
+            .get(pk=request.pk))
 
 
 @transaction.atomic
