@@ -125,6 +125,9 @@ def sms_send(*, message_id: int, now: dt.datetime | None = None) -> str | None:
         error = ""
     except gateway.SmsError as failure:
         reference, error = "", failure.message
+    except Exception:  # a bug must end in the log and the back-off, not in a message held until its claim expires
+        logger.exception("text message %s could not be sent", message.pk)
+        reference, error = "", "internal error: see the server log"
     if not error:
         changes = dict(status=Status.SENT, next_attempt_at=None, sent_at=timezone.now(), reference=reference[:100])
     elif message.attempts >= MAX_ATTEMPTS:

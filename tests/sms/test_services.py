@@ -174,3 +174,15 @@ def test_a_message_held_by_one_worker_is_not_sent_by_another(gateway, make_order
     assert services.sms_send(message_id=message.pk, now=now) is None
     assert services.sms_send_due(now=now) == 0 and gateway.requests == []
     assert services.sms_send_due(now=now + dt.timedelta(seconds=31)) == 1  # the claim expired with its worker
+
+
+def test_a_bug_in_sending_is_a_failure_retried_later(texting, make_order, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(services.gateway, "send", broken)
+    message = _pending(make_order)
+    assert services.sms_send(message_id=message.pk) == Status.FAILED
+    message.refresh_from_db()
+    assert message.claimed_until is None and "server log" in message.last_error
+    assert "could not be sent" in caplog.text
