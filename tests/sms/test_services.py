@@ -105,8 +105,9 @@ def test_an_event_announced_twice_or_long_ago_texts_once_or_not_at_all(texting, 
     assert SmsMessage.objects.count() == 1
 
 
-def test_a_failure_to_make_a_text_never_fails_the_operator_s_step(texting, make_order, django_capture_on_commit_callbacks,
-                                                                   monkeypatch, caplog):
+def test_a_failure_to_make_a_text_never_fails_the_operator_s_step(
+    texting, make_order, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
