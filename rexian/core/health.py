@@ -93,14 +93,9 @@ def queue_check(now: dt.datetime) -> Check:
 def replica_checks() -> dict[str, Check]:
     found = {}
     for alias in settings.READ_REPLICAS:
-        try:
-            lag = replicas.replica_lag(alias)
-        except DatabaseError as error:
-            logger.warning("readiness: read replica %s does not answer: %s", alias, error)
-            found[alias] = Check(False, "unreachable")
-            continue
-        ok = lag <= settings.REPLICA_MAX_LAG_SECONDS
-        found[alias] = Check(ok, "ok" if ok else "behind", {"lag_seconds": round(lag, 1)})
+        state = replicas.replica_state(alias)
+        found[alias] = Check(state.ok, state.status,
+                             {"lag_seconds": round(state.lag, 1)} if state.lag is not None else {})
     return found
 
 

@@ -21,6 +21,7 @@ import random
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -87,17 +88,32 @@ def replica_lag(alias: str) -> float:
         return float(cursor.fetchone()[0] or 0)
 
 
-def probe(alias: str) -> bool:
-    """Whether the replica `alias` may serve reads now: it answers and lags no more than the setting allows."""
+@dataclass(frozen=True)
+class ReplicaState:
+    status: str  # ok, behind, unreachable
+    lag: float | None = None  # seconds behind the primary, when it answered
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def replica_state(alias: str) -> ReplicaState:
+    """Whether the replica `alias` may serve reads now: it answers and lags no more than the setting allows (a
+    warning in the log when not). The router's probe and the readiness check both ask this."""
     try:
         lag = replica_lag(alias)
     except DatabaseError as error:
         logger.warning("read replica %s is not reachable, reading from the primary: %s", alias, error)
-        return False
+        return ReplicaState("unreachable")
     if lag > settings.REPLICA_MAX_LAG_SECONDS:
         logger.warning("read replica %s is %.1f s behind the primary, reading from the primary", alias, lag)
-        return False
-    return True
+        return ReplicaState("behind", lag)
+    return ReplicaState("ok", lag)
+
+
+def probe(alias: str) -> bool:
+    return replica_state(alias).ok
 
 
 def replica_for_read() -> str | None:

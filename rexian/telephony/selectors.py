@@ -464,16 +464,23 @@ def shift_request_get(pk: int) -> ShiftRequest:
     return _shift_requests().get(pk=pk)
 
 
+def _waiting(now: dt.datetime | None) -> Q:
+    """A request waiting for a supervisor's decision whose shift has not begun."""
+    return Q(status=ShiftRequest.Status.PENDING, shift__starts_at__gt=now or timezone.now())
+
+
 def shift_requests_waiting(*, now: dt.datetime | None = None) -> list[ShiftRequest]:
-    """The requests waiting for a supervisor's decision whose shift has not begun, the soonest shift first."""
-    now = now or timezone.now()
-    return list(_shift_requests().filter(status=ShiftRequest.Status.PENDING, shift__starts_at__gt=now)
-                .order_by("shift__starts_at", "id"))
+    """The requests waiting for a decision, the soonest shift first."""
+    return list(_shift_requests().filter(_waiting(now)).order_by("shift__starts_at", "id"))
 
 
 def shift_requests_waiting_count(*, now: dt.datetime | None = None) -> int:
-    now = now or timezone.now()
-    return ShiftRequest.objects.filter(status=ShiftRequest.Status.PENDING, shift__starts_at__gt=now).count()
+    return ShiftRequest.objects.filter(_waiting(now)).count()
+
+
+def may_request_for(user, shift: RosterShift) -> bool:
+    """Whether `user` may ask for a swap or leave on `shift`: only for their own shifts."""
+    return shift.operator_id == user.pk
 
 
 @dataclass(frozen=True)

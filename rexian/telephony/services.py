@@ -44,6 +44,7 @@ from rexian.telephony.selectors import (
     centre_staffing_plan,
     current_call_for,
     may_plan_staffing,
+    may_request_for,
     roster_days_in_force,
     shifts_in_force,
 )
@@ -380,7 +381,7 @@ def shift_request_create(*, actor, shift: RosterShift, colleague=None, reason: s
     actor's own shifts that has not begun. One open request per shift."""
     now = now or timezone.now()
     locked = _open_shift(shift, now)
-    if locked.operator_id != actor.pk:
+    if not may_request_for(actor, locked):
         raise PermissionDenied(_("只能为自己的班次申请换班或请假。"))
     reason = (reason or "").strip()
     if not reason:

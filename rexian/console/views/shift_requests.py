@@ -66,7 +66,7 @@ def shift_request_new(request, shift_id: int):
         shift = selectors.roster_shift_get(shift_id)
     except RosterShift.DoesNotExist:
         raise Http404(gettext("班次不存在。")) from None
-    if shift.operator_id != request.user.pk:
+    if not selectors.may_request_for(request.user, shift):
         raise PermissionDenied(gettext("只能为自己的班次申请换班或请假。"))
     form = ShiftRequestForm(request.POST or None, shift=shift)
     if request.method == "POST" and form.is_valid():
