@@ -236,7 +236,10 @@ WORKER_SCAN_INTERVAL_SECONDS = env_int("REXIAN_DEADLINE_SCAN_SECONDS", 60, minim
 # off (default): none; log: written to the log, number masked; http: a signed POST to REXIAN_SMS_URL.
 SMS_BACKEND = env_choice("REXIAN_SMS_BACKEND", ("off", "log", "http"), "off")
 SMS_URL = env_str("REXIAN_SMS_URL", "")
-SMS_SECRET = env_secret("REXIAN_SMS_SECRET", required=SMS_BACKEND == "http")
+# on: the gateway posts callers' texts to /sms/inbound/ (signed like ours): 1/2/3 rates the result notice's order
+# (短信回访评价), TD opts out (退订), anything else waits in the operators' 短信来信 list. Texts then say so.
+SMS_REPLIES = env_bool("REXIAN_SMS_REPLIES", False)
+SMS_SECRET = env_secret("REXIAN_SMS_SECRET", required=SMS_BACKEND == "http" or SMS_REPLIES)
 if SMS_BACKEND == "http" and not SMS_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("REXIAN_SMS_BACKEND=http needs REXIAN_SMS_URL, an http(s) address of the gateway.")
 SMS_SIGN = env_str("REXIAN_SMS_SIGN", "12345热线")  # the centre's registered signature, 【…】 before each text

@@ -21,6 +21,7 @@ urlpatterns = [
     path("open311/", include("rexian.open311.urls")),
     path("portal/", include("rexian.portal.urls")),
     path("telephony/", include("rexian.telephony.urls")),
+    path("sms/", include("rexian.sms.urls")),
     path("console/", include("rexian.console.urls")),
 ]
 

@@ -10,7 +10,15 @@ away), never for an event older than `FRESH` (an import of past orders texts nob
 A message's life: made `pending` when the order event commits (`on_order_event`) → the worker sends what is due
 (`sms_send_due`: at once after a message is made, and every minute) → `sent` on the gateway's 2xx, otherwise
 `failed` with the next attempt after `RETRY_DELAYS` → `gave_up`. A worker claims a message with a conditional
-UPDATE before sending it, so two workers never send it twice.
+UPDATE before sending it, so two workers never send it twice. The gateway may report later whether it reached
+the phone (`sms_delivery_report`: `delivered` / `undelivered`).
+
+With `REXIAN_SMS_REPLIES` on, the gateway also posts what callers text back (`sms_receive`). A digit 1/2/3 (or
+满意/基本满意/不满意) answering a result notice that asked for a rating, sent in the last `SURVEY_DAYS`, is recorded
+as that order's callback (短信回访评价; a dissatisfied one reopens the order for a dispatcher, as on the phone); TD
+or 退订 stops all texts to the number (`SmsOptOut`); anything else, a rating nobody asked for included, waits in the
+operators' 短信来信 list, where an operator registers it as an order or sets it aside (`incoming_registered`,
+`incoming_dismiss`).
 """
 
 from __future__ import annotations
@@ -18,17 +26,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from rexian.orders.models import OrderEvent
-from rexian.orders.transitions import Action, State
+from rexian.core.errors import InputError
+from rexian.orders import services as order_services
+from rexian.orders.models import OrderEvent, Satisfaction, WorkOrder
+from rexian.orders.transitions import Action, InvalidTransition, State
+from rexian.portal.services import integration_account
 from rexian.privacy import crypto
 from rexian.sms import gateway
-from rexian.sms.models import SmsMessage
+from rexian.sms.models import IncomingSms, SmsMessage, SmsOptOut
+from rexian.units.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +55,10 @@ CLAIM_DURATION = dt.timedelta(seconds=60)  # well above the gateway timeout: a c
 FRESH = dt.timedelta(hours=1)
 SEND_BATCH = 200
 MOBILE = re.compile(r"1[3-9]\d{9}")
+SURVEY_DAYS = 7  # how long a result notice's rating invitation stands
+MAX_INCOMING_TEXT = 1000  # a long text arrives as one (the gateway joins its parts), seldom over a few hundred
+INCOMING_HANDLERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})  # who reads the 短信来信 list
+SMS_ACCOUNT = "sms"  # the integration account ratings by text are recorded as (回访人: 短信回访)
 
 # Which event makes which message.
 KIND_OF_ACTION = {Action.REGISTER: Kind.RECEIPT, Action.ACCEPT_REPLY: Kind.RESULT}
@@ -49,6 +68,16 @@ RECEIPT_TEXT = "【{sign}】您的诉求已受理，工单号{number}。{track}"
 RESULT_TEXT = "【{sign}】您反映的问题（工单号{number}）已办理完毕，{track}我们将回访听取您的评价。"
 TRACK_ON_PORTAL = "可凭工单号和手机号在{url}查询办理结果。"
 TRACK_BY_PHONE = "可拨打12345凭工单号查询。"
+SURVEY = "请回复数字评价办理结果：1满意，2基本满意，3不满意。"
+OPT_OUT_HINT = "回复TD退订"
+
+# What callers text back. Full-width digits and letters are folded first (１ → 1, ｔｄ → td).
+OPT_OUT_WORDS = frozenset({"td", "t", "退订", "tdtd"})
+RATING_WORDS = {"满意": Satisfaction.SATISFIED, "基本满意": Satisfaction.BASIC,
+                "不满意": Satisfaction.DISSATISFIED}
+RATING_LABELS = {value: word for word, value in RATING_WORDS.items()}  # the note is Chinese, as the caller wrote
+RATING_DIGITS = {"1": Satisfaction.SATISFIED, "2": Satisfaction.BASIC, "3": Satisfaction.DISSATISFIED}
+RATING = re.compile(r"([123])(?:$|[\s,，.。:：、;；!！]+(.*))", re.S)  # "3" or "3，路灯还是不亮"
 
 
 def mobile_number(phone: str) -> str | None:
@@ -57,12 +86,24 @@ def mobile_number(phone: str) -> str | None:
     return digits if MOBILE.fullmatch(digits) else None
 
 
-def sms_text(kind: str, *, number: str) -> str:
-    """The message of `kind` for the order `number`, with the centre's signature and where to track it."""
+def sms_text(kind: str, *, number: str, survey: bool = False) -> str:
+    """The message of `kind` for the order `number`, with the centre's signature and where to track it; a result
+    notice with `survey` asks for a rating by reply instead of announcing the callback. While replies are taken,
+    each text says how to opt out."""
     url = settings.SMS_PORTAL_URL
     track = TRACK_ON_PORTAL.format(url=url) if url else TRACK_BY_PHONE
-    template = RECEIPT_TEXT if kind == Kind.RECEIPT else RESULT_TEXT
-    return template.format(sign=settings.SMS_SIGN, number=number, track=track)
+    if kind == Kind.RECEIPT:
+        text = RECEIPT_TEXT.format(sign=settings.SMS_SIGN, number=number, track=track)
+    else:
+        text = RESULT_TEXT.format(sign=settings.SMS_SIGN, number=number, track=track)
+        if survey:
+            text = text.removesuffix("我们将回访听取您的评价。") + SURVEY
+    return text + OPT_OUT_HINT if settings.SMS_REPLIES else text
+
+
+def opted_out(phone: str) -> bool:
+    """Whether the number asked for no more texts (退订)."""
+    return SmsOptOut.objects.filter(phone_hash=crypto.phone_hash(phone)).exists()
 
 
 def sms_for_event(*, event_id: int, now: dt.datetime | None = None) -> SmsMessage | None:
@@ -77,12 +118,14 @@ def sms_for_event(*, event_id: int, now: dt.datetime | None = None) -> SmsMessag
         return None
     order = event.order
     phone = mobile_number(order.caller_phone)
-    if phone is None or order.protects_identity or order.state in (State.VOIDED, State.MERGED):
+    if phone is None or order.protects_identity or order.state in (State.VOIDED, State.MERGED) or opted_out(phone):
         return None
+    survey = kind == Kind.RESULT and settings.SMS_REPLIES
     try:
         with transaction.atomic():
-            message = SmsMessage.objects.create(order=order, kind=kind, phone=phone, next_attempt_at=now,
-                                                text=sms_text(kind, number=order.number), created_at=now)
+            message = SmsMessage.objects.create(
+                order=order, kind=kind, phone=phone, phone_hash=crypto.phone_hash(phone), survey=survey,
+                next_attempt_at=now, text=sms_text(kind, number=order.number, survey=survey), created_at=now)
     except IntegrityError:  # the order was texted this already (an event announced twice)
         return None
     transaction.on_commit(_send_soon)
@@ -163,3 +206,153 @@ def sms_retry(*, message_ids) -> int:
     if retried:
         transaction.on_commit(_send_soon)
     return retried
+
+
+def sms_delivery_report(*, message_id: int, delivered: bool, error: str = "", at: dt.datetime | None = None) -> bool:
+    """The gateway's delivery report (状态报告) on a sent message: reached the phone or not (switched off for days,
+    no longer in service …; the gateway has retried already, so Rexian does not). False for a message it never
+    sent (an unknown id, or one not sent yet)."""
+    status = Status.DELIVERED if delivered else Status.UNDELIVERED
+    return bool(SmsMessage.objects.filter(
+        pk=message_id, status__in=[Status.SENT, Status.DELIVERED, Status.UNDELIVERED]
+    ).update(status=status, delivered_at=at or timezone.now(), last_error="" if delivered else error[:500]))
+
+
+def sms_delivery_reports(reports: list[dict]) -> int:
+    """`sms_delivery_report` for each of a batch; how many matched a sent message."""
+    with transaction.atomic():
+        return sum(sms_delivery_report(**report) for report in reports)
+
+
+# --- What callers text back -------------------------------------------------------------------------------------
+
+
+class IncomingInputError(InputError):
+    """A text posted by the gateway cannot be taken (no number, no text …); `index` is its place in a batch."""
+
+    index = 0
+
+
+def _folded(text: str) -> str:
+    """The text with full-width forms folded (１ → 1, ｔｄ → td), trimmed, in lower case."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def parse_rating(text: str) -> tuple[str, str] | None:
+    """A rating a caller texted back, as (satisfaction, their comment), or None when the text is not one."""
+    folded = _folded(text)
+    if folded in RATING_WORDS:
+        return RATING_WORDS[folded], ""
+    match = RATING.fullmatch(folded)
+    if match is None:
+        return None
+    return RATING_DIGITS[match[1]], " ".join(text.strip()[len(match[1]):].split()).lstrip(",，.。:：、;；!！ ")
+
+
+def is_opt_out(text: str) -> bool:
+    return _folded(text) in OPT_OUT_WORDS
+
+
+def _survey_answered(phone_hash: str, at: dt.datetime) -> SmsMessage | None:
+    """The rating invitation a reply at `at` answers: the latest sent to the number in the last SURVEY_DAYS whose
+    order still awaits its callback, else the latest of them (a rating that comes after the callback)."""
+    surveys = list(
+        SmsMessage.objects.filter(phone_hash=phone_hash, survey=True, sent_at__gte=at - dt.timedelta(days=SURVEY_DAYS),
+                                  sent_at__lte=at, status__in=[Status.SENT, Status.DELIVERED])
+        .select_related("order").defer("phone").order_by("-sent_at", "-id")[:20]
+    )
+    waiting = [survey for survey in surveys if survey.order.state == State.AWAITING_CALLBACK]
+    return (waiting or surveys or [None])[0]
+
+
+def _record_rating(incoming: IncomingSms, survey: SmsMessage, satisfaction: str, comment: str) -> None:
+    """Record the caller's rating as the order's callback, or say why it was not."""
+    incoming.order = survey.order
+    label = RATING_LABELS[satisfaction]
+    note = f"短信评价：{label}。{comment}" if comment else f"短信评价：{label}"
+    try:
+        with transaction.atomic():
+            order_services.callback_record(actor=integration_account(SMS_ACCOUNT, "短信回访"), order=survey.order,
+                                           satisfaction=satisfaction, solved=None, responded_in_time=None,
+                                           note=note[:1000])
+    except InvalidTransition:  # called back already (or closed otherwise): the rating is kept, not counted
+        incoming.status = IncomingSms.Status.RATED_LATE
+    except PermissionDenied:  # the account was deactivated: an operator reads it and records it by hand
+        incoming.status = IncomingSms.Status.OPEN
+    else:
+        incoming.status = IncomingSms.Status.RATED
+
+
+def sms_receive(*, reference: str, phone: str, text: str, received_at: dt.datetime | None = None) -> IncomingSms | None:
+    """Take one text a caller sent (the gateway's `reference` makes a repeated post harmless: None the second
+    time). See the module docstring for what it is taken as. Raises IncomingInputError for a text that cannot be
+    stored."""
+    reference = (reference or "").strip()
+    digits = crypto.normalize_phone(phone or "")
+    text = (text or "").strip()
+    if not reference or len(reference) > 100:
+        raise IncomingInputError(_("缺少网关流水号，或超过 100 个字符。"), field="id")
+    if not 5 <= len(digits) <= 20:
+        raise IncomingInputError(_("发信号码无效。"), field="from")
+    if not text:
+        raise IncomingInputError(_("短信内容为空。"), field="text")
+    if len(text) > MAX_INCOMING_TEXT:
+        raise IncomingInputError(_("短信内容超过 %(count)d 个字符。") % {"count": MAX_INCOMING_TEXT}, field="text")
+    now = timezone.now()
+    received_at = min(received_at or now, now)
+    phone_hash = crypto.phone_hash(digits)
+    incoming = IncomingSms(reference=reference, phone=digits, phone_hash=phone_hash, text=text,
+                           received_at=received_at, status=IncomingSms.Status.OPEN)
+    try:
+        with transaction.atomic():
+            if IncomingSms.objects.filter(reference=reference).exists():
+                return None
+            if is_opt_out(text):
+                SmsOptOut.objects.get_or_create(phone_hash=phone_hash, defaults={
+                    "masked_phone": crypto.mask_phone(digits), "source": "短信回复退订", "created_at": received_at})
+                incoming.status = IncomingSms.Status.OPTED_OUT
+            elif (rating := parse_rating(text)) and (survey := _survey_answered(phone_hash, received_at)):
+                _record_rating(incoming, survey, *rating)
+            incoming.save()
+    except IntegrityError:  # the same text posted twice at once
+        return None
+    return incoming
+
+
+def sms_receive_many(texts: list[dict]) -> list[IncomingSms | None]:
+    """`sms_receive` for each of a batch the gateway posted, all or none: an IncomingInputError (its `index` set)
+    stores nothing."""
+    with transaction.atomic():
+        taken = []
+        for index, text in enumerate(texts):
+            try:
+                taken.append(sms_receive(**text))
+            except IncomingInputError as error:
+                error.index = index
+                raise
+        return taken
+
+
+def _handle(*, actor, incoming_id: int, status: str, order: WorkOrder | None = None, note: str = "") -> None:
+    if actor.role not in INCOMING_HANDLERS:
+        raise PermissionDenied(_("您无权处理短信来信。"))
+    handled = IncomingSms.objects.filter(pk=incoming_id, status=IncomingSms.Status.OPEN).update(
+        status=status, order=order, handled_by=actor, handled_at=timezone.now(), note=note)
+    if not handled:
+        raise IncomingInputError(_("这条短信已由他人处理。"))
+
+
+def incoming_registered(*, actor, incoming_id: int, order: WorkOrder) -> None:
+    """The operator registered the text as `order` (channel 短信)."""
+    _handle(actor=actor, incoming_id=incoming_id, status=IncomingSms.Status.REGISTERED, order=order)
+
+
+def incoming_dismiss(*, actor, incoming_id: int, note: str) -> None:
+    """无需登记: the text needs no order (a thank-you, an empty reply, a rating nobody asked for …); the operator
+    says why."""
+    note = " ".join((note or "").split())
+    if not note:
+        raise IncomingInputError(_("请填写无需登记的原因。"), field="note")
+    if len(note) > 200:
+        raise IncomingInputError(_("原因不能超过 200 个字符。"), field="note")
+    _handle(actor=actor, incoming_id=incoming_id, status=IncomingSms.Status.DISMISSED, note=note)
