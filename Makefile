@@ -10,10 +10,12 @@ DEMO_DB := $(CURDIR)/var/rexian.sqlite3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/rexian
 CHROMIUM := /usr/bin/chromium
 # The demo texts callers to the log (docs/sms.md): an order registered in the demo shows its 受理回执 there and in
-# the admin, and nothing leaves the machine.
+# the admin, and nothing leaves the machine. Replies are on, signed with var/sms.secret, so that texts can be posted
+# to /sms/incoming/ as a gateway would.
 DEMO_ENV := REXIAN_SECRET_KEY_FILE=$(CURDIR)/var/secret.key REXIAN_DATA_KEY_FILE=$(CURDIR)/var/data.key \
 	DATABASE_URL=sqlite:///$(DEMO_DB) REXIAN_DATA_DIR=$(CURDIR)/var \
-	REXIAN_SMS_BACKEND=log REXIAN_SMS_SIGN=江安12345 REXIAN_SMS_PORTAL_URL=http://127.0.0.1:$(PORT)/portal/track/
+	REXIAN_SMS_BACKEND=log REXIAN_SMS_SIGN=江安12345 REXIAN_SMS_PORTAL_URL=http://127.0.0.1:$(PORT)/portal/track/ \
+	REXIAN_SMS_REPLIES=on REXIAN_SMS_SECRET_FILE=$(CURDIR)/var/sms.secret
 
 .PHONY: demo demo-reset test test-sqlite test-postgres install install-test browser-deps report-fonts clean
 
@@ -76,10 +78,10 @@ report-fonts:
 	fi
 
 # Keys for the demo are made once and kept in var/ (ignored by git).
-var/secret.key var/data.key:
+var/secret.key var/data.key var/sms.secret:
 	@mkdir -p var && umask 077 && $(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $@
 
-demo: install report-fonts var/secret.key var/data.key
+demo: install report-fonts var/secret.key var/data.key var/sms.secret
 	@$(DEMO_ENV) $(REXIAN) migrate --noinput -v 0
 	@$(DEMO_ENV) $(REXIAN) collectstatic --noinput -v 0
 	@$(DEMO_ENV) $(REXIAN) demo

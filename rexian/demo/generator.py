@@ -60,6 +60,7 @@ from rexian.enterprise.demo_data import DemoEnterprise, demo_enterprise_load, de
 from rexian.knowledge.demo_data import demo_knowledge_load
 from rexian.supervision.demo_data import demo_supervision_load
 from rexian.quality.demo_data import demo_quality_load
+from rexian.sms.demo import demo_sms_load
 from rexian.analytics.rollups import rollup_rebuild
 from rexian.api.services import api_token_install
 from rexian.open311.services import open311_demo_key_install
@@ -1416,6 +1417,7 @@ def demo_load(
         demo_quality_load(now=now, seed=seed)  # 质检: the last days' samples, most of them scored
         # 一企来: the profiles of the enterprises the orders name and of the rest of the pool, policies, pushes.
         desk = demo_enterprise_load(now=now, seed=seed)
+        demo_sms_load(now=now, seed=seed)  # 短信来信: texts waiting for the operators, two ratings by text, an opt-out
     # The orders were written in bulk, without the order events that keep the metrics' rollups current.
     rollup_rebuild()
     hotspot_scan(now=now)  # the hot-spot page's first run (the worker recomputes it every hour)

@@ -57,6 +57,15 @@ def incoming_page(*, user, open_only: bool = True, page: int = 1, page_size: int
     return texts[:page_size], len(texts) > page_size
 
 
+def incoming_get(*, user, incoming_id: int) -> IncomingSms:
+    """One text of the 短信来信 list, waiting or handled, its number masked (`masked_phone`). Raises
+    PermissionDenied for those who do not handle texts, IncomingSms.DoesNotExist when there is no such text."""
+    _require_handler(user)
+    incoming = IncomingSms.objects.select_related("order", "handled_by").get(pk=incoming_id)
+    incoming.masked_phone = mask_phone(incoming.phone)
+    return incoming
+
+
 def incoming_for_intake(*, user, incoming_id: int) -> IncomingSms | None:
     """A waiting text for the intake page to register (its number in full: the read is logged); None when it is
     not waiting any more."""

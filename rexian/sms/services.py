@@ -17,8 +17,8 @@ With `REXIAN_SMS_REPLIES` on, the gateway also posts what callers text back (`sm
 满意/基本满意/不满意) answering a result notice that asked for a rating, sent in the last `SURVEY_DAYS`, is recorded
 as that order's callback (短信回访评价; a dissatisfied one reopens the order for a dispatcher, as on the phone); TD
 or 退订 stops all texts to the number (`SmsOptOut`); anything else, a rating nobody asked for included, waits in the
-operators' 短信来信 list, where an operator registers it as an order or sets it aside (`incoming_registered`,
-`incoming_dismiss`).
+operators' 短信来信 list, where an operator registers it as an order or sets it aside (`incoming_register` or
+`incoming_registered`, `incoming_dismiss`).
 """
 
 from __future__ import annotations
@@ -308,8 +308,7 @@ def sms_receive(*, reference: str, phone: str, text: str, received_at: dt.dateti
             if IncomingSms.objects.filter(reference=reference).exists():
                 return None
             if is_opt_out(text):
-                SmsOptOut.objects.get_or_create(phone_hash=phone_hash, defaults={
-                    "masked_phone": crypto.mask_phone(digits), "source": "短信回复退订", "created_at": received_at})
+                sms_opt_out(phone=digits, source="短信回复退订", at=received_at)
                 incoming.status = IncomingSms.Status.OPTED_OUT
             elif (rating := parse_rating(text)) and (survey := _survey_answered(phone_hash, received_at)):
                 _record_rating(incoming, survey, *rating)
@@ -317,6 +316,23 @@ def sms_receive(*, reference: str, phone: str, text: str, received_at: dt.dateti
     except IntegrityError:  # the same text posted twice at once
         return None
     return incoming
+
+
+def validate_mobile(phone: str) -> str:
+    """The mainland mobile number `phone` is, digits only; IncomingInputError when it is not one."""
+    digits = mobile_number(phone)
+    if digits is None:
+        raise IncomingInputError(_("请填写 11 位手机号。"), field="phone")
+    return digits
+
+
+def sms_opt_out(*, phone: str, source: str, at: dt.datetime | None = None) -> SmsOptOut:
+    """退订: text the number nothing more (a caller's TD, or a caller who asked on the phone and an administrator
+    entered it). Raises IncomingInputError for a number that is not one."""
+    digits = validate_mobile(phone)
+    opt_out, _created = SmsOptOut.objects.get_or_create(phone_hash=crypto.phone_hash(digits), defaults={
+        "masked_phone": crypto.mask_phone(digits), "source": source[:60], "created_at": at or timezone.now()})
+    return opt_out
 
 
 def sms_receive_many(texts: list[dict]) -> list[IncomingSms | None]:
@@ -333,13 +349,17 @@ def sms_receive_many(texts: list[dict]) -> list[IncomingSms | None]:
         return taken
 
 
+class IncomingHandled(IncomingInputError):
+    """The text is not waiting any more: another operator registered or dismissed it first (the API's 409)."""
+
+
 def _handle(*, actor, incoming_id: int, status: str, order: WorkOrder | None = None, note: str = "") -> None:
     if actor.role not in INCOMING_HANDLERS:
         raise PermissionDenied(_("您无权处理短信来信。"))
     handled = IncomingSms.objects.filter(pk=incoming_id, status=IncomingSms.Status.OPEN).update(
         status=status, order=order, handled_by=actor, handled_at=timezone.now(), note=note)
     if not handled:
-        raise IncomingInputError(_("这条短信已由他人处理。"))
+        raise IncomingHandled(_("这条短信已由他人处理。"))
 
 
 def incoming_registered(*, actor, incoming_id: int, order: WorkOrder) -> None:
@@ -356,3 +376,25 @@ def incoming_dismiss(*, actor, incoming_id: int, note: str) -> None:
     if len(note) > 200:
         raise IncomingInputError(_("原因不能超过 200 个字符。"), field="note")
     _handle(actor=actor, incoming_id=incoming_id, status=IncomingSms.Status.DISMISSED, note=note)
+
+
+def incoming_register(*, actor, incoming_id: int, **fields) -> WorkOrder:
+    """登记: register the waiting text as a new order and mark the text registered, both or neither (a refused
+    text leaves no order behind). `fields` are `order_register`'s; with no `caller_phone` the order takes the
+    text's number. Operators and supervisors. Raises PermissionDenied, IncomingInputError (no such text),
+    IncomingHandled (no longer waiting) and what `order_register` raises."""
+    if actor.role not in INCOMING_HANDLERS:
+        raise PermissionDenied(_("您无权处理短信来信。"))
+    with transaction.atomic():
+        # Locked first: of two operators registering the same text, the second waits and then is refused
+        # before making an order.
+        incoming = IncomingSms.objects.select_for_update().filter(pk=incoming_id).first()
+        if incoming is None:
+            raise IncomingInputError(_("短信来信不存在。"), field="incoming_sms")
+        if incoming.status != IncomingSms.Status.OPEN:
+            raise IncomingHandled(_("这条短信已由他人处理。"))
+        if not (fields.get("caller_phone") or "").strip():
+            fields["caller_phone"] = incoming.phone
+        order = order_services.order_register(actor=actor, **fields)
+        incoming_registered(actor=actor, incoming_id=incoming.pk, order=order)
+    return order

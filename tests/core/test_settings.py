@@ -118,6 +118,7 @@ def test_the_sms_gateway_is_off_unless_configured():
     ({"REXIAN_SMS_BACKEND": "http", "REXIAN_SMS_URL": "https://sms.example/send"}, "REXIAN_SMS_SECRET"),
     ({"REXIAN_SMS_BACKEND": "carrier-pigeon"}, "REXIAN_SMS_BACKEND"),
     ({"REXIAN_SMS_KINDS": "receipt,birthday"}, "REXIAN_SMS_KINDS"),
+    ({"REXIAN_SMS_REPLIES": "on"}, "REXIAN_SMS_SECRET"),
 ])
 def test_a_half_configured_sms_gateway_is_a_startup_error(env, said):
     result = run_settings("print(1)", **env)

@@ -30,6 +30,7 @@ from rexian.orders import access, services
 from rexian.orders.deadlines import deadline_scan
 from rexian.orders.models import Assignment, Escalation, ExtensionRequest, OrderEvent, OrderNumberSequence, WorkOrder
 from rexian.orders.transitions import OPEN_STATES, TRANSITIONS, State, replay
+from rexian.sms.models import IncomingSms
 from rexian.supervision.models import Supervision
 from rexian.units.models import Role, Unit, User
 from tests import factories as f
@@ -155,6 +156,8 @@ class TestLoadedCity:
             events.setdefault(row[0], []).append(row)
         orders = list(WorkOrder.objects.select_related("registered_by"))
         assert len(orders) > 100
+        rated_by_text = set(IncomingSms.objects.filter(status="rated").values_list("order_id", flat=True))
+        assert len(rated_by_text) == 2
         for order in orders:
             rows = events[order.pk]
             assert [row[1] for row in rows] == list(range(1, len(rows) + 1))
@@ -163,7 +166,8 @@ class TestLoadedCity:
             assert replay([row[2:5] for row in rows]) == order.state
             times = [row[5] for row in rows]
             assert all(a < b for a, b in pairwise(times)) and times[0] == order.registered_at
-            assert times[-1] <= NOW
+            # The two orders rated by text were rated by the services as the load ran, on the real clock.
+            assert times[-1] <= NOW or rows[-1][2] == "callback" and order.pk in rated_by_text
             assert order.registered_by.role == Role.OPERATOR
 
     def test_orders_are_spread_over_the_pipeline(self, db):
@@ -265,6 +269,20 @@ class TestLoadedCity:
         waiting = {(r.status, r.colleague.username if r.colleague else None, r.requested_by.username != "operator")
                    for r in ShiftRequest.objects.select_related("colleague", "requested_by")}
         assert waiting == {("pending", None, True), ("asking_colleague", "operator", True)}
+
+    def test_callers_texts_wait_are_registered_rate_orders_and_opt_out(self, db):
+        from rexian.orders.models import Callback
+        from rexian.sms.models import SmsOptOut
+
+        statuses = sorted(IncomingSms.objects.values_list("status", flat=True))
+        assert statuses.count("open") == 5 and statuses.count("rated") == 2 and statuses.count("opted_out") == 1
+        registered = IncomingSms.objects.get(status="registered")
+        assert (registered.order.channel.code, registered.text) == ("sms", registered.order.description)
+        rated = IncomingSms.objects.filter(status="rated").select_related("order")
+        assert {text.order.state for text in rated} == {"closed", "reopened"}
+        assert Callback.objects.filter(order__in=[text.order for text in rated], operator__username="sms").count() == 2
+        assert SmsOptOut.objects.count() == 1
+        assert not IncomingSms.objects.filter(received_at__gt=NOW).exists()
 
     def test_quality_samples_are_drawn_and_mostly_scored(self, db):
         from rexian.quality.models import QualityInspection
