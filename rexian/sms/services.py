@@ -307,7 +307,7 @@ def sms_receive(*, reference: str, phone: str, text: str, received_at: dt.dateti
         with transaction.atomic():
             if IncomingSms.objects.filter(reference=reference).exists():
                 return None
-            if is_opt_out(text):
+            if is_opt_out(text) and mobile_number(digits):
                 sms_opt_out(phone=digits, source="短信回复退订", at=received_at)
                 incoming.status = IncomingSms.Status.OPTED_OUT
             elif (rating := parse_rating(text)) and (survey := _survey_answered(phone_hash, received_at)):

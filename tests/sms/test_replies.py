@@ -253,3 +253,8 @@ def test_a_report_on_a_message_not_sent_yet_is_not_taken(replies, make_order):
     assert not services.sms_delivery_report(message_id=message.pk, delivered=True)
     message.refresh_from_db()
     assert message.status == SmsMessage.Status.PENDING
+
+
+def test_td_from_a_number_that_is_no_mobile_waits_for_an_operator(replies):
+    assert receive("TD", phone="10086").status == In.OPEN
+    assert not SmsOptOut.objects.exists()
