@@ -5,7 +5,7 @@ this module maps them, and DRF's own errors, to a status and a stable code:
 
     InputError 400 invalid_input        StaleVersion 409 stale_version
       (OrderInputError, SupervisionError, QualityError)
-    SupervisionStepError, PolicyStepError 409 invalid_step
+    SupervisionStepError, PolicyStepError, IncomingHandled 409 invalid_step
     PermissionDenied 403 permission_denied  InvalidTransition 409 invalid_transition
     unknown order 404 not_found          Idempotency-Key reused 422 idempotency_key_reused
 """
@@ -23,6 +23,7 @@ from rexian.orders.services import StaleVersion
 from rexian.orders.transitions import InvalidTransition
 from rexian.core.errors import InputError
 from rexian.enterprise.services import PolicyStepError
+from rexian.sms.services import IncomingHandled
 from rexian.supervision.services import SupervisionStepError
 
 NON_FIELD = "non_field_errors"
@@ -95,7 +96,7 @@ def exception_handler(exc, context):
         return Response(error_body("stale_version", message, {"version": [message]}), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, InvalidTransition):
         return Response(error_body("invalid_transition", exc.message), status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, (SupervisionStepError, PolicyStepError)):
+    if isinstance(exc, (SupervisionStepError, PolicyStepError, IncomingHandled)):
         return Response(error_body("invalid_step", exc.message), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, InputError):
         message = str(exc.message)

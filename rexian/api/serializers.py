@@ -30,6 +30,7 @@ from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, W
 from rexian.orders.selectors import ENTERPRISE_QUEUE_TABS
 from rexian.orders.transitions import Action, State
 from rexian.quality.models import QualityInspection
+from rexian.sms.models import IncomingSms
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.telephony.models import ShiftRequest
 from rexian.units.models import Role, Unit
@@ -381,6 +382,17 @@ class RegisterSerializer(serializers.Serializer):
         default=list,
         max_length=10,
         help_text="Names of hot-topic tags.",
+    )
+    incoming_sms = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="短信来信: the id of the waiting text the order is registered from (operators and supervisors). "
+        "The text is marked registered with the order, both or neither: 409 `invalid_step` when someone else "
+        "handled it first, and no order is made. With `caller_phone` empty the order takes the text's number "
+        "(which the API never shows). Use channel `sms`.",
     )
 
 
@@ -1248,3 +1260,50 @@ class ShiftRequestDecideSerializer(serializers.Serializer):
 class MyShiftsQuerySerializer(serializers.Serializer):
     first_day = BoundedDateField(required=False, help_text="Default: a week ago.")
     days = serializers.IntegerField(min_value=1, max_value=62, default=21)
+
+
+# --- 短信来信 -------------------------------------------------------------------------------------------------------
+
+
+class IncomingSmsQuerySerializer(PageSerializer):
+    tab = serializers.ChoiceField(
+        choices=["open", "all"], required=False, default="open",
+        help_text="open: the texts waiting for an operator, oldest first; all: every text, newest first.",
+    )
+
+
+class IncomingSmsSerializer(serializers.Serializer):
+    """短信来信: a text a caller sent the hotline's number. The number is always masked."""
+
+    id = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+    phone = serializers.CharField(source="masked_phone", help_text="The sender's number, masked (138****8000).")
+    text = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=IncomingSms.Status.choices,
+        help_text="open (waiting) → registered (an order was made of it) or dismissed (无需登记); taken without an "
+        "operator: rated (the order's callback), rated_late (came after the callback), opted_out (退订).",
+    )
+    status_label = serializers.CharField(source="get_status_display")
+    order = serializers.CharField(source="order.number", allow_null=True, default=None,
+                                  help_text="工单编号: the order it was registered as or rated; null if none.")
+    handled_by = serializers.CharField(allow_null=True, help_text="The name of the operator who registered or "
+                                       "dismissed it.")  # str() of the user, null when nobody did
+    handled_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField(help_text="Why it needed no order (dismissed).")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, incoming) -> str:
+        return reverse("api:sms-incoming-detail", kwargs={"incoming_id": incoming.pk})
+
+
+class IncomingSmsPageSerializer(serializers.Serializer):
+    results = IncomingSmsSerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class IncomingDismissSerializer(serializers.Serializer):
+    # The service folds the spaces, then requires the note and its 200 characters (naming `note` when it refuses).
+    note = _blank_text(NOTE_MAX, trim_whitespace=False, help_text="处理说明: why the text needs no order (a "
+                       "thank-you, an empty reply …); required, at most 200 characters.")

@@ -47,6 +47,9 @@ from rexian.orders.transitions import Action
 from rexian.quality import selectors as quality_selectors
 from rexian.quality import services as quality_services
 from rexian.reports import selectors as report_selectors
+from rexian.sms import selectors as sms_selectors
+from rexian.sms import services as sms_services
+from rexian.sms.models import IncomingSms
 from rexian.supervision import selectors as supervision_selectors
 from rexian.supervision import services as supervision_services
 from rexian.telephony import selectors as telephony_selectors
@@ -66,7 +69,7 @@ _ERROR_TEXT = {
     404: "No such order (or no such record named in the path).",
     409: "`stale_version`: the order changed since the client read it (reload and retry); "
     "`invalid_transition`: the order's state does not allow the action; "
-    "`invalid_step`: a supervision item's or a policy's status does not allow the step.",
+    "`invalid_step`: a supervision item's, a policy's or a text's (短信来信) status does not allow the step.",
     413: "The request body is too large.",
     415: "Unsupported content type.",
     422: "The Idempotency-Key was already used with a different body.",
@@ -174,8 +177,10 @@ class OrderListView(ApiView):
         operation_id="orders_register",
         summary="登记 Register a new order",
         parameters=[IDEMPOTENCY_KEY],
+        description="With `incoming_sms`, the order is registered from a waiting text (短信来信), which is marked "
+        "registered with it: 409 `invalid_step`, and no order, when someone else handled the text first.",
         request=s.RegisterSerializer,
-        responses={201: s.OrderRefSerializer, **errors(400, 403, 413, 415, 422)},
+        responses={201: s.OrderRefSerializer, **errors(400, 403, 409, 413, 415, 422)},
         tags=["orders"],
     )
     def post(self, request):
@@ -201,7 +206,11 @@ class OrderListView(ApiView):
 
     def _register(self, request) -> Response:
         d = _parse(s.RegisterSerializer, request.data)
-        order = services.order_register(actor=request.user, **d)
+        incoming_id = d.pop("incoming_sms")
+        if incoming_id is None:
+            order = services.order_register(actor=request.user, **d)
+        else:
+            order = sms_services.incoming_register(actor=request.user, incoming_id=incoming_id, **d)
         body = s.OrderRefSerializer(order).data
         return _created(body)
 
@@ -1370,3 +1379,64 @@ class ShiftRequestDecideView(ApiView):
         telephony_services.shift_request_decide(actor=request.user, request=found, approve=d["approve"],
                                                 operator=_user_named(d.get("operator"), "operator"),
                                                 note=d.get("note", ""))
+
+
+# --- 短信来信 (texts callers sent the hotline) -----------------------------------------------------------------------
+
+
+def _incoming(user, incoming_id: str) -> IncomingSms:
+    """The text, for operators and supervisors (403 for anyone else, 404 if there is none)."""
+    missing = _("短信来信不存在。")
+    try:
+        return sms_selectors.incoming_get(user=user, incoming_id=_path_id(incoming_id, missing))
+    except IncomingSms.DoesNotExist:
+        raise exceptions.NotFound(missing) from None
+
+
+class IncomingSmsListView(ApiView):
+    @extend_schema(
+        operation_id="sms_incoming_list",
+        summary="短信来信 Callers' texts waiting for an operator, oldest first (or every text, newest first)",
+        description="Operators and supervisors. A text that is neither a rating a result notice asked for nor "
+        "退订 waits here until an operator registers it as an order (`POST orders/` with `incoming_sms`) or "
+        "dismisses it. The sender's number is always masked. `next` is null on the last page.",
+        parameters=[s.IncomingSmsQuerySerializer],
+        responses={200: s.IncomingSmsPageSerializer, **errors(400, 403)},
+        tags=["sms"],
+    )
+    def get(self, request):
+        p = _parse(s.IncomingSmsQuerySerializer, _query(request))
+        rows, has_next = sms_selectors.incoming_page(
+            user=request.user, open_only=p["tab"] == "open", page=p["page"], page_size=p["page_size"]
+        )
+        next_url, previous = _links(request, p["page"], has_next)
+        return Response(s.IncomingSmsPageSerializer({"results": rows, "next": next_url, "previous": previous}).data)
+
+
+class IncomingSmsDetailView(ApiView):
+    @extend_schema(
+        operation_id="sms_incoming_retrieve",
+        summary="短信来信 One text, waiting or handled",
+        description="Operators and supervisors; the number masked.",
+        responses={200: s.IncomingSmsSerializer, **errors(403, 404)},
+        tags=["sms"],
+    )
+    def get(self, request, incoming_id: str):
+        return Response(s.IncomingSmsSerializer(_incoming(request.user, incoming_id)).data)
+
+
+class IncomingSmsDismissView(ApiView):
+    @extend_schema(
+        operation_id="sms_incoming_dismiss",
+        summary="无需登记 Set a waiting text aside, saying why",
+        description="Operators and supervisors. 400 on `note` when it is empty or over 200 characters; 409 "
+        "`invalid_step` when the text is not waiting any more (someone else handled it first).",
+        request=s.IncomingDismissSerializer,
+        responses={200: s.IncomingSmsSerializer, **errors(400, 403, 404, 409, 413, 415)},
+        tags=["sms"],
+    )
+    def post(self, request, incoming_id: str):
+        incoming = _incoming(request.user, incoming_id)
+        note = _parse(s.IncomingDismissSerializer, request.data)["note"]
+        sms_services.incoming_dismiss(actor=request.user, incoming_id=incoming.pk, note=note)
+        return Response(s.IncomingSmsSerializer(_incoming(request.user, incoming_id)).data)

@@ -32,6 +32,7 @@ DATETIME_INPUT = forms.DateTimeInput(
 DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d"]
 ACTION_CHOICES = [(ANSWER, _("直接办结")), (DISPATCH, _("转派遣")), (REGISTER, _("仅登记"))]
 STALE_PAGE = _("页面已失效，请重新打开受理登记页面后再填写。")
+INVALID_TEXT = _("所登记的短信来信无效，请从短信来信列表重新打开。")
 
 
 def new_intake_token() -> str:
@@ -175,6 +176,11 @@ class IntakeForm(OrderRecordForm):
         required=False, min_value=1, widget=forms.HiddenInput,
         error_messages={"invalid": _("引用的知识库条目无效，请重新引用。"), "min_value": _("引用的知识库条目无效，请重新引用。")},
     )
+    # The caller's text (短信来信) the page was opened from: saving marks it registered as the new order.
+    incoming_sms = forms.IntegerField(
+        required=False, min_value=1, widget=forms.HiddenInput,
+        error_messages={"invalid": INVALID_TEXT, "min_value": INVALID_TEXT},
+    )
     # Which submit button was pressed.
     action = forms.ChoiceField(
         choices=ACTION_CHOICES,
@@ -250,3 +256,12 @@ def initial_intake() -> dict:
         "channel": Channel.objects.filter(code="phone").first(),
         "urgency": Urgency.objects.order_by("rank").first(),
     }
+
+
+def initial_from_text(incoming) -> dict:
+    """An empty form's defaults for registering a caller's text (短信来信): channel 短信 (where the centre has it),
+    their number and their words, and the text itself, so that saving marks it registered."""
+    initial = initial_intake()
+    initial["channel"] = Channel.objects.filter(code="sms", is_active=True).first() or initial["channel"]
+    initial.update(caller_phone=incoming.phone, description=incoming.text, incoming_sms=incoming.pk)
+    return initial

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ class MenuItem:
     label: str
     roles: frozenset[str]
     key: str  # access key (Alt+key in Chromium) for keyboard users
+    setting: str = ""  # a feature switch in the settings: the page is offered only while it is on
 
     @property
     def url(self) -> str:
@@ -33,6 +35,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("review", _("待审核登记"), frozenset({R.OPERATOR, R.SUPERVISOR}), "r"),
     MenuItem("callbacks", _("回访"), frozenset({R.OPERATOR, R.SUPERVISOR}), "c"),
     MenuItem("missed-calls", _("漏接回拨"), frozenset({R.OPERATOR, R.SUPERVISOR}), "l"),
+    MenuItem("incoming-sms", _("短信来信"), frozenset({R.OPERATOR, R.SUPERVISOR}), "x", setting="SMS_REPLIES"),
     MenuItem("my-shifts", _("我的排班"), frozenset({R.OPERATOR}), "f"),
     MenuItem("dispatch", _("派遣"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "d"),
     MenuItem("requests", _("审核"), frozenset({R.DISPATCHER, R.SUPERVISOR}), "a"),
@@ -58,7 +61,7 @@ def menu_for(user) -> list[MenuItem]:
     """The menu entries for `user`'s role, in the order above."""
     if not user.is_authenticated:
         return []
-    return [item for item in MENU if user.role in item.roles]
+    return [item for item in MENU if user.role in item.roles and (not item.setting or getattr(settings, item.setting))]
 
 
 def may_open(user, url_name: str) -> bool:

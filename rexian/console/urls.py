@@ -19,6 +19,7 @@ from rexian.console.views import (
     reports,
     search,
     shift_requests,
+    sms,
     staffing,
     supervision,
     unit_staff,
@@ -48,6 +49,9 @@ urlpatterns = [
     path("missed-calls/", queues.missed_calls, name="missed-calls"),
     path("missed-calls/<int:pk>/number/", queues.missed_call_number, name="missed-call-number"),
     path("missed-calls/<int:pk>/callback/", queues.missed_call_callback, name="missed-call-callback"),
+    # 短信来信: callers' texts to register as orders (on the intake page, ?sms=<id>) or set aside.
+    path("sms/", sms.incoming_sms, name="incoming-sms"),
+    path("sms/<int:pk>/dismiss/", sms.incoming_sms_dismiss, name="incoming-sms-dismiss"),
     # Dispatchers (派遣): the pending queue and the requests awaiting review.
     path("dispatch/", dispatch.dispatch_queue, name="dispatch"),
     path("dispatch/requests/", dispatch.review_requests, name="requests"),

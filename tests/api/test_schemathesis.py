@@ -2,7 +2,7 @@
 
 Bounded and deterministic: 25 examples per operation, derandomized, no example
 database. Generated requests run against the test database as a dispatcher
-(an operator for registering, which dispatchers may not do; an inspector for 质检).
+(an operator for registering and for 短信来信, which dispatchers may not do; an inspector for 质检).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from rexian.api.services import api_token_issue
 from rexian.orders.models import WorkOrder
 from rexian.orders.transitions import State
+from rexian.sms.services import sms_receive
 from rexian.wsgi import application
 
 CHECKS = [
@@ -41,6 +42,8 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
 
 # The orders the current test made. Random numbers name no order (404), so half the cases use one of these.
 KNOWN_NUMBERS: list[str] = []
+# The texts (短信来信) the current test received.
+KNOWN_TEXTS: list[int] = []
 # Master data of the test cast, put into well-formed bodies so that they reach the services.
 REAL_CODES = {
     "channel": "phone",
@@ -57,6 +60,9 @@ REAL_CODES = {
 
 @schema.hook
 def before_generate_path_parameters(context, strategy):
+    if "{incoming_id}" in context.operation.path:  # half the cases name one of the test's texts
+        return st.one_of(strategy, st.integers(min_value=0, max_value=1).map(
+            lambda i: {"incoming_id": str(KNOWN_TEXTS[i]) if KNOWN_TEXTS else "1"}))
     if "{number}" not in context.operation.path:
         return strategy  # a supervision item's id: random ids name no item (404), which is checked too
     known = st.integers(min_value=0, max_value=3).map(lambda i: {"number": _known(i)})
@@ -103,6 +109,10 @@ def keys(cast, make_order, keep_test_connection, settings, tmp_path) -> dict[str
         make_order(state).number
         for state in (State.REGISTERED, State.PENDING_DISPATCH, State.IN_PROGRESS, State.AWAITING_CALLBACK)
     ]
+    KNOWN_TEXTS[:] = [  # for the 短信来信 endpoints (and for an order registered from one)
+        sms_receive(reference=reference, phone="13812348000", text="幸福路路灯不亮").pk
+        for reference in ("gw-1", "gw-2")
+    ]
     return {
         role: api_token_issue(user=getattr(cast, role), name="schemathesis")[1]
         for role in ("dispatcher", "operator", "inspector")
@@ -113,6 +123,8 @@ def keys(cast, make_order, keep_test_connection, settings, tmp_path) -> dict[str
 @settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case, keys):
     role = "operator" if case.operation.label == "POST /api/v1/orders/" else "dispatcher"
+    if case.operation.path.startswith("/api/v1/sms/"):
+        role = "operator"
     if case.operation.path.startswith("/api/v1/quality/"):
         role = "inspector"
     case.call_and_validate(headers={"Authorization": f"Token {keys[role]}"}, checks=CHECKS)

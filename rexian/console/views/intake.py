@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rexian.catalog import selectors as catalog_selectors
 from rexian.catalog.models import Line
-from rexian.console.intake_forms import IntakeForm, initial_intake
+from rexian.console.intake_forms import IntakeForm, initial_from_text, initial_intake
 from rexian.core import credit_code as credit_codes
 from rexian.enterprise import selectors as enterprise_selectors
 from rexian.intelligence.suggest import text_suggestions
@@ -34,6 +34,8 @@ from rexian.orders.intake import ANSWER, order_intake
 from rexian.orders.services import AlreadyRegistered, OrderInputError
 from rexian.orders.transitions import Action, State
 from rexian.privacy import crypto
+from rexian.sms import selectors as sms_selectors
+from rexian.sms.services import IncomingInputError, incoming_registered
 from rexian.telephony import selectors as telephony_selectors
 from rexian.units.models import Role
 from rexian.units.selectors import area_communities
@@ -110,6 +112,10 @@ def intake(request):
     its once-only token still unused. The same page saved again (a double
     Ctrl+Enter, a resent POST) registers nothing and leads to the order the first
     save made.
+
+    Opened from the 短信来信 list (`?sms=<id>`), the form holds the caller's text
+    (channel 短信, their number and words); saving it marks the text registered
+    as the new order and leads back to the list.
     """
     if request.method == "POST":
         form = IntakeForm(request.POST)
@@ -132,12 +138,31 @@ def intake(request):
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, _saved_message(order))
+                if data["incoming_sms"]:
+                    _text_registered(request, data["incoming_sms"], order)
+                    return HttpResponseRedirect(reverse("console:incoming-sms"))  # on to the next text
                 return HttpResponseRedirect(reverse("console:intake"))
         return _render_intake(request, form, status=400)
     initial = initial_intake()
     if phone := request.GET.get("phone", "").strip()[:30]:
         initial["caller_phone"] = phone  # from a callback or a missed-call list
+    if (incoming_id := _int_param(request, "sms")) is not None:  # 「登记工单」 in the 短信来信 list
+        incoming = sms_selectors.incoming_for_intake(user=request.user, incoming_id=incoming_id)
+        if incoming is None:
+            messages.warning(request, _("这条短信已不在待处理之列（可能已由他人处理），以下为空白登记表。"))
+        else:
+            initial = initial_from_text(incoming)
     return _render_intake(request, IntakeForm(initial=initial))
+
+
+def _text_registered(request, incoming_id: int, order) -> None:
+    """Mark the caller's text the order was registered from. A text a colleague handled meanwhile keeps the order
+    (it is registered): the operator is told, to check the two are not the same request twice."""
+    try:
+        incoming_registered(actor=request.user, incoming_id=incoming_id, order=order)
+    except IncomingInputError as refused:
+        messages.warning(request, _("%(reason)s工单 %(number)s 已照常登记，请核对是否与他人所登记的重复。") % {
+            "reason": refused.message, "number": order.number})
 
 
 def _merge_into(request) -> int | None:

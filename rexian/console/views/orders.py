@@ -66,8 +66,10 @@ def _render_detail(request, detail, *, bound=None, status=200):
         # 督办与批示: the items on the order, and a way to issue one for the supervisors and leaders.
         "supervisions": supervision_selectors.order_supervisions(user=request.user, order=detail.order),
         "may_supervise": supervision_services.may_issue_on(request.user, detail.order),
-        # 短信: the receipt and result texts sent to the caller (docs/sms.md), for the centre's staff.
+        # 短信: the receipt and result texts sent to the caller (docs/sms.md) and the caller's own texts about the
+        # order (the rating texted back, the text it was registered from), for the centre's staff.
         "sms_messages": sms_selectors.order_messages(user=request.user, order=detail.order),
+        "sms_incoming": sms_selectors.order_incoming(user=request.user, order=detail.order),
         # 一企来: the enterprise's profile, for the centre's staff who work the desk.
         "enterprise_profile": (
             enterprise_selectors.enterprise_by_code(detail.order.enterprise_credit_code)
