@@ -80,6 +80,10 @@ class Article(models.Model):  # 知识条目
     title = models.CharField(_("标题"), max_length=200)
     question = models.TextField(_("常见问法"), blank=True, help_text=_("问答必填：市民通常怎么问，可写多种问法。"))
     body = models.TextField(_("答复口径"), help_text=_("话务员据以答复市民的正文。"))
+    sms_text = models.CharField(
+        _("短信口径"), max_length=300, blank=True,
+        help_text=_("话务员可发给来电人的短信正文（不含签名），写明办理要点：材料、地点、电话、网址。留空则不能短信发送。"),
+    )
     keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("用空格或逗号分隔，检索时权重同标题。"))
     basis = models.CharField(_("政策依据"), max_length=300, blank=True)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles", verbose_name=_("栏目"))

@@ -15,6 +15,7 @@ class SmsMessage(models.Model):  # 短信
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("受理回执")
         RESULT = "result", _("办结通知")
+        ANSWER = "answer", _("知识答复")  # an operator texts the caller a knowledge-base article's 短信口径
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")
@@ -39,12 +40,22 @@ class SmsMessage(models.Model):  # 短信
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("送达回执时间"), null=True, blank=True)  # the gateway's delivery report
+    # A knowledge answer's article and the operator who sent it.
+    article = models.ForeignKey("knowledge.Article", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("知识条目"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("发送人"))
 
     class Meta:
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="sms_once_per_order_and_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], condition=models.Q(kind__in=["receipt", "result"]),
+                                    name="sms_once_per_order_and_kind"),
+            models.UniqueConstraint(fields=["order", "article"], condition=models.Q(kind="answer"),
+                                    name="sms_answer_once_per_article"),
+        ]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=models.Q(status__in=["pending", "failed"]),
                          name="sms_due"),

@@ -208,6 +208,47 @@ def sms_retry(*, message_ids) -> int:
     return retried
 
 
+class SmsRefused(InputError):
+    """A text an operator asked for cannot be sent (no mobile number, a protected caller, an opt-out …)."""
+
+
+def answer_text(article) -> str:
+    """A knowledge answer: the article's 短信口径 under the centre's signature (and the opt-out hint)."""
+    text = f"【{settings.SMS_SIGN}】{article.sms_text.strip()}"
+    return text + OPT_OUT_HINT if settings.SMS_REPLIES else text
+
+
+def sms_answer(*, actor, order: WorkOrder, article) -> SmsMessage:
+    """知识答复: text the order's caller the 短信口径 of the knowledge-base article the operator answered with, sent
+    by the worker like the other texts. Each article at most once per order. Operators and supervisors; raises
+    PermissionDenied, or SmsRefused saying why it cannot go (the gateway is off, the article has no 短信口径 or is
+    not in force, the caller is protected, has no mobile number or opted out, it was sent already)."""
+    if actor.role not in INCOMING_HANDLERS:
+        raise PermissionDenied(_("您无权给来电人发送短信。"))
+    if settings.SMS_BACKEND == "off":
+        raise SmsRefused(_("本中心未开通短信发送。"))
+    if not article.sms_text.strip() or not article.is_current():
+        raise SmsRefused(_("该知识条目没有可发送的短信口径，或已不在有效期内。"), field="article")
+    if order.protects_identity:
+        raise SmsRefused(_("来电人要求保密或为举报人，不向其发送短信。"))
+    phone = mobile_number(order.caller_phone)
+    if phone is None:
+        raise SmsRefused(_("来电号码不是手机号，无法发送短信。"))
+    if opted_out(phone):
+        raise SmsRefused(_("该号码已退订短信。"))
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = SmsMessage.objects.create(
+                order=order, kind=Kind.ANSWER, article=article, requested_by=actor, phone=phone,
+                phone_hash=crypto.phone_hash(phone), text=answer_text(article)[:300], next_attempt_at=now,
+                created_at=now)
+    except IntegrityError:
+        raise SmsRefused(_("该条目的短信口径已发给本工单的来电人。"), field="article") from None
+    transaction.on_commit(_send_soon)
+    return message
+
+
 def sms_delivery_report(*, message_id: int, delivered: bool, error: str = "", at: dt.datetime | None = None) -> bool:
     """The gateway's delivery report (状态报告) on a sent message: reached the phone or not (switched off for days,
     no longer in service …; the gateway has retried already, so Rexian does not). False for a message it never
