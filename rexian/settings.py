@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "OrderActionEnum": "rexian.orders.transitions.Action.choices",
         "AssignmentStatusEnum": "rexian.api.schema.ASSIGNMENT_STATUS",
         "AssignmentRoleEnum": "rexian.api.schema.ASSIGNMENT_ROLE",
+        "IncomingSmsStatusEnum": "rexian.api.schema.INCOMING_SMS_STATUS",
         "RoleEnum": "rexian.units.models.Role.choices",
         "SupervisionKindEnum": "rexian.supervision.models.Supervision.Kind.choices",
         "SupervisionStatusEnum": "rexian.supervision.models.Supervision.Status.choices",

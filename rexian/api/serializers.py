@@ -30,7 +30,7 @@ from rexian.orders.models import Assignment, Attachment, Gender, Satisfaction, W
 from rexian.orders.selectors import ENTERPRISE_QUEUE_TABS
 from rexian.orders.transitions import Action, State
 from rexian.quality.models import QualityInspection
-from rexian.sms.models import IncomingSms
+from rexian.sms.models import IncomingSms, SmsMessage
 from rexian.supervision.models import Supervision, SupervisionStep
 from rexian.telephony.models import ShiftRequest
 from rexian.units.models import Role, Unit
@@ -1307,3 +1307,50 @@ class IncomingDismissSerializer(serializers.Serializer):
     # The service folds the spaces, then requires the note and its 200 characters (naming `note` when it refuses).
     note = _blank_text(NOTE_MAX, trim_whitespace=False, help_text="处理说明: why the text needs no order (a "
                        "thank-you, an empty reply …); required, at most 200 characters.")
+
+
+# --- 短信 of an order (texts to and from its caller) ---------------------------------------------------------------
+
+
+class SmsAnswerSerializer(serializers.Serializer):
+    article = StrictIntegerField(
+        min_value=1, max_value=MAX_VERSION,
+        help_text="知识条目: the id of the knowledge-base article whose 短信口径 (`sms_text`) is texted to the caller.",
+    )
+
+
+class SmsMessageSerializer(serializers.Serializer):
+    """短信: a text made for the order's caller. The number it went to is never shown."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=SmsMessage.Kind.choices,
+        help_text="receipt (受理回执), result (办结通知) or answer (知识答复, an article's 短信口径 an operator sent).",
+    )
+    kind_label = serializers.CharField(source="get_kind_display")
+    status = serializers.ChoiceField(
+        choices=SmsMessage.Status.choices,
+        help_text="pending → sent → delivered or undelivered (the gateway's report); failed is retried until the "
+        "worker gives up (gave_up).",
+    )
+    status_label = serializers.CharField(source="get_status_display")
+    text = serializers.CharField(help_text="The text as sent, with the centre's signature.")
+    article = serializers.IntegerField(source="article_id", allow_null=True,
+                                       help_text="知识条目: the article a knowledge answer quoted; null otherwise.")
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True, help_text="When the gateway took it; null until then.")
+
+
+class OrderIncomingSmsSerializer(serializers.Serializer):
+    """短信来信: a text the caller sent about the order (a rating, or the text it was registered from)."""
+
+    id = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+    text = serializers.CharField()
+    status = serializers.ChoiceField(choices=IncomingSms.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+
+
+class OrderSmsSerializer(serializers.Serializer):
+    sent = SmsMessageSerializer(many=True, help_text="Texts made for the caller, oldest first.")
+    received = OrderIncomingSmsSerializer(many=True, help_text="The caller's texts about the order, oldest first.")

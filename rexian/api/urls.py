@@ -17,6 +17,8 @@ v1 = [
         name="order-dispatch-suggestions",
     ),
     path("orders/<str:number>/duplicates/", views.OrderDuplicateView.as_view(), name="order-duplicates"),
+    path("orders/<str:number>/sms/", views.OrderSmsView.as_view(), name="order-sms"),
+    path("orders/<str:number>/sms-answer/", views.OrderSmsAnswerView.as_view(), name="order-sms-answer"),
     *[path(f"orders/<str:number>/{slug}/", view.as_view(), name=f"order-{slug}") for slug, view in views.ACTION_VIEWS],
     path("orders/<str:number>/supervisions/", views.SupervisionIssueView.as_view(), name="order-supervisions"),
     path("reports/<str:report_id>/supervisions/", views.ReportSupervisionIssueView.as_view(),

@@ -39,6 +39,7 @@ from rexian.enterprise import services as enterprise_services
 from rexian.enterprise.models import Enterprise, Policy
 from rexian.enterprise.services import PolicyFields, ProfileFields
 from rexian.intelligence.suggest import text_suggestions
+from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access, selectors, services
 from rexian.orders.attachments import attachment_add
 from rexian.orders.models import WorkOrder
@@ -1440,3 +1441,62 @@ class IncomingSmsDismissView(ApiView):
         note = _parse(s.IncomingDismissSerializer, request.data)["note"]
         sms_services.incoming_dismiss(actor=request.user, incoming_id=incoming.pk, note=note)
         return Response(s.IncomingSmsSerializer(_incoming(request.user, incoming_id)).data)
+
+
+# --- 短信 of an order (texts to and from its caller) ----------------------------------------------------------------
+
+
+def _visible_order(user, number: str) -> WorkOrder:
+    """The order, if the user may see it (404 if there is none, 403 if it is another unit's)."""
+    order = _order(number)
+    if not access.can_view(user, order):
+        raise exceptions.PermissionDenied(_("您无权查看该工单。"))
+    return order
+
+
+class OrderSmsView(ApiView):
+    @extend_schema(
+        operation_id="orders_sms_list",
+        summary="短信 The texts made for the order's caller and the caller's texts about it, oldest first",
+        description="For the centre's staff who answer callers (operators, dispatchers, supervisors, "
+        "administrators); 403 for other roles. `sent`: the receipt (受理回执), the result notice (办结通知) and "
+        "knowledge answers (知识答复) with their delivery status; `received`: the rating the caller texted back, "
+        "the text the order was registered from. No phone number is ever shown.",
+        responses={200: s.OrderSmsSerializer, **errors(403, 404)},
+        tags=["sms"],
+    )
+    def get(self, request, number: str):
+        order = _visible_order(request.user, number)
+        if request.user.role not in sms_selectors.VIEWERS:
+            raise exceptions.PermissionDenied(_("您无权查看本工单的短信。"))
+        body = {
+            "sent": sms_selectors.order_messages(user=request.user, order=order),
+            "received": sms_selectors.order_incoming(user=request.user, order=order),
+        }
+        return Response(s.OrderSmsSerializer(body).data)
+
+
+class OrderSmsAnswerView(ApiView):
+    @extend_schema(
+        operation_id="orders_sms_answer",
+        summary="知识答复 Text the caller a knowledge-base article's 短信口径",
+        description="Operators and supervisors. The article's `sms_text`, under the centre's signature, goes to the "
+        "order's caller by the SMS worker (`status` pending until it is sent); each article at most once per "
+        "order. 400 `invalid_input` saying why it cannot go: no SMS gateway, the article has no 短信口径 or is not "
+        "in force, or it was sent already (`fields.article`); the caller is confidential or a whistle-blower, "
+        "has no mobile number or opted out (退订). 400 on `article` for an id that names no article in force.",
+        request=s.SmsAnswerSerializer,
+        responses={201: s.SmsMessageSerializer, **errors(400, 403, 404, 413, 415)},
+        tags=["sms"],
+    )
+    def post(self, request, number: str):
+        order = _visible_order(request.user, number)
+        # Refused before the body is read, so that a dispatcher hears 403 whatever is sent (the service checks too).
+        if request.user.role not in sms_services.INCOMING_HANDLERS:
+            raise exceptions.PermissionDenied(_("您无权给来电人发送短信。"))
+        article_id = _parse(s.SmsAnswerSerializer, request.data)["article"]
+        article = knowledge_selectors.article_get(article_id=article_id, user=request.user)
+        if article is None:
+            raise exceptions.ValidationError({"article": [_("知识条目不存在或已不在有效期内。")]})
+        message = sms_services.sms_answer(actor=request.user, order=order, article=article)
+        return Response(s.SmsMessageSerializer(message).data, status=status.HTTP_201_CREATED)

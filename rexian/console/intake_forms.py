@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import Case, When
 from django.urls import reverse_lazy
@@ -111,7 +112,7 @@ class IntakeForm(OrderRecordForm):
         "caller_phone", "caller_name", "caller_gender", "confidential", "caller_is_enterprise", "enterprise_name",
         "enterprise_credit_code", "channel", "line", "appeal_type", "urgency", "title", "occurred_at",
         "description", "category", "hot_topics", "town", "community", "address", "answer", "knowledge_article",
-        "action", "intake_token",
+        "sms_answer", "action", "intake_token",
     ]
 
     # Who (诉求人).
@@ -176,6 +177,9 @@ class IntakeForm(OrderRecordForm):
         required=False, min_value=1, widget=forms.HiddenInput,
         error_messages={"invalid": _("引用的知识库条目无效，请重新引用。"), "min_value": _("引用的知识库条目无效，请重新引用。")},
     )
+    # 知识答复: once the order is answered on the call, text the caller the quoted article's 短信口径 (only while the
+    # centre sends texts: the field is left out otherwise).
+    sms_answer = forms.BooleanField(label=_("短信发送所引用条目的口径"), required=False)
     # The caller's text (短信来信) the page was opened from: saving marks it registered as the new order.
     incoming_sms = forms.IntegerField(
         required=False, min_value=1, widget=forms.HiddenInput,
@@ -205,6 +209,8 @@ class IntakeForm(OrderRecordForm):
             .order_by(Case(When(code="phone", then=0), default=1), "code")
         )
         f["line"].queryset = Line.objects.filter(is_active=True)
+        if settings.SMS_BACKEND == "off":
+            del f["sms_answer"]
         f["hot_topics"].queryset = HotTopic.objects.filter(is_active=True)
         # Typing the title or the description asks the knowledge base for articles that may answer it.
         suggest = {

@@ -36,6 +36,7 @@ class UserLanguageMiddleware:
 # arguments it needs). An action opened with GET is sent back there.
 ACTION_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "order-action": ("console:order", ("number",)),  # /console/orders/<number>/<action>/
+    "order-sms-answer": ("console:order", ("number",)),  # /console/orders/<number>/sms-answer/ (知识答复)
     "supervision-step": ("console:supervision", ("pk",)),  # /console/supervision/<id>/<step>/
     "notifications-read": ("console:notifications", ()),
     "hotspots-recompute": ("console:hotspots", ()),

@@ -60,6 +60,7 @@ urlpatterns = [
     # Every role: order detail with its actions, search, notifications.
     path("orders/<str:number>/", orders.detail, name="order"),
     path("orders/<str:number>/attachments/<int:pk>/", orders.attachment, name="order-attachment"),
+    path("orders/<str:number>/sms-answer/", sms.order_sms_answer, name="order-sms-answer"),  # 知识答复
     path("orders/<str:number>/<slug:slug>/", orders.act, name="order-action"),
     path("search/", search.search, name="search"),
     path("search/export/", search.export, name="search-export"),

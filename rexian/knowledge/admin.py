@@ -10,6 +10,7 @@ with the resources of `rexian.knowledge.resources`.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -76,12 +77,17 @@ class ArticleAdmin(WorkbookAdmin):
     autocomplete_fields = ["owner_unit"]
     readonly_fields = ["status", "published_at", "reviewed_at", "created_by", "created_at", "updated_by", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["code", "kind", "section", "title", "question", "body", "keywords", "basis"]}),
+        (None, {"fields": ["code", "kind", "section", "title", "question", "body", "sms_text", "keywords", "basis"]}),
         (_("责任与有效期"), {"fields": ["owner_unit", "valid_from", "valid_until", "review_due", "reviewed_at"]}),
         (_("状态"), {"fields": ["status", "published_at", "created_by", "created_at", "updated_by", "updated_at"]}),
     ]
     actions = ["publish", "archive", "mark_reviewed"]
     ADMIN_SEARCH_LIMIT = 100
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "sms_text":  # up to 300 characters: a box, not one long line
+            kwargs["widget"] = widgets.AdminTextareaWidget(attrs={"rows": 3})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         term = (search_term or "").strip()

@@ -45,14 +45,16 @@ class DemoArticle:
     valid_until: int | None = None  # days from the load day; None: open-ended
     review_in: int = 120  # days until the next review; negative: overdue
     status: str = "published"
+    sms_text: str = ""  # 短信口径: what an operator may text the caller (no signature); "": not texted
 
 
-def _qa(code, section, owner, title, question, body, keywords, basis="", **dates) -> DemoArticle:
-    return DemoArticle(code, section, owner, "qa", title, question, body, keywords, basis, **dates)
+def _qa(code, section, owner, title, question, body, keywords, basis="", **more) -> DemoArticle:
+    """A question and answer; `more` are the dates, the status and the 短信口径 (DemoArticle's defaults)."""
+    return DemoArticle(code, section, owner, "qa", title, question, body, keywords, basis, **more)
 
 
-def _article(code, section, owner, title, body, keywords, basis="", **dates) -> DemoArticle:
-    return DemoArticle(code, section, owner, "article", title, "", body, keywords, basis, **dates)
+def _article(code, section, owner, title, body, keywords, basis="", **more) -> DemoArticle:
+    return DemoArticle(code, section, owner, "article", title, "", body, keywords, basis, **more)
 
 
 ARTICLES = [
@@ -91,6 +93,11 @@ ARTICLES = [
         "社保卡 挂失 补办 补领 丢失 遗失 制卡 电子社保卡",
         "《社会保障卡管理办法》",
         review_in=150,
+        sms_text=(
+            "社保卡补办：先拨12333或在“江苏智慧人社”App挂失，金融功能另向发卡银行挂失。"
+            "可到任一合作银行网点（工行、农行、中行、建行、江苏银行、江南农商行）即时补领，"
+            "或在“江苏智慧人社”App申请邮寄，约7个工作日送达。补卡期间可用医保电子凭证看病。"
+        ),
     ),
     _qa(
         "RS-004", "12333", "RSJ", "失业保险金申领条件与办理",
@@ -103,6 +110,11 @@ ARTICLES = [
         "失业金 失业保险金 离职 失业登记 申领 领取期限",
         "《失业保险条例》第十四条、第十七条",
         review_in=90,
+        sms_text=(
+            "失业保险金：失业前单位和本人缴费满1年、非本人意愿中断就业、已办失业登记的可申领。"
+            "可在“江苏智慧人社”App或“苏服办”App申请，或到江安市公共就业服务中心（市民中心二楼）窗口办理，"
+            "受理后一般15个工作日内发放。"
+        ),
     ),
     _qa(
         "RS-005", "12333", "RSJ", "养老保险关系跨省转移接续",
@@ -114,6 +126,11 @@ ARTICLES = [
         "养老保险 转移接续 跨省 转移 外省社保 转入",
         "《城镇企业职工基本养老保险关系转移接续暂行办法》",
         review_in=180,
+        sms_text=(
+            "养老保险跨省转移：向江安市社保经办机构申请，无需回原参保地。可在国家社会保险公共服务平台、"
+            "掌上12333或“江苏智慧人社”App在线申请，或带身份证到政务服务中心人社窗口办理，"
+            "一般45个工作日内办结，可在平台查进度。"
+        ),
     ),
     _article(
         "RS-006", "12333", "RSJ", "城乡居民基本养老保险参保与缴费档次",
@@ -148,6 +165,11 @@ ARTICLES = [
         "养老金认证 资格认证 生存认证 人脸识别 退休人员 暂停发放",
         "",
         review_in=100,
+        sms_text=(
+            "养老金资格认证：每12个月一次。可在“江苏智慧人社”App或国家社会保险公共服务平台刷脸认证，"
+            "子女可代为操作；已“无感认证”的无需操作；行动不便的由家属向社区申请上门认证。逾期暂停发放，"
+            "认证后恢复并补发。"
+        ),
     ),
     _qa(
         "RS-009", "12333", "RSJ", "拖欠工资的投诉举报渠道（根治欠薪）",
@@ -495,6 +517,11 @@ ARTICLES = [
         "公积金提取 购房提取 住房公积金 取公积金 公积金材料 提取",
         "《住房公积金管理条例》第二十四条；江安市住房公积金提取管理办法",
         review_in=70,
+        sms_text=(
+            "购房提取公积金：带身份证、本人一类银行卡；新房另附购房合同和发票（或付款凭证），"
+            "二手房另附不动产权证书和契税完税凭证。可在“江安公积金”公众号、“苏服办”App申请，"
+            "或到市民中心一楼公积金服务大厅办理，一般3个工作日到账，须在购房2年内申请。"
+        ),
     ),
     _qa(
         "GJJ-002", "general", "GJJ", "租房提取住房公积金",
@@ -506,6 +533,11 @@ ARTICLES = [
         "租房提取 公积金 租房 无房提取 提取额度 租赁备案",
         "江安市住房公积金提取管理办法",
         review_in=110,
+        sms_text=(
+            "租房提取公积金：本人及配偶在江安无自有住房的可申请。无备案合同的，单身每年最高15000元，"
+            "夫妻合计每年最高24000元；有租赁备案合同和租金发票的按实际租金提取。在“江安公积金”公众号按月、"
+            "季或年申请，审核后转入本人银行卡。"
+        ),
     ),
     _qa(
         "GJJ-003", "general", "GJJ", "住房公积金贷款额度与条件",
@@ -528,6 +560,11 @@ ARTICLES = [
         "离职提取 退休提取 销户 辞职 公积金封存 公积金",
         "《住房公积金管理条例》第二十四条",
         review_in=180,
+        sms_text=(
+            "离职、退休提取公积金：退休可提取全部余额并销户，持身份证和银行卡在“江安公积金”公众号办理，"
+            "无需单位盖章；离职后账户封存满半年且未再就业的可提取；户口迁出江安或出境定居的可全部提取；"
+            "在外地再就业的建议办理转移接续。"
+        ),
     ),
     _qa(
         "GJJ-005", "general", "GJJ", "灵活就业人员自愿缴存住房公积金",
@@ -568,6 +605,10 @@ ARTICLES = [
         "新生儿落户 上户口 出生登记 出生一件事 户口 出生医学证明",
         "《中华人民共和国户口登记条例》第七条",
         review_in=100,
+        sms_text=(
+            "新生儿落户：出生一个月内到父或母户口所在地派出所申报，带出生医学证明、父母户口簿和身份证、"
+            "结婚证。也可在“苏服办”App“出生一件事”一次办理出生医学证明、落户、医保参保和社保卡申领。"
+        ),
     ),
     _qa(
         "HJ-002", "general", "GAJ", "居住证申领",
@@ -579,6 +620,10 @@ ARTICLES = [
         "居住证 居住登记 外地人 暂住证 签注 随迁子女",
         "《居住证暂行条例》",
         review_in=160,
+        sms_text=(
+            "居住证申领：先到社区警务室或派出所办理居住登记，居住满半年后带身份证、照片（可现场采集）及就业、"
+            "住所或就读证明之一，到居住地派出所申领，15个工作日内制证，每年签注一次。"
+        ),
     ),
     _qa(
         "HJ-003", "general", "GAJ", "户口迁入江安的条件",
@@ -590,6 +635,11 @@ ARTICLES = [
         "落户 户口迁移 购房落户 人才落户 户口迁入 大学生落户 跨省通办",
         "江苏省户籍准入登记规定",
         review_in=140,
+        sms_text=(
+            "户口迁入江安：有合法稳定住所（含租赁）的可落户；在江安就业参保的可落单位集体户或社区公共户；"
+            "大专以上毕业生、技术工人可先落户后就业。带身份证、户口簿及住所、"
+            "就业或学历证明到拟落户地派出所申请，外省迁入可跨省通办。"
+        ),
     ),
     _qa(
         "HJ-004", "general", "GAJ", "居民身份证补领、换领与临时身份证",
@@ -601,6 +651,11 @@ ARTICLES = [
         "身份证 补办身份证 临时身份证 身份证丢失 异地办证 换证",
         "《中华人民共和国居民身份证法》；《临时居民身份证管理办法》",
         review_in=-40,
+        sms_text=(
+            "身份证补领：先到派出所或“公安一网通办”挂失。可在户籍地或江安任一派出所户籍窗口补领、"
+            "换领（全国通办），现场采集照片和指纹，工本费20元，约20个工作日制证，可邮寄。"
+            "急用可在户籍地派出所申领临时身份证。"
+        ),
     ),
     _qa(
         "HJ-005", "general", "GAJ", "无犯罪记录证明的开具",
@@ -634,6 +689,11 @@ ARTICLES = [
         "居民医保 医保缴费 城乡居民医保 集中缴费期 医保参保 交医保",
         "《国务院关于整合城乡居民基本医疗保险制度的意见》",
         review_in=35,
+        sms_text=(
+            "城乡居民医保：集中缴费期一般为每年9月至12月，缴次年医保费，可用微信“江苏税务社保缴纳”小程序、"
+            "支付宝、银行App或到社区代收点缴纳。期内缴费次年1月1日起享受待遇，期后参保有等待期；"
+            "新生儿出生3个月内参保自出生起享受待遇。"
+        ),
     ),
     _qa(
         "YB-002", "general", "YBJ", "异地就医备案",
@@ -645,6 +705,10 @@ ARTICLES = [
         "异地就医 异地备案 外地看病 跨省就医 直接结算 医保报销",
         "国家医保局 财政部关于进一步做好基本医疗保险跨省异地就医直接结算工作的通知",
         review_in=85,
+        sms_text=(
+            "异地就医备案：在“国家医保服务平台”App、“江苏医保云”App或微信小程序在线办理，即时生效；"
+            "也可到江安市医保服务大厅办理。备案后在就医地定点医疗机构直接结算；急诊抢救可先就医后补办备案。"
+        ),
     ),
     _qa(
         "YB-003", "general", "YBJ", "门诊慢特病待遇认定",
@@ -760,6 +824,11 @@ ARTICLES = [
         "老年卡 公交免费 老人乘车 敬老卡 公交卡 年审",
         "江安市老年人优待办法",
         review_in=145,
+        sms_text=(
+            "老年卡：65周岁以上免费乘市区公交，60至64周岁半价。"
+            "带身份证和一寸照片到人民路公交总站公交IC卡服务中心或各镇公交服务点办理，当场取卡。每年年审一次，"
+            "可在服务中心或“江安公交”小程序刷脸年审。"
+        ),
     ),
     _qa(
         "JT-002", "general", "GAJ", "电动自行车登记上牌",
@@ -922,6 +991,11 @@ ARTICLES = [
         "不动产登记 房产证 不动产权证 办证进度 过户 抵押登记",
         "《不动产登记暂行条例》第二十条",
         review_in=155,
+        sms_text=(
+            "不动产登记：江安市不动产登记中心在市民中心一楼，一般登记、抵押登记5个工作日内办结。"
+            "进度可在“苏服办”App“不动产登记”或扫受理回执二维码查询，电子证书可在线下载。"
+            "新房须开发企业先办首次登记，逾期未办可向住建局投诉。"
+        ),
     ),
     _qa(
         "NY-001", "general", "NYNCJ", "耕地地力保护补贴",
@@ -1083,7 +1157,7 @@ def demo_knowledge_load(*, now: dt.datetime | None = None) -> int:
         published = entry.status != Article.Status.DRAFT
         article = Article(
             code=entry.code, kind=entry.kind, title=entry.title, question=entry.question, body=entry.body,
-            keywords=entry.keywords, basis=entry.basis, section=by_code[entry.section],
+            sms_text=entry.sms_text, keywords=entry.keywords, basis=entry.basis, section=by_code[entry.section],
             owner_unit=units[f"{D.CITY_CODE}-{entry.owner}"], valid_from=day(entry.valid_from),
             valid_until=day(entry.valid_until), review_due=day(entry.review_in), status=entry.status,
             published_at=now + dt.timedelta(days=entry.valid_from) if published else None,

@@ -55,6 +55,7 @@ class ArticleResource(MasterDataResource):  # 知识条目
     title = fields.Field(attribute="title", column_name="标题", widget=TextWidget())
     question = fields.Field(attribute="question", column_name="常见问法", widget=TextWidget())
     body = fields.Field(attribute="body", column_name="答复口径", widget=TextWidget())
+    sms_text = fields.Field(attribute="sms_text", column_name="短信口径", widget=TextWidget())
     keywords = fields.Field(attribute="keywords", column_name="关键词", widget=TextWidget())
     basis = fields.Field(attribute="basis", column_name="政策依据", widget=TextWidget())
     section = fields.Field(attribute="section", column_name="栏目编码", widget=CodeWidget(Section))
@@ -70,7 +71,7 @@ class ArticleResource(MasterDataResource):  # 知识条目
         model = Article
         name = "知识条目"
         fields = [
-            "code", "kind", "title", "question", "body", "keywords", "basis", "section", "owner_unit",
+            "code", "kind", "title", "question", "body", "sms_text", "keywords", "basis", "section", "owner_unit",
             "valid_from", "valid_until", "review_due", "status",
         ]
         import_id_fields = ["code"]

@@ -323,6 +323,17 @@ def article_uses_for_order(*, order_number: str) -> list[ArticleUse]:
     )
 
 
+def articles_answered_with(
+    *, order_number: str, textable: bool = False, valid_on: dt.date | None = None
+) -> list[Article]:
+    """The articles an order was answered with (答复依据), first marked first. With `textable`, only those whose
+    短信口径 may be texted to the caller now: in force on `valid_on` (today) and with a 短信口径 (`sms_text`)."""
+    articles = Article.objects.filter(uses__order_number=order_number)
+    if textable:
+        articles = articles.filter(_current_q(valid_on or timezone.localdate())).exclude(sms_text="")
+    return list(articles.order_by("uses__used_at", "uses__id"))
+
+
 def articles_most_used(
     *, since: dt.datetime, section: Section | int | None = None, limit: int = 10
 ) -> list[tuple[Article, int]]:

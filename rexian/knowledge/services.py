@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 REVIEW_INTERVAL_DAYS = 180
 #: What `article_update` may change.
 EDITABLE_FIELDS = frozenset(
-    {"kind", "title", "question", "body", "keywords", "basis", "section", "owner_unit", "valid_from", "valid_until",
-     "review_due", "code"}
+    {"kind", "title", "question", "body", "sms_text", "keywords", "basis", "section", "owner_unit", "valid_from",
+     "valid_until", "review_due", "code"}
 )
 
 
@@ -101,6 +101,7 @@ def article_create(
     body: str,
     kind: str = Article.Kind.QA,
     question: str = "",
+    sms_text: str = "",
     keywords: str = "",
     basis: str = "",
     owner_unit=None,
@@ -113,14 +114,16 @@ def article_create(
     """Write a new article (a draft, or published at once with `publish`) and index it.
 
     Only the knowledge base's managers (supervisors, administrators) may. Without a
-    code the article is numbered KB000123. Raises PermissionDenied or KnowledgeInputError.
+    code the article is numbered KB000123. `sms_text` is the 短信口径 an operator may
+    text the caller (at most 300 characters, without the signature). Raises
+    PermissionDenied or KnowledgeInputError.
     """
     _check(access.may_manage(actor), _("只有值班长或系统管理员可以新建知识条目。"))
     article = Article(
         kind=kind, title=(title or "").strip(), question=(question or "").strip(), body=(body or "").strip(),
-        keywords=(keywords or "").strip(), basis=(basis or "").strip(), section=section, owner_unit=owner_unit,
-        valid_from=valid_from, valid_until=valid_until, review_due=review_due, code=(code or "").strip() or None,
-        created_by=actor,
+        sms_text=(sms_text or "").strip(), keywords=(keywords or "").strip(), basis=(basis or "").strip(),
+        section=section, owner_unit=owner_unit, valid_from=valid_from, valid_until=valid_until, review_due=review_due,
+        code=(code or "").strip() or None, created_by=actor,
     )
     _validate(article)
     with transaction.atomic():

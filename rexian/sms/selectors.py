@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from rexian.knowledge import selectors as knowledge_selectors
+from rexian.knowledge.models import Article
 from rexian.privacy.crypto import mask_phone
 from rexian.privacy.services import personal_data_access_log
 from rexian.sms.models import IncomingSms, SmsMessage
@@ -34,6 +37,17 @@ def order_incoming(*, user, order) -> list[IncomingSms]:
 def _require_handler(user) -> None:
     if user.role not in INCOMING_HANDLERS:
         raise PermissionDenied(_("您无权处理短信来信。"))
+
+
+def answer_articles(*, user, order) -> list[Article]:
+    """知识答复 on the order page: the knowledge-base articles the order was answered with whose 短信口径 may still
+    be texted to its caller (in force, with a 短信口径, not texted on this order yet), first marked first. None while
+    the gateway is off, and none for anyone but operators and supervisors (who send them: `sms_answer`)."""
+    if settings.SMS_BACKEND == "off" or user.role not in INCOMING_HANDLERS:
+        return []
+    sent = set(SmsMessage.objects.filter(order=order, kind=SmsMessage.Kind.ANSWER).values_list("article_id", flat=True))
+    textable = knowledge_selectors.articles_answered_with(order_number=order.number, textable=True)
+    return [article for article in textable if article.pk not in sent]
 
 
 def incoming_open_count(*, user) -> int:

@@ -284,6 +284,13 @@ class TestLoadedCity:
         assert SmsOptOut.objects.count() == 1
         assert not IncomingSms.objects.filter(received_at__gt=NOW).exists()
 
+    def test_the_most_asked_procedures_have_a_text_to_send(self, db):
+        from rexian.knowledge.models import Article
+
+        texts = list(Article.objects.filter(status="published").exclude(sms_text="").values_list("sms_text", flat=True))
+        assert len(texts) >= 12  # 社保卡补办, 公积金提取, 户口, 居住证, 医保 …
+        assert all(len(text) <= 300 and "【" not in text for text in texts)
+
     def test_quality_samples_are_drawn_and_mostly_scored(self, db):
         from rexian.quality.models import QualityInspection
         from rexian.quality.selectors import quality_queue, weekly_review

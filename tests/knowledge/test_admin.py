@@ -67,6 +67,39 @@ def test_an_article_added_in_the_admin_is_numbered_and_searchable(root, kb):
     assert article.id in {h.id for h in selectors.article_search(query="无犯罪记录", user=root.user, include_inactive=True)}
 
 
+def test_the_sms_text_is_edited_in_the_article_form(root, kb):
+    article = kb.fund_loan
+    page = root.get(url(Article, "change", article.pk)).content.decode()
+    assert "短信口径" in page and 'name="sms_text"' in page and "<textarea" in page.split('name="sms_text"')[0][-200:]
+    text = "公积金贷款：连续足额缴存6个月可申请，单方缴存最高50万元，双方缴存最高70万元。"
+    response = root.post(
+        url(Article, "change", article.pk),
+        {
+            "code": article.code, "kind": article.kind, "section": article.section_id, "title": article.title,
+            "question": article.question, "body": article.body, "sms_text": f"  {text}  ", "keywords": article.keywords,
+            "basis": "", "owner_unit": "", "valid_from": "", "valid_until": "", "review_due": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert article.sms_text == text and article.updated_by == root.user
+
+
+def test_a_sms_text_over_300_characters_is_refused_beside_the_field(root, kb):
+    article = kb.fund_loan
+    response = root.post(
+        url(Article, "change", article.pk),
+        {
+            "code": article.code, "kind": article.kind, "section": article.section_id, "title": article.title,
+            "question": article.question, "body": article.body, "sms_text": "长" * 301, "keywords": "",
+            "basis": "", "owner_unit": "", "valid_from": "", "valid_until": "", "review_due": "",
+        },
+    )
+    assert response.status_code == 200 and "sms_text" in response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.sms_text == ""
+
+
 def test_the_publish_action_goes_through_the_service(root, kb):
     root.post(url(Article, "changelist"), {"action": "publish", "_selected_action": [kb.draft.pk, kb.fund_loan.pk]})
     kb.draft.refresh_from_db()
@@ -120,6 +153,26 @@ def test_an_imported_article_is_indexed(root, kb):
     article = Article.objects.get(code="HJ-001")
     assert article.published_at is not None and article.review_due is not None
     assert article.id in {h.id for h in selectors.article_search(query="新生儿上户口")}
+
+
+def test_the_sms_text_goes_to_excel_and_back(root, kb):
+    upload = workbook([
+        ["编号", "类型", "标题", "常见问法", "答复口径", "短信口径", "栏目编码", "状态"],
+        ["HJ-002", "问答", "居住证申领", "居住证怎么办？", "居住满半年后到居住地派出所申领居住证。",
+         "居住证：居住满半年后带身份证到居住地派出所申领。", "general", "已发布"],
+    ])
+    response = root.post(url(Article, "import"), {"format": "0", "resource": "0", "import_file": upload})
+    confirm = response.context["confirm_form"]
+    assert confirm is not None, response.context["result"].invalid_rows
+    root.post(url(Article, "process_import"), {**confirm.initial, "format": "0", "resource": "0"})
+    assert Article.objects.get(code="HJ-002").sms_text == "居住证：居住满半年后带身份证到居住地派出所申领。"
+    fields = ["code", "sms_text"]
+    exported = root.post(
+        url(Article, "export"), {"format": "0", "resource": "0", **{f"articleresource_{n}": "on" for n in fields}}
+    )
+    rows = list(openpyxl.load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("编号", "短信口径")
+    assert ("HJ-002", "居住证：居住满半年后带身份证到居住地派出所申领。") in rows
 
 
 def test_an_imported_row_without_a_number_is_refused(root, kb):

@@ -45,6 +45,9 @@ def test_every_demo_article_is_well_formed():
         assert len(entry.body) >= 60 and entry.keywords, entry.code
         assert entry.valid_until is None or entry.valid_until >= entry.valid_from, entry.code
         assert not re.search(r"20[2-9]\d年", entry.body + entry.title), f"{entry.code}: the demo names no current year"
+        # A 短信口径 fits one long text with the signature, and carries none of its own (sms_answer adds it).
+        assert len(entry.sms_text) <= 150 and "【" not in entry.sms_text, entry.code
+    assert sum(bool(entry.sms_text) for entry in ARTICLES if entry.status == "published") >= 12
 
 
 def test_the_demo_has_a_section_for_each_integrated_line_and_a_general_one():
@@ -75,6 +78,12 @@ def test_loading_indexes_everything_and_hides_what_lapsed(loaded):
     assert lapsed.id not in {h.id for h in selectors.article_search(query="餐饮油烟", limit=20)}
     assert Article.objects.filter(status="draft").count() == 2
     assert Article.objects.filter(status="archived").count() == 1
+
+
+def test_loading_writes_the_sms_texts(loaded):
+    written = dict(Article.objects.exclude(sms_text="").values_list("code", "sms_text"))
+    assert written == {entry.code: entry.sms_text for entry in ARTICLES if entry.sms_text}
+    assert "12333" in written["RS-003"]
 
 
 def test_loading_leaves_reminders_for_the_owners(loaded):

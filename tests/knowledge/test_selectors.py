@@ -184,6 +184,19 @@ def test_most_used_articles_are_counted(kb, cast):
     assert ArticleUse.objects.count() == 3
 
 
+def test_the_articles_an_order_was_answered_with_and_those_that_may_be_texted(kb, cast):
+    Article.objects.filter(pk__in=[kb.ss_card.pk, kb.fund_withdraw.pk]).update(sms_text="见江苏智慧人社App。")
+    for article in (kb.ss_card, kb.fund_loan, kb.fund_withdraw):
+        services.article_mark_used(actor=cast.operator, article=article, order_number="20260101-000001")
+    services.article_mark_used(actor=cast.operator, article=kb.pension, order_number="20260101-000002")
+    Article.objects.filter(pk=kb.fund_withdraw.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    answered = selectors.articles_answered_with(order_number="20260101-000001")
+    assert answered == [kb.ss_card, kb.fund_loan, kb.fund_withdraw]  # first marked first
+    # 公积金贷款 has no 短信口径; 公积金提取 lapsed since it was used.
+    assert selectors.articles_answered_with(order_number="20260101-000001", textable=True) == [kb.ss_card]
+    assert selectors.articles_answered_with(order_number="20260101-000003") == []
+
+
 def test_articles_due_for_review_and_expiring(kb, cast):
     today = timezone.localdate()
     Article.objects.filter(pk=kb.fund_loan.pk).update(review_due=today - dt.timedelta(days=2))

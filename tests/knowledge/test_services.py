@@ -92,6 +92,16 @@ def test_the_owner_units_admin_corrects_its_own_article_but_not_others(kb, cast)
         services.article_update(actor=cast.housing_handler, article=kb.fund_withdraw, body="改")
 
 
+def test_the_sms_text_is_written_trimmed_and_at_most_300_characters(kb, cast):
+    article = write(cast, kb.general, "居住证申领", body="满半年后到派出所申领。", sms_text=" 居住证：到派出所申领。 ")
+    assert Article.objects.get(pk=article.pk).sms_text == "居住证：到派出所申领。"
+    services.article_update(actor=cast.housing_admin, article=kb.fund_withdraw, sms_text="购房提取：见公积金公众号。")
+    assert Article.objects.get(pk=kb.fund_withdraw.pk).sms_text == "购房提取：见公积金公众号。"
+    with pytest.raises(KnowledgeInputError) as refused:
+        services.article_update(actor=cast.admin, article=kb.fund_loan, sms_text="长" * 301)
+    assert refused.value.field == "sms_text"
+
+
 def test_an_update_refuses_fields_it_does_not_know(kb, cast):
     with pytest.raises(KnowledgeInputError):
         services.article_update(actor=cast.admin, article=kb.fund_loan, status="published")

@@ -35,7 +35,7 @@ from rexian.orders.services import AlreadyRegistered, OrderInputError
 from rexian.orders.transitions import Action, State
 from rexian.privacy import crypto
 from rexian.sms import selectors as sms_selectors
-from rexian.sms.services import IncomingInputError, incoming_registered
+from rexian.sms.services import IncomingInputError, SmsRefused, incoming_registered, sms_answer
 from rexian.telephony import selectors as telephony_selectors
 from rexian.units.models import Role
 from rexian.units.selectors import area_communities
@@ -113,6 +113,9 @@ def intake(request):
     Ctrl+Enter, a resent POST) registers nothing and leads to the order the first
     save made.
 
+    An order answered on the call (直接办结) from a referenced article, with 「短信发送所引用条目的口径」 ticked,
+    then texts the caller the article's 短信口径; a text that cannot go keeps the order and says why.
+
     Opened from the 短信来信 list (`?sms=<id>`), the form holds the caller's text
     (channel 短信, their number and words); saving it marks the text registered
     as the new order and leads back to the list.
@@ -138,6 +141,8 @@ def intake(request):
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, _saved_message(order))
+                if data["action"] == ANSWER and data.get("sms_answer"):
+                    _answer_texted(request, order, data["knowledge_article"])
                 if data["incoming_sms"]:
                     _text_registered(request, data["incoming_sms"], order)
                     return HttpResponseRedirect(reverse("console:incoming-sms"))  # on to the next text
@@ -163,6 +168,22 @@ def _text_registered(request, incoming_id: int, order) -> None:
     except IncomingInputError as refused:
         messages.warning(request, _("%(reason)s工单 %(number)s 已照常登记，请核对是否与他人所登记的重复。") % {
             "reason": refused.message, "number": order.number})
+
+
+def _answer_texted(request, order, article_id: int | None) -> None:
+    """知识答复 ticked: text the caller the 短信口径 of the article the order was answered with. The order is saved
+    whatever happens here: a text that cannot go (a landline, a protected caller …) is a warning saying why."""
+    article = knowledge_selectors.article_get(article_id=article_id, user=request.user) if article_id else None
+    if article is None:
+        messages.warning(request, _("未引用知识库条目，短信未发送。"))
+        return
+    try:
+        sms_answer(actor=request.user, order=order, article=article)
+    except (SmsRefused, PermissionDenied) as refused:
+        reason = refused.message if isinstance(refused, SmsRefused) else str(refused)
+        messages.warning(request, _("短信未发送：%(reason)s") % {"reason": reason})
+    else:
+        messages.info(request, _("已向来电人发送短信：%(title)s") % {"title": article.title})
 
 
 def _merge_into(request) -> int | None:

@@ -70,6 +70,8 @@ def _render_detail(request, detail, *, bound=None, status=200):
         # order (the rating texted back, the text it was registered from), for the centre's staff.
         "sms_messages": sms_selectors.order_messages(user=request.user, order=detail.order),
         "sms_incoming": sms_selectors.order_incoming(user=request.user, order=detail.order),
+        # 知识答复: the articles the order was answered with whose 短信口径 an operator may text the caller.
+        "sms_answer_articles": sms_selectors.answer_articles(user=request.user, order=detail.order),
         # 一企来: the enterprise's profile, for the centre's staff who work the desk.
         "enterprise_profile": (
             enterprise_selectors.enterprise_by_code(detail.order.enterprise_credit_code)

@@ -1,7 +1,11 @@
-"""短信来信: the texts callers sent to the hotline that were neither a rating nor an opt-out, for the operators.
+"""Texts in the console, for the operators.
 
-Each waiting text is registered as an order on the intake page (「登记工单」 opens it with the text filled in, see
+短信来信: the texts callers sent to the hotline that were neither a rating nor an opt-out. Each waiting text is
+registered as an order on the intake page (「登记工单」 opens it with the text filled in, see
 `rexian.console.views.intake`) or set aside with a reason (「无需登记」, `incoming_dismiss`).
+
+知识答复: on the order page, 「短信发送」 texts the caller the 短信口径 of an article the order was answered with
+(`sms_answer`; on the intake page, a box beside the referenced article does the same when the order is saved).
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
-from django.shortcuts import render
+from django.http import HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +25,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rexian.console.forms import ConsoleForm, page_field
 from rexian.console.responses import redirect_back
+from rexian.knowledge import selectors as knowledge_selectors
+from rexian.orders import access
 from rexian.sms import selectors as sms_selectors
-from rexian.sms.services import INCOMING_HANDLERS, IncomingInputError, incoming_dismiss
+from rexian.sms.services import INCOMING_HANDLERS, IncomingInputError, SmsRefused, incoming_dismiss, sms_answer
 
 PAGE_SIZE = 50
 TEMPLATE = "console/incoming_sms.html"
@@ -85,3 +91,28 @@ def incoming_sms_dismiss(request, pk: int):
         return _render_list(request, shown, dismiss_error=error, status=400)
     messages.success(request, gettext("已将这条短信标为无需登记。"))
     return redirect_back(request, reverse("console:incoming-sms"))
+
+
+@login_required
+@require_POST
+def order_sms_answer(request, number: str):
+    """「短信发送」 on the order page: text the caller the 短信口径 of a knowledge article (`article`, its id; the
+    page offers those the order was answered with), then back to the order page saying it went or why it could not
+    (sent already, a landline …). Operators and supervisors (403 for anyone else)."""
+    if request.user.role not in INCOMING_HANDLERS:
+        raise PermissionDenied(_("您无权给来电人发送短信。"))
+    order = get_object_or_404(access.orders_visible_to(request.user), number=number)
+    article_id = request.POST.get("article", "").strip()
+    article = (knowledge_selectors.article_get(article_id=int(article_id), user=request.user)
+               if article_id.isdigit() else None)
+    back = HttpResponseRedirect(reverse("console:order", args=[order.number]) + "#h-sms")
+    if article is None:
+        messages.error(request, gettext("知识条目不存在或已不在有效期内。"))
+        return back
+    try:
+        sms_answer(actor=request.user, order=order, article=article)
+    except SmsRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, gettext("已向来电人发送短信：%(title)s") % {"title": article.title})
+    return back

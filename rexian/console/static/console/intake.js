@@ -213,6 +213,12 @@
     $("id_knowledge_article").value = button.getAttribute("data-quote-article");
     var quoted = $("quoted-article");
     quoted.textContent = (quoted.getAttribute("data-prefix") || "已引用：") + button.getAttribute("data-quote-title");
+    // 知识答复: the box to text the caller the article's 短信口径, for an article that has one (SMS on only).
+    var smsBox = $("sms-answer-box");
+    if (smsBox) {
+      smsBox.hidden = !button.hasAttribute("data-quote-sms");
+      if (smsBox.hidden) { $("id_sms_answer").checked = false; }
+    }
     answerBox.open = true;
     answer.focus();
   });
