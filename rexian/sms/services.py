@@ -10,8 +10,8 @@ away), never for an event older than `FRESH` (an import of past orders texts nob
 A message's life: made `pending` when the order event commits (`on_order_event`) → the worker sends what is due
 (`sms_send_due`: at once after a message is made, and every minute) → `sent` on the gateway's 2xx, otherwise
 `failed` with the next attempt after `RETRY_DELAYS` → `gave_up`. A worker claims a message with a conditional
-UPDATE before sending it, so two workers never send it twice. The gateway may report later whether it reached
-the phone (`sms_delivery_report`: `delivered` / `undelivered`).
+UPDATE before sending it, so two workers never send it twice (`rexian.core.outbox`, shared with the webhooks).
+The gateway may report later whether it reached the phone (`sms_delivery_report`: `delivered` / `undelivered`).
 
 With `REXIAN_SMS_REPLIES` on, the gateway also posts what callers text back (`sms_receive`). A digit 1/2/3 (or
 满意/基本满意/不满意) answering a result notice that asked for a rating, sent in the last `SURVEY_DAYS`, is recorded
@@ -31,11 +31,11 @@ import unicodedata
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rexian.core.errors import InputError
+from rexian.core.outbox import Outbox
 from rexian.orders import services as order_services
 from rexian.orders.models import OrderEvent, Satisfaction, WorkOrder
 from rexian.orders.transitions import Action, InvalidTransition, State
@@ -50,8 +50,9 @@ logger = logging.getLogger(__name__)
 Kind, Status = SmsMessage.Kind, SmsMessage.Status
 
 RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-CLAIM_DURATION = dt.timedelta(seconds=60)  # well above the gateway timeout: a claim only expires with its worker
+# Claims, back-off and giving up (rexian/core/outbox.py); a claim is held 60 s, well above the gateway's timeout.
+OUTBOX = Outbox(model=SmsMessage, open_statuses=(Status.PENDING, Status.FAILED), failed=Status.FAILED,
+                gave_up=Status.GAVE_UP, retry_delays=RETRY_DELAYS)
 FRESH = dt.timedelta(hours=1)
 SEND_BATCH = 200
 MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -147,22 +148,12 @@ def _send_soon() -> None:
     sms_send_due_task.enqueue()
 
 
-def _claim(message_id: int, now: dt.datetime) -> SmsMessage | None:
-    """Take a due message for this worker unless another holds it; the attempt is counted now."""
-    claimed = (
-        SmsMessage.objects.filter(pk=message_id, status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM_DURATION, attempts=F("attempts") + 1)
-    )
-    return SmsMessage.objects.get(pk=message_id) if claimed else None
-
-
 def sms_send(*, message_id: int, now: dt.datetime | None = None) -> str | None:
     """Send one due message once and record the outcome; the new status, or None if it was not ours to send."""
     now = now or timezone.now()
-    message = _claim(message_id, now)
-    if message is None:
+    if not OUTBOX.claim(message_id, now):
         return None
+    message = SmsMessage.objects.get(pk=message_id)
     try:
         reference = gateway.send(message_id=message.pk, phone=message.phone, text=message.text)
         error = ""
@@ -171,17 +162,11 @@ def sms_send(*, message_id: int, now: dt.datetime | None = None) -> str | None:
     except Exception:  # a bug must end in the log and the back-off, not in a message held until its claim expires
         logger.exception("text message %s could not be sent", message.pk)
         reference, error = "", "internal error: see the server log"
-    if not error:
-        changes = dict(status=Status.SENT, next_attempt_at=None, sent_at=timezone.now(), reference=reference[:100])
-    elif message.attempts >= MAX_ATTEMPTS:
-        changes = dict(status=Status.GAVE_UP, next_attempt_at=None)
-    else:
-        changes = dict(status=Status.FAILED, next_attempt_at=now + RETRY_DELAYS[message.attempts - 1])
+    changes = OUTBOX.outcome(attempts=message.attempts, error=error, now=now,
+                             done=dict(status=Status.SENT, sent_at=timezone.now(), reference=reference[:100]))
     if error:
         logger.warning("text message %s attempt %s failed: %s", message.pk, message.attempts, error)
-    # Recorded only while the claim is still ours (a worker that took over after it expired counted another try).
-    SmsMessage.objects.filter(pk=message.pk, attempts=message.attempts).update(
-        claimed_until=None, last_error=error[:500], **changes)
+    OUTBOX.record(message.pk, message.attempts, last_error=error[:500], **changes)
     return changes["status"]
 
 
@@ -193,9 +178,7 @@ def sms_send_due(*, now: dt.datetime | None = None) -> int:
     if settings.SMS_BACKEND == "off":
         return 0
     now = now or timezone.now()
-    due = (SmsMessage.objects.filter(status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=now)
-           .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-           .order_by("next_attempt_at").values_list("pk", flat=True)[:SEND_BATCH])
+    due = OUTBOX.due(now).values_list("pk", flat=True)[:SEND_BATCH]
     return sum(sms_send(message_id=pk, now=now) == Status.SENT for pk in list(due))
 
 

@@ -4,7 +4,7 @@ A delivery's life: created `pending` when an order event commits (one per
 active endpoint that wants the action) → a worker claims it with a
 conditional UPDATE and posts it → `succeeded` on a 2xx answer, otherwise
 `failed` with the next attempt scheduled by `RETRY_DELAYS` → `gave_up` after
-`MAX_ATTEMPTS`. Each attempt is a django-tasks task (`webhook_deliver`),
+the last (claims and back-off: `rexian.core.outbox`). Each attempt is a django-tasks task (`webhook_deliver`),
 queued for the moment it is due; `webhook_redeliver_due`, run every minute by
 the scheduler, queues again what a crashed worker or a lost task left behind.
 The claim makes running a delivery's task twice harmless, so the safety net
@@ -19,10 +19,11 @@ import time
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rexian.core.outbox import Outbox
 from rexian.webhooks import payloads, signing, transport
 from rexian.webhooks.models import WebhookDelivery, WebhookEndpoint, new_secret
 
@@ -38,15 +39,14 @@ RETRY_DELAYS = (
     dt.timedelta(hours=2),
     dt.timedelta(hours=6),
 )
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-# How long a worker holds a delivery while sending; well above the request timeout, so a claim
-# only expires when its worker died.
-CLAIM_DURATION = dt.timedelta(seconds=60)
 # A due delivery not sent this long after it was due (or re-queued) counts as lost.
 REDELIVER_GRACE = dt.timedelta(minutes=2)
 REDELIVER_BATCH = 500
 MAX_ERROR_LENGTH = 500
 OPEN_STATUSES = (Status.PENDING, Status.FAILED)
+# Claims, back-off and giving up (rexian/core/outbox.py); a claim is held 60 s, well above the request timeout.
+OUTBOX = Outbox(model=WebhookDelivery, open_statuses=OPEN_STATUSES, failed=Status.FAILED, gave_up=Status.GAVE_UP,
+                retry_delays=RETRY_DELAYS)
 
 
 # --- Endpoints -----------------------------------------------------------------------
@@ -128,12 +128,7 @@ def _enqueue(delivery_id: int, *, now: dt.datetime, run_after: dt.datetime | Non
 
 def _claim(delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:
     """Take the delivery for this worker if it is due and nobody holds it; the attempt is counted now."""
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id, status__in=OPEN_STATUSES, next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + CLAIM_DURATION, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    if not OUTBOX.claim(delivery_id, now):
         return None
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
 
@@ -179,23 +174,12 @@ def delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> str
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    if not delivery.endpoint.active:
-        status_code, error = None, _("推送地址已停用。")
-        give_up = True
-    else:
-        status_code, error = _send(delivery)
-        give_up = delivery.attempts >= MAX_ATTEMPTS
-    if not error:
-        changes = dict(status=Status.SUCCEEDED, next_attempt_at=None, delivered_at=timezone.now())
-    elif give_up:
-        changes = dict(status=Status.GAVE_UP, next_attempt_at=None)
-    else:
-        changes = dict(status=Status.FAILED, next_attempt_at=now + RETRY_DELAYS[delivery.attempts - 1])
-    # Recorded only while the claim is still ours (a re-claim after an expired hold counted another attempt).
-    recorded = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
-        claimed_until=None, last_status_code=status_code, last_error=error[:MAX_ERROR_LENGTH], **changes
-    )
-    if not recorded:
+    stopped = not delivery.endpoint.active
+    status_code, error = (None, _("推送地址已停用。")) if stopped else _send(delivery)
+    changes = OUTBOX.outcome(attempts=delivery.attempts, error=error, now=now, give_up=stopped,
+                             done=dict(status=Status.SUCCEEDED, delivered_at=timezone.now()))
+    if not OUTBOX.record(delivery.pk, delivery.attempts, last_status_code=status_code,
+                         last_error=error[:MAX_ERROR_LENGTH], **changes):
         return None
     if changes["status"] == Status.FAILED:
         _enqueue(delivery.pk, now=now, run_after=changes["next_attempt_at"])
@@ -214,7 +198,7 @@ def webhook_redeliver_due(*, now: dt.datetime | None = None) -> int:
     cutoff = now - REDELIVER_GRACE if _backend_defers() else now
     ids = list(
         WebhookDelivery.objects.filter(status__in=OPEN_STATUSES, next_attempt_at__lte=cutoff)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(OUTBOX.unclaimed(now))
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=cutoff))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:REDELIVER_BATCH]

@@ -151,8 +151,8 @@ def test_a_refusal_is_retried_later_then_given_up(gateway, make_order):
         now += delay
         services.sms_send(message_id=message.pk, now=now)
     message.refresh_from_db()
-    assert (message.status, message.attempts, message.next_attempt_at) == (Status.GAVE_UP, services.MAX_ATTEMPTS, None)
-    assert len(gateway.requests) == services.MAX_ATTEMPTS
+    assert (message.status, message.attempts, message.next_attempt_at) == (Status.GAVE_UP, services.OUTBOX.max_attempts, None)
+    assert len(gateway.requests) == services.OUTBOX.max_attempts
     gateway.status = 200
     assert services.sms_retry(message_ids=[message.pk]) == 1
     assert services.sms_send_due() == 1

@@ -165,7 +165,7 @@ def test_retries_follow_the_back_off_schedule_then_give_up(failing, receiver):
             delays.append(delivery.next_attempt_at - due)
     assert delays == [dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2), dt.timedelta(hours=6)]
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (Status.GAVE_UP, 6, None)
-    assert len(receiver.requests) == services.MAX_ATTEMPTS == 6
+    assert len(receiver.requests) == services.OUTBOX.max_attempts == 6
 
 
 def test_a_retry_succeeds_once_the_receiver_recovers(failing, receiver):
@@ -265,9 +265,9 @@ def test_a_finished_delivery_is_never_sent_again(cast, endpoint, receiver, commi
 
 def test_a_claim_left_by_a_crashed_worker_expires(failing, receiver):
     due = failing.next_attempt_at
-    WebhookDelivery.objects.filter(pk=failing.pk).update(claimed_until=due + services.CLAIM_DURATION)
+    WebhookDelivery.objects.filter(pk=failing.pk).update(claimed_until=due + services.OUTBOX.claim_for)
     assert services.delivery_attempt(delivery_id=failing.pk, now=due) is None
-    after_the_claim = due + services.CLAIM_DURATION + dt.timedelta(seconds=1)
+    after_the_claim = due + services.OUTBOX.claim_for + dt.timedelta(seconds=1)
     assert services.delivery_attempt(delivery_id=failing.pk, now=after_the_claim) == Status.FAILED
     assert len(receiver.requests) == 2
 
@@ -280,7 +280,7 @@ def test_the_late_answer_of_a_worker_whose_claim_expired_is_not_recorded(failing
         # While this worker hangs past its claim, another one takes the delivery over and succeeds.
         monkeypatch.setattr(transport, "post", real_post)
         receiver.status = 200
-        services.delivery_attempt(delivery_id=failing.pk, now=due + services.CLAIM_DURATION * 2)
+        services.delivery_attempt(delivery_id=failing.pk, now=due + services.OUTBOX.claim_for * 2)
         receiver.status = 500
         return real_post(*args, **kwargs)
 
