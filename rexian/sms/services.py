@@ -61,12 +61,14 @@ MAX_INCOMING_TEXT = 1000  # a long text arrives as one (the gateway joins its pa
 INCOMING_HANDLERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})  # who reads the 短信来信 list
 SMS_ACCOUNT = "sms"  # the integration account ratings by text are recorded as (回访人: 短信回访)
 
-# Which event makes which message.
-KIND_OF_ACTION = {Action.REGISTER: Kind.RECEIPT, Action.ACCEPT_REPLY: Kind.RESULT}
+# Which event makes which message. An order answered on the call (直接办结) gets no receipt (the caller has the
+# answer); one of those sampled for callback gets the rating invitation instead, while replies are taken.
+KIND_OF_ACTION = {Action.REGISTER: Kind.RECEIPT, Action.ACCEPT_REPLY: Kind.RESULT, Action.ANSWER_ON_SPOT: Kind.RESULT}
 
 # The texts, in Chinese: they go to citizens. 【sign】 is the centre's registered SMS signature.
 RECEIPT_TEXT = "【{sign}】您的诉求已受理，工单号{number}。{track}"
 RESULT_TEXT = "【{sign}】您反映的问题（工单号{number}）已办理完毕，{track}我们将回访听取您的评价。"
+ANSWERED_TEXT = "【{sign}】您来电反映的问题（工单号{number}）已当场答复。"
 TRACK_ON_PORTAL = "可凭工单号和手机号在{url}查询办理结果。"
 TRACK_BY_PHONE = "可拨打12345凭工单号查询。"
 SURVEY = "请回复数字评价办理结果：1满意，2基本满意，3不满意。"
@@ -87,14 +89,16 @@ def mobile_number(phone: str) -> str | None:
     return digits if MOBILE.fullmatch(digits) else None
 
 
-def sms_text(kind: str, *, number: str, survey: bool = False) -> str:
+def sms_text(kind: str, *, number: str, survey: bool = False, answered_on_call: bool = False) -> str:
     """The message of `kind` for the order `number`, with the centre's signature and where to track it; a result
-    notice with `survey` asks for a rating by reply instead of announcing the callback. While replies are taken,
-    each text says how to opt out."""
+    notice with `survey` asks for a rating by reply instead of announcing the callback (for an order answered on
+    the call, it only asks for the rating). While replies are taken, each text says how to opt out."""
     url = settings.SMS_PORTAL_URL
     track = TRACK_ON_PORTAL.format(url=url) if url else TRACK_BY_PHONE
     if kind == Kind.RECEIPT:
         text = RECEIPT_TEXT.format(sign=settings.SMS_SIGN, number=number, track=track)
+    elif answered_on_call:
+        text = ANSWERED_TEXT.format(sign=settings.SMS_SIGN, number=number) + SURVEY
     else:
         text = RESULT_TEXT.format(sign=settings.SMS_SIGN, number=number, track=track)
         if survey:
@@ -118,15 +122,21 @@ def sms_for_event(*, event_id: int, now: dt.datetime | None = None) -> SmsMessag
     if kind is None or kind not in settings.SMS_KINDS or event.at < now - FRESH:
         return None
     order = event.order
+    answered_on_call = event.action == Action.ANSWER_ON_SPOT
+    if answered_on_call and (event.to_state != State.AWAITING_CALLBACK or not settings.SMS_REPLIES):
+        return None  # closed on the call, or no way to rate by text: nothing to say
+    if kind == Kind.RECEIPT and order.answer:
+        return None  # answered on the call as it was registered
     phone = mobile_number(order.caller_phone)
     if phone is None or order.protects_identity or order.state in (State.VOIDED, State.MERGED) or opted_out(phone):
         return None
     survey = kind == Kind.RESULT and settings.SMS_REPLIES
+    text = sms_text(kind, number=order.number, survey=survey, answered_on_call=answered_on_call)
     try:
         with transaction.atomic():
             message = SmsMessage.objects.create(
                 order=order, kind=kind, phone=phone, phone_hash=crypto.phone_hash(phone), survey=survey,
-                next_attempt_at=now, text=sms_text(kind, number=order.number, survey=survey), created_at=now)
+                next_attempt_at=now, text=text, created_at=now)
     except IntegrityError:  # the order was texted this already (an event announced twice)
         return None
     transaction.on_commit(_send_soon)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
 from rexian.orders.models import Callback, OrderEvent, Satisfaction
@@ -258,3 +259,34 @@ def test_a_report_on_a_message_not_sent_yet_is_not_taken(replies, make_order):
 def test_td_from_a_number_that_is_no_mobile_waits_for_an_operator(replies):
     assert receive("TD", phone="10086").status == In.OPEN
     assert not SmsOptOut.objects.exists()
+
+
+def answered_on_call(cast, make_order, django_capture_on_commit_callbacks, *, sampled: bool):
+    from rexian.orders import services as order_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():  # as the intake page does: registered and answered in one step
+            order = make_order(State.REGISTERED)
+            order_services.order_answer_on_spot(actor=cast.operator, order=order, answer="已告知办理流程。",
+                                                sample_for_callback=sampled)
+    return order
+
+
+def test_an_answer_on_the_call_sampled_for_callback_asks_for_a_rating_and_no_receipt(
+        replies, cast, make_order, django_capture_on_commit_callbacks):
+    order = answered_on_call(cast, make_order, django_capture_on_commit_callbacks, sampled=True)
+    message = SmsMessage.objects.get(order=order)
+    assert (message.kind, message.survey) == (SmsMessage.Kind.RESULT, True)
+    assert message.text == (f"【泰兴12345】您来电反映的问题（工单号{order.number}）已当场答复。"
+                            "请回复数字评价办理结果：1满意，2基本满意，3不满意。回复TD退订")
+    assert receive("2").order == order
+    order.refresh_from_db()
+    assert order.state == State.CLOSED
+
+
+@pytest.mark.parametrize(("sampled", "replies_on"), [(False, True), (True, False)])
+def test_an_answer_on_the_call_is_otherwise_not_texted(replies, cast, make_order, django_capture_on_commit_callbacks,
+                                                        sampled, replies_on):
+    replies.SMS_REPLIES = replies_on
+    answered_on_call(cast, make_order, django_capture_on_commit_callbacks, sampled=sampled)
+    assert not SmsMessage.objects.exists()
