@@ -30,7 +30,7 @@ class SmsMessage(models.Model):  # 短信
     phone = EncryptedTextField(_("手机号"))  # the caller's, as the order held it when the message was made
     phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)  # finds a reply's message
     survey = models.BooleanField(_("含评价邀请"), default=False)  # asks the caller to rate the result by reply
-    text = models.CharField(_("内容"), max_length=300)
+    text = models.CharField(_("内容"), max_length=500)  # a long text goes in several parts; 短信口径 ≤ 300 + signature
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次发送"), null=True, blank=True)

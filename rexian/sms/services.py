@@ -234,7 +234,7 @@ def sms_answer(*, actor, order: WorkOrder, article) -> SmsMessage:
         with transaction.atomic():
             message = SmsMessage.objects.create(
                 order=order, kind=Kind.ANSWER, article=article, requested_by=actor, phone=phone,
-                phone_hash=crypto.phone_hash(phone), text=answer_text(article)[:300], next_attempt_at=now,
+                phone_hash=crypto.phone_hash(phone), text=answer_text(article), next_attempt_at=now,
                 created_at=now)
     except IntegrityError:
         raise SmsRefused(_("该条目的短信口径已发给本工单的来电人。"), field="article") from None

@@ -97,3 +97,12 @@ def test_only_operators_and_supervisors_send_answers(texting, cast, make_order, 
     for user in (cast.dispatcher, cast.housing_handler, cast.leader):
         with pytest.raises(PermissionDenied):
             services.sms_answer(actor=user, order=make_order(), article=article)
+
+
+def test_the_longest_sms_text_goes_whole_with_the_signature_and_the_opt_out_hint(texting, cast, make_order, article):
+    texting.SMS_REPLIES = True
+    Article.objects.filter(pk=article.pk).update(sms_text="办" * 300)
+    article.refresh_from_db()
+    message = services.sms_answer(actor=cast.operator, order=make_order(), article=article)
+    message.refresh_from_db()
+    assert message.text == "【泰兴12345】" + "办" * 300 + "回复TD退订"

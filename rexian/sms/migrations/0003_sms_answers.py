@@ -42,4 +42,9 @@ class Migration(migrations.Migration):
             model_name='smsmessage',
             constraint=models.UniqueConstraint(condition=models.Q(('kind', 'answer')), fields=('order', 'article'), name='sms_answer_once_per_article'),
         ),
+        migrations.AlterField(
+            model_name='smsmessage',
+            name='text',
+            field=models.CharField(max_length=500, verbose_name='内容'),
+        ),
     ]
