@@ -50,6 +50,16 @@ def answer_articles(*, user, order) -> list[Article]:
     return [article for article in textable if article.pk not in sent]
 
 
+def rating_invitations(order_ids) -> dict[int, object]:
+    """For the callback queue: when each order's caller was sent the invitation to rate it by text (a result notice
+    asking for 1/2/3, sent or delivered), keyed by order id; orders without one are left out. One query."""
+    return dict(
+        SmsMessage.objects.filter(order_id__in=list(order_ids), survey=True,
+                                  status__in=[SmsMessage.Status.SENT, SmsMessage.Status.DELIVERED])
+        .values_list("order_id", "sent_at")
+    )
+
+
 def incoming_open_count(*, user) -> int:
     """How many texts wait in the 短信来信 list (0 for those who do not read it)."""
     if user.role not in INCOMING_HANDLERS:

@@ -99,6 +99,19 @@ def test_the_callback_queue_shows_the_masked_phone_and_the_units_reply(signed_in
     assert "已督促物业修复电梯。" in page
 
 
+def test_the_callback_queue_says_whose_caller_was_asked_to_rate_by_text(signed_in, cast, make_order, settings,
+                                                                       django_capture_on_commit_callbacks):
+    settings.SMS_BACKEND, settings.SMS_REPLIES, settings.SMS_SECRET = "log", True, "s3cret"
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = make_order(State.AWAITING_CALLBACK)  # its result notice asked for a rating
+    settings.SMS_REPLIES = False
+    with django_capture_on_commit_callbacks(execute=True):
+        make_order(State.AWAITING_CALLBACK)  # told of the result only
+    response = signed_in(cast.operator).get(CALLBACKS)
+    assert set(response.context["invited"]) == {invited.pk}
+    assert response.content.decode().count("已短信邀请评价") == 1
+
+
 def test_the_full_phone_is_on_the_detail_page(signed_in, cast, make_order):
     order = make_order(State.AWAITING_CALLBACK)
     page = signed_in(cast.operator).get(reverse("console:order", args=[order.number])).content.decode()

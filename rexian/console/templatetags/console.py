@@ -38,6 +38,12 @@ def remaining_text(delta: dt.timedelta) -> str:
 
 
 @register.filter
+def of_order(values: dict, order):
+    """`{{ invited|of_order:o }}`: a page's value for the order, from a dict keyed by order id (None without)."""
+    return values.get(order.pk) if values else None
+
+
+@register.filter
 def may_open(user, url_name: str) -> bool:
     """`{% if request.user|may_open:"board" %}`: the page is in the user's menu (`navigation.may_open`)."""
     return navigation.may_open(user, url_name)

@@ -28,6 +28,7 @@ from rexian.core.dates import local_midnight
 from rexian.orders import selectors
 from rexian.orders.models import Satisfaction
 from rexian.privacy.crypto import mask_phone
+from rexian.sms import selectors as sms_selectors
 from rexian.telephony import conf as telephony_conf
 from rexian.telephony import selectors as telephony_selectors
 from rexian.telephony.models import CallbackOutcome
@@ -103,6 +104,8 @@ def callback_queue(request):
         "page": result.page,
         "has_next": result.has_next,
         "satisfactions": Satisfaction.choices,
+        # 短信回访评价: the callers asked to rate by text, who may answer before anyone calls (docs/sms.md).
+        "invited": sms_selectors.rating_invitations(row.order.pk for row in result.rows),
     }
     return render(request, "console/callback_queue.html", context)
 
