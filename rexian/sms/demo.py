@@ -1,6 +1,6 @@
 """The demo city's text messages from callers (短信来信): a few waiting for the operators, one registered as an order,
-two ratings of result notices (one satisfied, which closes its order; one dissatisfied, which reopens it) and an
-opt-out. Written by `rexian demo` after the orders, through the services, as the gateway would post them.
+two ratings of result notices (one satisfied, which closes its order; one dissatisfied, which reopens it), three
+invitations to rate still unanswered, and an opt-out. Written by `rexian demo` after the orders, through the services, as the gateway would post them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ WAITING = [  # (hours before now, text)
     (1, "谢谢你们，路灯已经修好了。"),
 ]
 RATINGS = ["1", "3，问题还是没有解决，晚上施工噪音照样有"]
+# Result notices that asked for a rating by text, hours before now: the first two were answered (RATINGS), the rest
+# still wait, marked in the callback queue.
+INVITED_HOURS_AGO = [20, 20, 6, 3, 1]
 
 
 def _mobile(rng: random.Random) -> str:
@@ -41,17 +44,18 @@ def demo_sms_load(*, now: dt.datetime, seed: int = 0) -> int:
 
     for hours, text in WAITING:
         receive(text, _mobile(rng), hours)
-    # Two orders awaiting their callback whose result notice asked for a rating, answered by text.
+    # Orders awaiting their callback whose result notice asked for a rating; two answer by text.
     candidates = [order for order in WorkOrder.objects.filter(state=State.AWAITING_CALLBACK, confidential=False)
                   .exclude(appeal_type__protects_identity=True).order_by("-accepted_at")[:50]
                   if services.mobile_number(order.caller_phone)]
-    for order, text in zip(candidates, RATINGS):
+    for order, hours in zip(candidates, INVITED_HOURS_AGO):
         phone = services.mobile_number(order.caller_phone)
         SmsMessage.objects.get_or_create(order=order, kind=SmsMessage.Kind.RESULT, defaults=dict(
             phone=phone, phone_hash=services.crypto.phone_hash(phone), survey=True, status=SmsMessage.Status.SENT,
             text=services.sms_text(SmsMessage.Kind.RESULT, number=order.number, survey=True),
-            created_at=now - dt.timedelta(hours=20), sent_at=now - dt.timedelta(hours=20), attempts=1))
-        receive(text, phone, 19)
+            created_at=now - dt.timedelta(hours=hours), sent_at=now - dt.timedelta(hours=hours), attempts=1))
+    for order, text in zip(candidates, RATINGS):  # the first two answered an hour later
+        receive(text, services.mobile_number(order.caller_phone), INVITED_HOURS_AGO[0] - 1)
     # A text registered as an order by the operator who took it (the order came in on the 短信 channel).
     texted = WorkOrder.objects.filter(channel__code="sms", registered_by__role="operator").order_by("-registered_at")
     order = next((o for o in texted[:20] if services.mobile_number(o.caller_phone)), None)

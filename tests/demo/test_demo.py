@@ -272,7 +272,7 @@ class TestLoadedCity:
 
     def test_callers_texts_wait_are_registered_rate_orders_and_opt_out(self, db):
         from rexian.orders.models import Callback
-        from rexian.sms.models import SmsOptOut
+        from rexian.sms.models import SmsMessage, SmsOptOut
 
         statuses = sorted(IncomingSms.objects.values_list("status", flat=True))
         assert statuses.count("open") == 5 and statuses.count("rated") == 2 and statuses.count("opted_out") == 1
@@ -282,6 +282,8 @@ class TestLoadedCity:
         assert {text.order.state for text in rated} == {"closed", "reopened"}
         assert Callback.objects.filter(order__in=[text.order for text in rated], operator__username="sms").count() == 2
         assert SmsOptOut.objects.count() == 1
+        waiting = SmsMessage.objects.filter(survey=True, order__state="awaiting_callback", sent_at__lte=NOW)
+        assert waiting.count() == 3  # invitations not answered yet, marked in the callback queue
         assert not IncomingSms.objects.filter(received_at__gt=NOW).exists()
 
     def test_the_most_asked_procedures_have_a_text_to_send(self, db):
