@@ -1,7 +1,8 @@
 """The dashboards' charts (统计图表) as tables: one definition of each, for the pages, their Excel exports and reports.
 
 A chart is a table (`Chart`: columns, rows, and beside each row its key) built from
-`rexian.analytics.metrics` (orders) and `rexian.telephony.figures.call_figures` (calls). The builders
+`rexian.analytics.metrics` (orders), `rexian.telephony.figures.call_figures` (calls) and
+`rexian.sms.selectors.sms_figures` (text messages). The builders
 only choose what a chart shows and lay it out, so a dashboard, its export and a report can never
 disagree on a number: rates arrive as percentages to two decimals, scores as points.
 
@@ -37,6 +38,7 @@ from rexian.analytics.metrics import (
 from rexian.catalog.models import AppealType, Category
 from rexian.core.dates import FIRST_DAY, local_midnight
 from rexian.core.replicas import replica_reads
+from rexian.sms.selectors import sms_figures
 from rexian.telephony.figures import CallFigures, call_figures
 from rexian.units.models import Unit
 
@@ -149,8 +151,8 @@ def parse_period(data: Mapping[str, str], *, today: dt.date) -> Period:
 class Column:
     key: str
     label: str
-    # "text", "count" (orders), "calls" (a count of calls), "percent" (0-100), "seconds", "score" (0-100 points),
-    # "number" (the daily average)
+    # "text", "count" (orders), "calls" (a count of calls), "texts" (a count of text messages), "percent" (0-100),
+    # "seconds", "score" (0-100 points), "number" (the daily average)
     kind: str = "count"
 
 
@@ -172,7 +174,8 @@ class Chart:
     keys: list = field(default_factory=list)
     codes: dict[Any, str] = field(default_factory=dict)
     series: tuple[str, ...] = ()  # the columns plotted; the first column labels the axis
-    kinds: list[str] = field(default_factory=list)  # for a table of figures ("cards"): each row's value kind
+    # For a table of figures (指标, 数值, 单位: "cards", or "table" for 短信统计): each row's value kind.
+    kinds: list[str] = field(default_factory=list)
 
 
 TITLES = {
@@ -187,6 +190,7 @@ TITLES = {
     "calls_trend": _("接通率与呼入量（按日）"),
     "calls_by_line": _("各热线话务"),
     "units": _("部门考评"),
+    "sms": _("短信统计"),
 }
 SINGLE_DAY_TITLES = {  # a single day is shown hour by hour, and its trend over the seven days ending on it
     "volume_hours": _("受理量（按小时）"),
@@ -249,7 +253,8 @@ def _metric_columns() -> list[Column]:
     return [Column("metric", _("指标"), "text"), Column("value", _("数值"), "number"), Column("unit", _("单位"), "text")]
 
 
-UNITS_OF = {"count": _("件"), "calls": _("通"), "percent": "%", "score": _("分"), "number": _("件/日"), "seconds": _("秒")}
+UNITS_OF = {"count": _("件"), "calls": _("通"), "texts": _("条"), "percent": "%", "score": _("分"),
+            "number": _("件/日"), "seconds": _("秒")}
 
 
 def headline(period: Period, now: dt.datetime) -> Chart:
@@ -445,6 +450,47 @@ def units(period: Period, now: dt.datetime) -> Chart:
     return chart
 
 
+# 短信统计, row by row: (key, label, value kind), the keys SmsFigures' attributes. The rows of SMS_PARTS are parts of
+# the figure above them and say so (其中：受理回执): 发送短信 = 已发送 + 发送失败 + 待发送.
+SMS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("made", _("发送短信"), "texts"),
+    ("receipts", _("受理回执"), "texts"),
+    ("results", _("办结通知"), "texts"),
+    ("answers", _("知识答复"), "texts"),
+    ("sent", _("已发送"), "texts"),
+    ("delivered", _("已送达"), "texts"),
+    ("undelivered", _("未送达"), "texts"),
+    ("delivery_rate", _("送达率"), "percent"),
+    ("failed", _("发送失败"), "texts"),
+    ("pending", _("待发送"), "texts"),
+    ("invitations", _("评价邀请"), "texts"),
+    ("invitations_answered", _("已回复评价"), "texts"),
+    ("rated", _("短信评价"), "texts"),
+    ("rating_rate", _("参评率"), "percent"),
+    ("satisfaction_rate", _("短信满意率"), "percent"),
+    ("incoming", _("短信来信"), "texts"),
+    ("incoming_open", _("待处理"), "texts"),
+    ("incoming_registered", _("已登记工单"), "texts"),
+    ("opt_outs", _("退订"), "texts"),
+)
+SMS_PARTS = frozenset({"receipts", "results", "answers", "delivered", "undelivered", "invitations_answered",
+                       "incoming_open", "incoming_registered"})
+
+
+def sms(period: Period, now: dt.datetime) -> Chart:
+    """短信统计: the period's texts by kind and what became of them, ratings by text and callers' texts (a table of
+    figures, one a row, as the headline's)."""
+    start, end = _period_bounds(period)
+    figures = sms_figures(start=start, end=end)
+    chart = Chart("sms", chart_title("sms", period), "table", _metric_columns())
+    for key, label, kind in SMS_ROWS:
+        name = gettext("其中：%(part)s") % {"part": label} if key in SMS_PARTS else str(label)
+        chart.rows.append([name, _value(kind, getattr(figures, key)), str(UNITS_OF[kind])])
+        chart.keys.append(key)
+        chart.kinds.append(kind)
+    return chart
+
+
 CHARTS: dict[str, Callable[[Period, dt.datetime], Chart]] = {
     "headline": headline,
     "volume_hours": volume_hours,
@@ -457,6 +503,7 @@ CHARTS: dict[str, Callable[[Period, dt.datetime], Chart]] = {
     "calls_trend": calls_trend,
     "calls_by_line": calls_by_line,
     "units": units,
+    "sms": sms,
 }
 
 

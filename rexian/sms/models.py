@@ -60,6 +60,9 @@ class SmsMessage(models.Model):  # 短信
             models.Index(fields=["next_attempt_at"], condition=models.Q(status__in=["pending", "failed"]),
                          name="sms_due"),
             models.Index(fields=["phone_hash", "sent_at"], condition=models.Q(survey=True), name="sms_survey"),
+            # The dashboards' 短信统计 (selectors.sms_figures): a period's texts, and its rating invitations.
+            models.Index(fields=["created_at"], name="sms_created"),
+            models.Index(fields=["sent_at"], condition=models.Q(survey=True), name="sms_survey_sent"),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +102,7 @@ class IncomingSms(models.Model):  # 短信来信
         indexes = [
             models.Index(fields=["received_at"], condition=models.Q(status="open"), name="sms_incoming_open"),
             models.Index(fields=["phone_hash", "received_at"], name="sms_incoming_phone"),
+            models.Index(fields=["received_at"], name="sms_incoming_received"),  # a period's texts (sms_figures)
         ]
 
     def __str__(self) -> str:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.knowledge.models import Article
+from rexian.orders.models import Callback, Satisfaction
 from rexian.privacy.crypto import mask_phone
 from rexian.privacy.services import personal_data_access_log
-from rexian.sms.models import IncomingSms, SmsMessage
-from rexian.sms.services import INCOMING_HANDLERS
+from rexian.sms.models import IncomingSms, SmsMessage, SmsOptOut
+from rexian.sms.services import INCOMING_HANDLERS, SMS_ACCOUNT
 from rexian.units.models import Role
 
 # The centre's staff, whom a caller asks whether the text came; a unit's staff have no use for it.
@@ -99,3 +104,107 @@ def incoming_for_intake(*, user, incoming_id: int) -> IncomingSms | None:
         personal_data_access_log(user=user, subject_type="incoming_sms", subject_id=str(incoming.pk),
                                  fields=["phone"], purpose="短信来信登记")
     return incoming
+
+
+# --- 短信统计: the dashboards' figures ------------------------------------------------------------------------------
+
+Kind, Status, In = SmsMessage.Kind, SmsMessage.Status, IncomingSms.Status
+GONE_OUT = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED)  # the gateway took it (2xx), whatever it reported
+INVITED = (Status.SENT, Status.DELIVERED)  # an invitation the caller can answer, as the callback queue counts it
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class SmsFigures:  # 短信统计
+    """A period's texts, counted as the data stands now. See `sms_figures` for what each figure counts."""
+
+    receipts: int = 0  # 受理回执 made
+    results: int = 0  # 办结通知 made
+    answers: int = 0  # 知识答复 made
+    pending: int = 0  # 待发送: made, not sent yet
+    sent: int = 0  # 已发送: taken by the gateway (delivered and undelivered included)
+    delivered: int = 0  # 已送达
+    undelivered: int = 0  # 未送达
+    failed: int = 0  # 发送失败: failing (to be retried) or given up
+    invitations: int = 0  # 评价邀请: result notices asking for a rating, sent
+    invitations_answered: int = 0  # … whose caller texted a rating back (whenever)
+    rated: int = 0  # 短信评价: ratings texted back (recorded as the callback, or after one: 评价未记入)
+    rated_callbacks: int = 0  # the callbacks recorded from a rating by text
+    rated_satisfied: int = 0  # … of which 满意 (+ 基本满意 per REXIAN_METRICS_BASIC_COUNTS_AS_SATISFIED)
+    incoming: int = 0  # 短信来信: every text received
+    incoming_open: int = 0  # … still waiting in the 短信来信 list
+    incoming_registered: int = 0  # … registered as an order
+    opt_outs: int = 0  # 退订
+
+    @property
+    def made(self) -> int:  # 发送短信
+        return self.receipts + self.results + self.answers
+
+    @property
+    def delivery_rate(self) -> float | None:  # 送达率: of the texts the gateway reported on
+        return _share(self.delivered, self.delivered + self.undelivered)
+
+    @property
+    def rating_rate(self) -> float | None:  # 参评率: of the invitations sent in the period
+        return _share(self.invitations_answered, self.invitations)
+
+    @property
+    def satisfaction_rate(self) -> float | None:  # 短信满意率
+        return _share(self.rated_satisfied, self.rated_callbacks)
+
+
+def sms_figures(*, start: dt.datetime, end: dt.datetime) -> SmsFigures:
+    """短信统计 for the dashboards, from `start` (included) to `end` (excluded), each figure in the period by one
+    timestamp and counted as the data stands now: the texts made (`created_at`) by kind, and what became of them
+    (sent, delivered, undelivered, failing or given up, still to send); the rating invitations sent (`sent_at`;
+    those reported undelivered left out, as in the callback queue); the texts callers sent (`received_at`), the
+    ratings among them, those still waiting and those registered as orders; the numbers that opted out
+    (`created_at`); and the callbacks recorded from a rating by text (`at`), for 短信满意率.
+
+    A rate with nothing to divide by is None: 送达率 without a delivery report, 参评率 without an invitation,
+    短信满意率 without a rating recorded. 参评率 is the share of the invitations sent in the period whose caller
+    texted a rating back (by now), so it counts by one timestamp like every rate and never passes 100%.
+
+    Five aggregate queries, whatever the period; nobody's number is read. For anyone who may see the dashboards:
+    the caller checks.
+    """
+    messages = SmsMessage.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        receipts=Count("pk", filter=Q(kind=Kind.RECEIPT)),
+        results=Count("pk", filter=Q(kind=Kind.RESULT)),
+        answers=Count("pk", filter=Q(kind=Kind.ANSWER)),
+        pending=Count("pk", filter=Q(status=Status.PENDING)),
+        sent=Count("pk", filter=Q(status__in=GONE_OUT)),
+        delivered=Count("pk", filter=Q(status=Status.DELIVERED)),
+        undelivered=Count("pk", filter=Q(status=Status.UNDELIVERED)),
+        failed=Count("pk", filter=Q(status__in=[Status.FAILED, Status.GAVE_UP])),
+    )
+    answered = IncomingSms.objects.filter(order_id=OuterRef("order_id"), status__in=[In.RATED, In.RATED_LATE])
+    invited = SmsMessage.objects.filter(survey=True, sent_at__gte=start, sent_at__lt=end,
+                                        status__in=INVITED).aggregate(
+        invitations=Count("pk"),
+        invitations_answered=Count("pk", filter=Q(Exists(answered))),
+    )
+    incoming = IncomingSms.objects.filter(received_at__gte=start, received_at__lt=end).aggregate(
+        incoming=Count("pk"),
+        incoming_open=Count("pk", filter=Q(status=In.OPEN)),
+        incoming_registered=Count("pk", filter=Q(status=In.REGISTERED)),
+        rated=Count("pk", filter=Q(status__in=[In.RATED, In.RATED_LATE])),
+    )
+    opt_outs = SmsOptOut.objects.filter(created_at__gte=start, created_at__lt=end).count()
+    happy = [Satisfaction.SATISFIED] + ([Satisfaction.BASIC] if settings.METRICS_BASIC_COUNTS_AS_SATISFIED else [])
+    callbacks = Callback.objects.filter(operator__username=SMS_ACCOUNT, reached=True, at__gte=start,
+                                        at__lt=end).aggregate(
+        rated_callbacks=Count("pk"),
+        rated_satisfied=Count("pk", filter=Q(satisfaction__in=happy)),
+    )
+    return SmsFigures(**messages, **invited, **incoming, opt_outs=opt_outs, **callbacks)
+
+
+def sms_in_use() -> bool:
+    """Whether the dashboards show 短信统计: the gateway is on, or texts were sent or received (a centre that turned
+    it off still sees what went before). At most three EXISTS queries."""
+    return (settings.SMS_BACKEND != "off" or SmsMessage.objects.exists() or IncomingSms.objects.exists()
+            or SmsOptOut.objects.exists())

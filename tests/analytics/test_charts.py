@@ -57,7 +57,9 @@ from rexian.analytics.rollups import rollup_rebuild
 from rexian.catalog.models import AppealType, Category
 from rexian.telephony.figures import call_figures
 from tests import factories as f
+from rexian.sms.selectors import sms_figures
 from tests.analytics.conftest import Clock, Story, at
+from tests.sms.conftest import sms_story_told
 from tests.telephony.conftest import abandoned_call, answered_call, apply
 
 pytestmark = pytest.mark.django_db
@@ -322,16 +324,53 @@ def test_an_unknown_chart_is_a_key_error():
         chart_build("weather", TWO_DAYS)
 
 
+# --- 短信统计 ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sms_story(cast, make_order, monkeypatch) -> None:
+    """tests/sms/conftest.py's texts on the same two days."""
+    sms_story_told(cast, make_order, monkeypatch)
+
+
+def test_the_sms_chart_is_a_table_of_the_period_s_sms_figures(sms_story):
+    chart = build("sms")
+    assert (chart.title, chart.draw) == ("短信统计", "table")
+    assert [c.key for c in chart.columns] == ["metric", "value", "unit"]
+    assert chart.rows == [
+        ["发送短信", 10, "条"], ["其中：受理回执", 4, "条"], ["其中：办结通知", 5, "条"], ["其中：知识答复", 1, "条"],
+        ["已发送", 7, "条"], ["其中：已送达", 3, "条"], ["其中：未送达", 2, "条"], ["送达率", 60.0, "%"],
+        ["发送失败", 2, "条"], ["待发送", 1, "条"],
+        ["评价邀请", 4, "条"], ["其中：已回复评价", 2, "条"], ["短信评价", 3, "条"], ["参评率", 50.0, "%"], ["短信满意率", 66.67, "%"],
+        ["短信来信", 8, "条"], ["其中：待处理", 2, "条"], ["其中：已登记工单", 1, "条"], ["退订", 1, "条"],
+    ]
+    assert chart.keys == ["made", "receipts", "results", "answers", "sent", "delivered", "undelivered",
+                          "delivery_rate", "failed", "pending", "invitations", "invitations_answered", "rated", "rating_rate",
+                          "satisfaction_rate", "incoming", "incoming_open", "incoming_registered", "opt_outs"]
+    assert chart.kinds == ["percent" if key.endswith("_rate") else "texts" for key in chart.keys]
+    figures = sms_figures(start=at(2025, 11, 3, 0), end=at(2025, 11, 5, 0))
+    for key, row in by_key(chart).items():
+        value = getattr(figures, key)
+        assert row[1] == (percent(value) if key.endswith("_rate") else value), key
+
+
+def test_the_sms_chart_of_a_period_without_texts_has_zeros_and_no_rates(cast):
+    rows = by_key(build("sms"))
+    assert rows["made"][1] == rows["incoming"][1] == 0
+    assert rows["delivery_rate"][1] is rows["rating_rate"][1] is rows["satisfaction_rate"][1] is None
+
+
 # --- Cost ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("chart", "most"), [
     ("headline", 7), ("volume_hours", 1), ("volume_days", 1), ("by_type", 6), ("by_category", 9),
     ("by_area", 7), ("by_channel", 5), ("calls", 3), ("calls_trend", 3), ("calls_by_line", 2), ("units", 6),
+    ("sms", 5),
 ])
 def test_a_year_of_any_chart_is_a_handful_of_queries(two_days, chart, most):
     assert set(CHARTS) == {"headline", "volume_hours", "volume_days", "by_type", "by_category", "by_area",
-                           "by_channel", "calls", "calls_trend", "calls_by_line", "units"}
+                           "by_channel", "calls", "calls_trend", "calls_by_line", "units", "sms"}
     year = Period("custom", dt.date(2024, 11, 5), TUE)
     with CaptureQueriesContext(connection) as queries:
         built = build(chart, year)

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from rexian.orders.models import WorkOrder
 from rexian.orders.transitions import State
 from rexian.units.models import Unit
 from tests import factories as f
@@ -81,6 +82,37 @@ def test_the_big_screens_bar_axes_leave_room_between_their_numbers(page, sign_in
         gaps = [right - left for left, right in zip(ticks, ticks[1:])]
         assert min(gaps) >= 36, (name, ticks)  # "100" is about 21 px wide at the axis's 12 px
     shot(page, "bigscreen")
+
+
+# --- 短信统计 ---------------------------------------------------------------------------------------------------
+
+# The 短信统计 table as the page wrote it: each row's cells' text.
+SMS_TABLE = """() => [...document.querySelectorAll('[data-chart="sms"] [data-table] tbody tr')]
+  .map((tr) => [...tr.children].map((cell) => cell.textContent.trim()))"""
+
+
+def test_the_sms_panel_writes_its_figures_counts_whole_and_rates_to_two_decimals(page, sign_in, shot, cast, today,
+                                                                                  settings):
+    from rexian.sms.models import SmsMessage
+
+    Kind, Status = SmsMessage.Kind, SmsMessage.Status
+    with exclusive_db():
+        first, second = WorkOrder.objects.order_by("pk")[:2]
+        now = timezone.now()
+        for order, kind, status in ((first, Kind.RECEIPT, Status.DELIVERED), (first, Kind.RESULT, Status.SENT),
+                                    (second, Kind.RECEIPT, Status.FAILED)):
+            SmsMessage.objects.create(order=order, kind=kind, status=status, phone="13812348000", text="【泰兴12345】…",
+                                      survey=kind == Kind.RESULT, sent_at=None if status == Status.FAILED else now)
+    settings.SMS_BACKEND = "log"
+    sign_in(page, cast.leader)
+    page.goto("/console/dashboard/")
+    page.locator('[data-chart="sms"] [data-table] table').wait_for()  # a table of figures: open by itself
+    rows = {row[0]: row[1:] for row in page.evaluate(SMS_TABLE)}
+    assert rows["发送短信"] == ["3", "条"] and rows["其中：受理回执"] == ["2", "条"]
+    assert rows["送达率"] == ["100.00", "%"] and rows["参评率"] == ["0.00", "%"]
+    assert rows["短信满意率"] == ["—", "%"]  # no rating recorded
+    shot(page, "dashboard-sms")
+    _fits(page, "dashboard")
 
 
 # --- At 1366x768, in both languages -----------------------------------------------------------------------------

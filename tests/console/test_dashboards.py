@@ -29,6 +29,7 @@ from rexian.orders.transitions import State
 from rexian.units.models import Role
 from tests import factories as f
 from tests.analytics.test_charts import MON, TUE, two_days_told
+from tests.sms.conftest import sms_story_told
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +198,7 @@ def test_a_chart_without_search_filters_has_an_empty_link_per_row_or_none(signed
         "export_url": f"{EXPORT}?chart=by_area&period=custom&date_from=2025-11-03&date_to=2025-11-04",
     }
     assert data(client, "by_channel")["links"] == ["", ""]  # no channel filter in the search
-    for name in ("volume_hours", "calls", "calls_trend", "calls_by_line"):
+    for name in ("volume_hours", "calls", "calls_trend", "calls_by_line", "sms"):
         assert data(client, name)["links"] == [], name
 
 
@@ -404,6 +405,71 @@ def test_a_closed_order_today_counts_in_today_s_figures(signed_in, cast, make_or
     rollup_rebuild()
     rows = by_key(data(signed_in(cast.leader), "headline", period="today"))
     assert rows["volume"][1] == 1 and rows["completion_rate"][1] == 100.0
+
+
+# --- 短信统计 ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sms_story(cast, make_order, monkeypatch):
+    """tests/sms/conftest.py's texts on 3 and 4 November 2025 (its docstring counts them)."""
+    sms_story_told(cast, make_order, monkeypatch)
+
+
+def test_the_sms_data_is_the_period_s_figures_as_a_table(signed_in, cast, sms_story):
+    chart = data(signed_in(cast.supervisor), "sms")
+    assert (chart["title"], chart["draw"]) == ("短信统计", "table")
+    assert [c["label"] for c in chart["columns"]] == ["指标", "数值", "单位"]
+    assert chart["kinds"][:8] == ["texts"] * 7 + ["percent"]
+    rows = by_key(chart)
+    assert [rows[key][1] for key in ("made", "receipts", "results", "answers")] == [10, 4, 5, 1]
+    assert [rows[key][1] for key in ("sent", "delivered", "undelivered", "failed", "pending")] == [7, 3, 2, 2, 1]
+    assert rows["delivery_rate"] == ["送达率", 60.0, "%"]
+    assert [rows[key][1] for key in ("invitations", "invitations_answered", "rated")] == [4, 2, 3]
+    assert [rows[key][1] for key in ("rating_rate", "satisfaction_rate")] == [50.0, 66.67]
+    assert [rows[key][1] for key in ("incoming", "incoming_open", "incoming_registered", "opt_outs")] == [8, 2, 1, 1]
+    assert rows["incoming_registered"][0] == "其中：已登记工单"
+
+
+def test_the_sms_data_of_a_quiet_period_has_no_rates(signed_in, cast, sms_story):
+    rows = by_key(data(signed_in(cast.leader), "sms", period="custom", date_from="2025-10-01",
+                       date_to="2025-10-31"))
+    assert rows["made"][1] == rows["incoming"][1] == 0
+    assert rows["delivery_rate"][1] is rows["rating_rate"][1] is rows["satisfaction_rate"][1] is None
+
+
+def test_the_sms_export_writes_the_figures_with_their_units(signed_in, cast, sms_story):
+    client = signed_in(cast.inspector)
+    response = client.get(EXPORT, {"chart": "sms", **TWO_DAYS})
+    assert "filename*=utf-8''%E7%9F%AD%E4%BF%A1%E7%BB%9F%E8%AE%A1_20251103-20251104.xlsx" in response[
+        "Content-Disposition"]
+    header, *rows = workbook(response)
+    assert header == ("指标", "数值", "单位")
+    assert rows[0] == ("发送短信", 10, "条") and ("送达率", 60, "%") in rows and ("短信满意率", 66.67, "%") in rows
+    assert [list(row) for row in rows] == data(client, "sms")["rows"]
+
+
+def test_only_the_dashboards_roles_read_the_sms_figures(signed_in, cast):
+    assert signed_in(cast.operator).get(DATA, {"chart": "sms"}).status_code == 403
+    assert signed_in(cast.dispatcher).get(EXPORT, {"chart": "sms"}).status_code == 403
+
+
+def test_the_overview_shows_the_sms_panel_where_texts_are_sent(signed_in, cast, settings):
+    panel = f'data-chart="sms" data-url="{DATA}?chart=sms&amp;period=month"'
+    client = signed_in(cast.supervisor)
+    settings.SMS_BACKEND = "off"
+    assert panel not in client.get(DASHBOARD, {"period": "month"}).content.decode()
+    settings.SMS_BACKEND = "log"
+    page = client.get(DASHBOARD, {"period": "month"}).content.decode()
+    assert panel in page and f'href="{EXPORT}?chart=sms&amp;period=month"' in page
+    assert '<h2 id="chart-sms" data-title>短信统计</h2>' in page
+
+
+def test_the_overview_keeps_the_sms_panel_for_past_texts_once_the_gateway_is_off(signed_in, cast, settings,
+                                                                                   sms_story):
+    settings.SMS_BACKEND = "off"
+    page = signed_in(cast.leader).get(DASHBOARD, TWO_DAYS).content.decode()
+    assert 'data-chart="sms"' in page
 
 
 # --- 本单位考评: a unit admin's own unit --------------------------------------------------------------------

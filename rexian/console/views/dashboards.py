@@ -43,6 +43,7 @@ from rexian.analytics.charts import (
 )
 from rexian.console.responses import bad_request
 from rexian.console.xlsx import workbook_bytes, xlsx_response
+from rexian.sms.selectors import sms_in_use
 from rexian.units.models import Role
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.INSPECTOR})
@@ -141,6 +142,7 @@ OVERVIEW = (
     ("volume_hours", "wide"), ("volume_days", "wide"), ("by_type", ""), ("by_channel", ""),
     ("by_category", ""), ("by_area", ""), ("calls_trend", "wide"), ("calls_by_line", "wide"),
 )
+SMS_PANEL = ("sms", "")  # 短信统计, after the others, where the centre texts callers (sms_in_use)
 HEADLINE_CARDS = (
     "volume", "daily_average", "connection_rate", "answered_in_15s_rate", "timely_sign_rate", "timely_reply_rate",
     "completion_rate", "callback_rate", "satisfaction_rate", "weighted_score", "overdue_rate", "return_rate",
@@ -186,7 +188,8 @@ def _bad_period(request, template: str, error: BadPeriod, **context):
 @login_required
 @require_GET
 def dashboard(request):
-    """统计分析: the period picker, the headline cards and the overview's charts (filled by dashboards.js)."""
+    """统计分析: the period picker, the headline cards and the overview's charts (filled by dashboards.js); 短信统计
+    among them where the centre texts callers or did."""
     require_viewer(request.user)
     try:
         period = parse_period(request.GET, today=timezone.localdate())
@@ -200,7 +203,7 @@ def dashboard(request):
         "call_cards": call_cards,
         "headline": _panels(period, [("headline", "")])[0],
         "calls": _panels(period, [("calls", "")])[0],
-        "panels": _panels(period, OVERVIEW),
+        "panels": _panels(period, OVERVIEW + ((SMS_PANEL,) if sms_in_use() else ())),
         "units_url": reverse("console:dashboard-units") + "?" + urlencode(period.query),
         "texts": _texts(period),
     })

@@ -59,6 +59,12 @@
     return typeof value === "number" ? value.toLocaleString("zh-CN") : String(value);
   }
 
+  /* A value in a table of figures (指标, 数值, 单位; each row's kind in chart.kinds): written as its row's kind says, a
+     count whole, a rate to two decimals; the unit column beside it says "%". */
+  function figure(value, kind) {
+    return kind === "percent" && value !== null && value !== undefined ? value.toFixed(2) : number(value, kind);
+  }
+
   function columnIndex(chart, key) {
     for (var i = 0; i < chart.columns.length; i++) {
       if (chart.columns[i].key === key) {
@@ -103,6 +109,8 @@
         if (link && kind === "text" && (j === 0 || chart.columns[0].kind !== "text")) {
           cell.appendChild(el("a", { href: link }, String(value)));
           link = null;
+        } else if (kind === "number" && chart.kinds && chart.kinds[i]) {
+          cell.textContent = figure(value, chart.kinds[i]);
         } else {
           cell.textContent = kind === "text" ? String(value === null ? "" : value) : number(value, kind);
         }
