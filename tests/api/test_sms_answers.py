@@ -14,24 +14,12 @@ from rexian.sms.models import SmsMessage
 from tests import factories as f
 from tests.api.conftest import client_for
 from tests.knowledge.conftest import kb  # noqa: F401 (a fixture)
+from tests.sms.conftest import SMS_TEXT, article, texting  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
-SMS_TEXT = "社保卡补办：到任一合作银行网点即时补领，或在江苏智慧人社App申请邮寄。咨询12333。"
 PHONE = "13812348000"
 
-
-@pytest.fixture
-def texting(settings):
-    settings.SMS_BACKEND, settings.SMS_SIGN, settings.SMS_REPLIES = "log", "泰兴12345", False
-    return settings
-
-
-@pytest.fixture
-def article(kb):  # noqa: F811 (the fixture imported above)
-    Article.objects.filter(pk=kb.ss_card.pk).update(sms_text=SMS_TEXT)
-    kb.ss_card.refresh_from_db()
-    return kb.ss_card
 
 
 def answer_url(order) -> str:

@@ -17,26 +17,13 @@ from rexian.orders.transitions import State
 from rexian.sms.models import SmsMessage
 from tests.console.test_intake import form_data
 from tests.knowledge.conftest import kb  # noqa: F401 (a fixture)
+from tests.sms.conftest import SMS_TEXT, article, texting  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
 INTAKE = reverse("console:intake")
-SMS_TEXT = "社保卡补办：到任一合作银行网点即时补领，或在江苏智慧人社App申请邮寄。咨询12333。"
 ANSWER = SmsMessage.Kind.ANSWER
 
-
-@pytest.fixture
-def texting(settings):
-    settings.SMS_BACKEND, settings.SMS_SIGN, settings.SMS_REPLIES = "log", "泰兴12345", False
-    return settings
-
-
-@pytest.fixture
-def article(kb):  # noqa: F811 (the fixture imported above)
-    """社保卡补办, with a 短信口径."""
-    Article.objects.filter(pk=kb.ss_card.pk).update(sms_text=SMS_TEXT)
-    kb.ss_card.refresh_from_db()
-    return kb.ss_card
 
 
 def client_for(user) -> Client:

@@ -25,9 +25,12 @@ from rexian.portal.services import integration_account
 from rexian.privacy import crypto
 from rexian.sms import services
 from rexian.sms.models import SmsMessage
+from rexian.knowledge.models import Article
 from tests.analytics.conftest import Clock, at
+from tests.knowledge.conftest import kb  # noqa: F401 (a fixture)
 
 Kind, Status = SmsMessage.Kind, SmsMessage.Status
+SMS_TEXT = "社保卡补办：到任一合作银行网点即时补领，或在江苏智慧人社App申请邮寄。咨询12333。"
 MON, WED = at(2025, 11, 3, 0), at(2025, 11, 5, 0)
 PHONE = "13812348000"  # the factories' caller
 
@@ -95,3 +98,22 @@ def sms_story_told(cast, make_order, monkeypatch) -> None:
 @pytest.fixture
 def sms_story(cast, make_order, monkeypatch) -> None:
     sms_story_told(cast, make_order, monkeypatch)
+
+
+# --- 知识答复: tests/sms/test_answers.py, tests/console/test_sms_answers.py, tests/api/test_sms_answers.py ---------
+
+
+@pytest.fixture
+def texting(settings):
+    """The log gateway, replies off."""
+    settings.SMS_BACKEND, settings.SMS_SIGN, settings.SMS_REPLIES = "log", "泰兴12345", False
+    return settings
+
+
+@pytest.fixture
+def article(kb):  # noqa: F811 (the fixture imported above)
+    """社保卡补办 (tests/knowledge/conftest.py), with a 短信口径."""
+    Article.objects.filter(pk=kb.ss_card.pk).update(sms_text=SMS_TEXT)
+    kb.ss_card.refresh_from_db()
+    return kb.ss_card
+

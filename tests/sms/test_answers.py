@@ -11,23 +11,11 @@ from rexian.sms import services
 from rexian.sms.models import SmsMessage
 from tests import factories as f
 from tests.knowledge.conftest import kb  # noqa: F401 (a fixture)
+from tests.sms.conftest import SMS_TEXT
 
 pytestmark = pytest.mark.django_db
 
-SMS_TEXT = "社保卡补办：到任一合作银行网点即时补领，或在江苏智慧人社App申请邮寄。咨询12333。"
 
-
-@pytest.fixture
-def texting(settings):
-    settings.SMS_BACKEND, settings.SMS_SIGN, settings.SMS_REPLIES = "log", "泰兴12345", False
-    return settings
-
-
-@pytest.fixture
-def article(kb):  # noqa: F811 (the fixture imported above)
-    Article.objects.filter(pk=kb.ss_card.pk).update(sms_text=SMS_TEXT)
-    kb.ss_card.refresh_from_db()
-    return kb.ss_card
 
 
 def test_an_operator_texts_the_caller_the_articles_answer(texting, cast, make_order, article,
