@@ -1,6 +1,7 @@
 """The demo city's text messages from callers (短信来信): a few waiting for the operators, one registered as an order,
 two ratings of result notices (one satisfied, which closes its order; one dissatisfied, which reopens it), three
-invitations to rate still unanswered, and an opt-out. Written by `rexian demo` after the orders, through the services, as the gateway would post them.
+invitations to rate still unanswered, and an opt-out. Written by `rexian demo` after the orders, through the
+services, as the gateway would post them.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def demo_sms_load(*, now: dt.datetime, seed: int = 0) -> int:
     order = next((o for o in texted[:20] if services.mobile_number(o.caller_phone)), None)
     if order is not None:
         hours = (now - order.registered_at).total_seconds() / 3600 + 0.1  # a few minutes before it was registered
-        incoming = receive(order.description, order.caller_phone, hours)
+        # In the caller's words (the order's description is the operator's, 「来电人反映…」).
+        words = f"你好，{order.title}，地址：{order.address or '见来电'}，请帮忙处理。"
+        incoming = receive(words, order.caller_phone, hours)
         IncomingSms.objects.filter(pk=incoming.pk).update(
             status=IncomingSms.Status.REGISTERED, order=order, handled_by=order.registered_by,
             handled_at=order.registered_at)
