@@ -234,6 +234,14 @@ class OrderDetailView(ApiView):
         return Response(s.OrderDetailSerializer(detail).data)
 
 
+def _visible_order(user, number: str) -> WorkOrder:
+    """The order, if the user may see it (404 if there is none, 403 if it is another unit's)."""
+    order = _order(number)
+    if not access.can_view(user, order):
+        raise exceptions.PermissionDenied(_("您无权查看该工单。"))
+    return order
+
+
 def _order_for_action(user, number: str, action: str) -> WorkOrder:
     """The order, once the user may at least see it or take this action (integration accounts record
     callbacks on orders they cannot read). Refusing here, before the body is read, keeps another unit's
@@ -471,9 +479,7 @@ class SupervisionIssueView(ApiView):
         tags=["supervision"],
     )
     def post(self, request, number: str):
-        order = _order(number)
-        if not access.can_view(request.user, order):
-            raise exceptions.PermissionDenied(_("您无权查看该工单。"))
+        order = _visible_order(request.user, number)
         d = _parse(s.SupervisionIssueSerializer, request.data)
         item = supervision_services.supervision_issue(
             actor=request.user, order=order, kind=d["kind"], content=d["content"], unit=_issue_unit(d),
@@ -1446,14 +1452,6 @@ class IncomingSmsDismissView(ApiView):
 # --- 短信 of an order (texts to and from its caller) ----------------------------------------------------------------
 
 
-def _visible_order(user, number: str) -> WorkOrder:
-    """The order, if the user may see it (404 if there is none, 403 if it is another unit's)."""
-    order = _order(number)
-    if not access.can_view(user, order):
-        raise exceptions.PermissionDenied(_("您无权查看该工单。"))
-    return order
-
-
 class OrderSmsView(ApiView):
     @extend_schema(
         operation_id="orders_sms_list",
@@ -1492,7 +1490,7 @@ class OrderSmsAnswerView(ApiView):
     def post(self, request, number: str):
         order = _visible_order(request.user, number)
         # Refused before the body is read, so that a dispatcher hears 403 whatever is sent (the service checks too).
-        if request.user.role not in sms_services.INCOMING_HANDLERS:
+        if not sms_services.may_handle_texts(request.user):
             raise exceptions.PermissionDenied(_("您无权给来电人发送短信。"))
         article_id = _parse(s.SmsAnswerSerializer, request.data)["article"]
         article = knowledge_selectors.article_get(article_id=article_id, user=request.user)

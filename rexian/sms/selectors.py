@@ -6,9 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils.translation import gettext as _
 
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.knowledge.models import Article
@@ -16,7 +14,7 @@ from rexian.orders.models import Callback, Satisfaction
 from rexian.privacy.crypto import mask_phone
 from rexian.privacy.services import personal_data_access_log
 from rexian.sms.models import IncomingSms, SmsMessage, SmsOptOut
-from rexian.sms.services import INCOMING_HANDLERS, SMS_ACCOUNT
+from rexian.sms.services import GONE_OUT, INVITED, SMS_ACCOUNT, may_handle_texts, require_text_handler
 from rexian.units.models import Role
 
 # The centre's staff, whom a caller asks whether the text came; a unit's staff have no use for it.
@@ -39,16 +37,11 @@ def order_incoming(*, user, order) -> list[IncomingSms]:
     return list(IncomingSms.objects.filter(order=order).defer("phone").order_by("received_at", "id"))
 
 
-def _require_handler(user) -> None:
-    if user.role not in INCOMING_HANDLERS:
-        raise PermissionDenied(_("您无权处理短信来信。"))
-
-
 def answer_articles(*, user, order) -> list[Article]:
     """知识答复 on the order page: the knowledge-base articles the order was answered with whose 短信口径 may still
     be texted to its caller (in force, with a 短信口径, not texted on this order yet), first marked first. None while
     the gateway is off, and none for anyone but operators and supervisors (who send them: `sms_answer`)."""
-    if settings.SMS_BACKEND == "off" or user.role not in INCOMING_HANDLERS:
+    if settings.SMS_BACKEND == "off" or not may_handle_texts(user):
         return []
     sent = set(SmsMessage.objects.filter(order=order, kind=SmsMessage.Kind.ANSWER).values_list("article_id", flat=True))
     textable = knowledge_selectors.articles_answered_with(order_number=order.number, textable=True)
@@ -60,14 +53,14 @@ def rating_invitations(order_ids) -> dict[int, object]:
     asking for 1/2/3, sent or delivered), keyed by order id; orders without one are left out. One query."""
     return dict(
         SmsMessage.objects.filter(order_id__in=list(order_ids), survey=True,
-                                  status__in=[SmsMessage.Status.SENT, SmsMessage.Status.DELIVERED])
+                                  status__in=INVITED)
         .values_list("order_id", "sent_at")
     )
 
 
 def incoming_open_count(*, user) -> int:
     """How many texts wait in the 短信来信 list (0 for those who do not read it)."""
-    if user.role not in INCOMING_HANDLERS:
+    if not may_handle_texts(user):
         return 0
     return IncomingSms.objects.filter(status=IncomingSms.Status.OPEN).count()
 
@@ -75,7 +68,7 @@ def incoming_open_count(*, user) -> int:
 def incoming_page(*, user, open_only: bool = True, page: int = 1, page_size: int = 50):
     """短信来信: texts to the hotline, oldest waiting first (or, with `open_only` false, every text, newest first),
     each with its number masked (`masked_phone`); and whether there is a next page."""
-    _require_handler(user)
+    require_text_handler(user)
     rows = IncomingSms.objects.select_related("order", "handled_by")
     rows = (rows.filter(status=IncomingSms.Status.OPEN).order_by("received_at", "id") if open_only
             else rows.order_by("-received_at", "-id"))
@@ -89,7 +82,7 @@ def incoming_page(*, user, open_only: bool = True, page: int = 1, page_size: int
 def incoming_get(*, user, incoming_id: int) -> IncomingSms:
     """One text of the 短信来信 list, waiting or handled, its number masked (`masked_phone`). Raises
     PermissionDenied for those who do not handle texts, IncomingSms.DoesNotExist when there is no such text."""
-    _require_handler(user)
+    require_text_handler(user)
     incoming = IncomingSms.objects.select_related("order", "handled_by").get(pk=incoming_id)
     incoming.masked_phone = mask_phone(incoming.phone)
     return incoming
@@ -98,7 +91,7 @@ def incoming_get(*, user, incoming_id: int) -> IncomingSms:
 def incoming_for_intake(*, user, incoming_id: int) -> IncomingSms | None:
     """A waiting text for the intake page to register (its number in full: the read is logged); None when it is
     not waiting any more."""
-    _require_handler(user)
+    require_text_handler(user)
     incoming = IncomingSms.objects.filter(pk=incoming_id, status=IncomingSms.Status.OPEN).first()
     if incoming is not None:
         personal_data_access_log(user=user, subject_type="incoming_sms", subject_id=str(incoming.pk),
@@ -109,8 +102,6 @@ def incoming_for_intake(*, user, incoming_id: int) -> IncomingSms | None:
 # --- 短信统计: the dashboards' figures ------------------------------------------------------------------------------
 
 Kind, Status, In = SmsMessage.Kind, SmsMessage.Status, IncomingSms.Status
-GONE_OUT = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED)  # the gateway took it (2xx), whatever it reported
-INVITED = (Status.SENT, Status.DELIVERED)  # an invitation the caller can answer, as the callback queue counts it
 
 
 def _share(part: int, whole: int) -> float | None:

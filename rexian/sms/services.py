@@ -83,6 +83,23 @@ RATING_DIGITS = {"1": Satisfaction.SATISFIED, "2": Satisfaction.BASIC, "3": Sati
 RATING = re.compile(r"([123])(?:$|[\s,，.。:：、;；!！]+(.*))", re.S)  # "3" or "3，路灯还是不亮"
 
 
+# Statuses of a message the gateway took (a 2xx), whatever it reported after; and of an invitation to rate that the
+# caller can answer (not reported undelivered).
+GONE_OUT = (Status.SENT, Status.DELIVERED, Status.UNDELIVERED)
+INVITED = (Status.SENT, Status.DELIVERED)
+
+
+def may_handle_texts(user) -> bool:
+    """Operators and supervisors read callers' texts (短信来信) and text callers knowledge answers."""
+    return user.role in INCOMING_HANDLERS
+
+
+def require_text_handler(user) -> None:
+    """PermissionDenied for anyone who may not handle callers' texts."""
+    if not may_handle_texts(user):
+        raise PermissionDenied(_("您无权处理短信来信。"))
+
+
 def mobile_number(phone: str) -> str | None:
     """The caller's number if it is a mainland mobile (a text can reach it), else None."""
     digits = crypto.normalize_phone(phone)
@@ -103,6 +120,11 @@ def sms_text(kind: str, *, number: str, survey: bool = False, answered_on_call: 
         text = RESULT_TEXT.format(sign=settings.SMS_SIGN, number=number, track=track)
         if survey:
             text = text.removesuffix("我们将回访听取您的评价。") + SURVEY
+    return _with_opt_out_hint(text)
+
+
+def _with_opt_out_hint(text: str) -> str:
+    """While replies are taken, every text ends saying how to opt out (回复TD退订)."""
     return text + OPT_OUT_HINT if settings.SMS_REPLIES else text
 
 
@@ -207,8 +229,7 @@ class SmsRefused(InputError):
 
 def answer_text(article) -> str:
     """A knowledge answer: the article's 短信口径 under the centre's signature (and the opt-out hint)."""
-    text = f"【{settings.SMS_SIGN}】{article.sms_text.strip()}"
-    return text + OPT_OUT_HINT if settings.SMS_REPLIES else text
+    return _with_opt_out_hint(f"【{settings.SMS_SIGN}】{article.sms_text.strip()}")
 
 
 def sms_answer(*, actor, order: WorkOrder, article) -> SmsMessage:
@@ -216,7 +237,7 @@ def sms_answer(*, actor, order: WorkOrder, article) -> SmsMessage:
     by the worker like the other texts. Each article at most once per order. Operators and supervisors; raises
     PermissionDenied, or SmsRefused saying why it cannot go (the gateway is off, the article has no 短信口径 or is
     not in force, the caller is protected, has no mobile number or opted out, it was sent already)."""
-    if actor.role not in INCOMING_HANDLERS:
+    if not may_handle_texts(actor):
         raise PermissionDenied(_("您无权给来电人发送短信。"))
     if settings.SMS_BACKEND == "off":
         raise SmsRefused(_("本中心未开通短信发送。"))
@@ -248,7 +269,7 @@ def sms_delivery_report(*, message_id: int, delivered: bool, error: str = "", at
     sent (an unknown id, or one not sent yet)."""
     status = Status.DELIVERED if delivered else Status.UNDELIVERED
     return bool(SmsMessage.objects.filter(
-        pk=message_id, status__in=[Status.SENT, Status.DELIVERED, Status.UNDELIVERED]
+        pk=message_id, status__in=GONE_OUT
     ).update(status=status, delivered_at=at or timezone.now(), last_error="" if delivered else error[:500]))
 
 
@@ -292,7 +313,7 @@ def _survey_answered(phone_hash: str, at: dt.datetime) -> SmsMessage | None:
     order still awaits its callback, else the latest of them (a rating that comes after the callback)."""
     surveys = list(
         SmsMessage.objects.filter(phone_hash=phone_hash, survey=True, sent_at__gte=at - dt.timedelta(days=SURVEY_DAYS),
-                                  sent_at__lte=at, status__in=[Status.SENT, Status.DELIVERED])
+                                  sent_at__lte=at, status__in=INVITED)
         .select_related("order").defer("phone").order_by("-sent_at", "-id")[:20]
     )
     waiting = [survey for survey in surveys if survey.order.state == State.AWAITING_CALLBACK]
@@ -388,8 +409,7 @@ class IncomingHandled(IncomingInputError):
 
 
 def _handle(*, actor, incoming_id: int, status: str, order: WorkOrder | None = None, note: str = "") -> None:
-    if actor.role not in INCOMING_HANDLERS:
-        raise PermissionDenied(_("您无权处理短信来信。"))
+    require_text_handler(actor)
     handled = IncomingSms.objects.filter(pk=incoming_id, status=IncomingSms.Status.OPEN).update(
         status=status, order=order, handled_by=actor, handled_at=timezone.now(), note=note)
     if not handled:
@@ -417,8 +437,7 @@ def incoming_register(*, actor, incoming_id: int, **fields) -> WorkOrder:
     text leaves no order behind). `fields` are `order_register`'s; with no `caller_phone` the order takes the
     text's number. Operators and supervisors. Raises PermissionDenied, IncomingInputError (no such text),
     IncomingHandled (no longer waiting) and what `order_register` raises."""
-    if actor.role not in INCOMING_HANDLERS:
-        raise PermissionDenied(_("您无权处理短信来信。"))
+    require_text_handler(actor)
     with transaction.atomic():
         # Locked first: of two operators registering the same text, the second waits and then is refused
         # before making an order.

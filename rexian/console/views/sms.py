@@ -28,15 +28,17 @@ from rexian.console.responses import redirect_back
 from rexian.knowledge import selectors as knowledge_selectors
 from rexian.orders import access
 from rexian.sms import selectors as sms_selectors
-from rexian.sms.services import INCOMING_HANDLERS, IncomingInputError, SmsRefused, incoming_dismiss, sms_answer
+from rexian.sms.services import (
+    IncomingInputError,
+    SmsRefused,
+    incoming_dismiss,
+    may_handle_texts,
+    require_text_handler,
+    sms_answer,
+)
 
 PAGE_SIZE = 50
 TEMPLATE = "console/incoming_sms.html"
-
-
-def _require_handler(user) -> None:
-    if user.role not in INCOMING_HANDLERS:
-        raise PermissionDenied(_("您无权处理短信来信。"))
 
 
 class IncomingFilterForm(ConsoleForm):
@@ -71,7 +73,7 @@ def _render_list(request, form: IncomingFilterForm, *, dismiss_error: dict | Non
 def incoming_sms(request):
     """短信来信: the waiting texts, oldest first, numbers masked, each to register or set aside; `show=all` lists
     every text, newest first, with what became of it."""
-    _require_handler(request.user)
+    require_text_handler(request.user)
     return _render_list(request, IncomingFilterForm(request.GET))
 
 
@@ -80,7 +82,7 @@ def incoming_sms(request):
 def incoming_sms_dismiss(request, pk: int):
     """「无需登记」: set the text aside with the operator's reason, then back to the list (`next`). A refusal (no
     reason, or a colleague handled the text first) shows the list again with the message (400)."""
-    _require_handler(request.user)
+    require_text_handler(request.user)
     note = request.POST.get("note", "")
     try:
         incoming_dismiss(actor=request.user, incoming_id=pk, note=note)
@@ -99,7 +101,7 @@ def order_sms_answer(request, number: str):
     """「短信发送」 on the order page: text the caller the 短信口径 of a knowledge article (`article`, its id; the
     page offers those the order was answered with), then back to the order page saying it went or why it could not
     (sent already, a landline …). Operators and supervisors (403 for anyone else)."""
-    if request.user.role not in INCOMING_HANDLERS:
+    if not may_handle_texts(request.user):
         raise PermissionDenied(_("您无权给来电人发送短信。"))
     order = get_object_or_404(access.orders_visible_to(request.user), number=number)
     article_id = request.POST.get("article", "").strip()
